@@ -1,0 +1,24 @@
+"""The kinds of column intake assigns, shared by intake, the catalogue and explanations.
+
+A *column-types mapping* is a ``dict[str, str]`` from a feature column's name to one of the
+kinds below. Only feature columns the pipelines use appear in it: ID-like and constant
+columns are reported by intake and left out, so the fitted pipeline ignores them.
+"""
+
+NUMERIC = "numeric"
+BOOLEAN = "boolean"
+CATEGORICAL = "categorical"            # low cardinality: one-hot / ordinal / target encoding
+HIGH_CARDINALITY = "high_cardinality"  # many levels: target or ordinal encoding, never one-hot
+DATETIME = "datetime"                  # expanded into year, month, day, day-of-week, hour
+TEXT = "text"                          # free text: TF-IDF
+ID_LIKE = "id"                         # unique per row: dropped
+CONSTANT = "constant"                  # one value: dropped
+
+USED_KINDS = (NUMERIC, BOOLEAN, CATEGORICAL, HIGH_CARDINALITY, DATETIME, TEXT)
+DROPPED_KINDS = (ID_LIKE, CONSTANT)
+ALL_KINDS = USED_KINDS + DROPPED_KINDS
+
+
+def columns_of_kind(column_types: dict[str, str], *kinds: str) -> list[str]:
+    """Names of the columns whose kind is one of ``kinds``, in the mapping's order."""
+    return [name for name, kind in column_types.items() if kind in kinds]
