@@ -1,0 +1,12 @@
+"""The discrete catalogue of ML pipelines the recommender searches over."""
+from automl_engine.catalogue.build import build_pipeline
+from automl_engine.catalogue.enumerate import (
+    TASK_TYPES,
+    Catalogue,
+    PipelineSpec,
+    load_catalogue,
+    load_spec,
+    task_type_of,
+)
+
+__all__ = ["TASK_TYPES", "Catalogue", "PipelineSpec", "build_pipeline", "load_catalogue", "load_spec", "task_type_of"]
