@@ -1,0 +1,101 @@
+"""Dispatch isolated evaluations to local worker threads or to a Dask cluster: one code path.
+
+Either way each evaluation runs through :func:`run_isolated` (a child process with a
+timeout and a memory cap); only where that call happens differs.
+"""
+from __future__ import annotations
+
+import logging
+import queue
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from automl_engine.evaluation.evaluate import FAILED, EvaluationResult, EvaluationTask
+from automl_engine.evaluation.isolation import run_isolated
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per-evaluation limits."""
+
+    timeout: float | None = 300.0
+    memory_mb: int | None = 4096
+
+
+class Evaluator:
+    """Runs evaluations concurrently; results come back in completion order.
+
+    Parameters
+    ----------
+    n_jobs : int
+        Evaluations in flight at once (local child processes, or Dask tasks).
+    dask_address : str, optional
+        ``tcp://host:port`` of a Dask scheduler; its workers must be non-daemonic
+        (``DASK_DISTRIBUTED__WORKER__DAEMON=False``) so they can start evaluation children.
+    limits : Limits
+
+    Examples
+    --------
+    >>> with Evaluator(n_jobs=2) as ev:            # doctest: +SKIP
+    ...     ev.submit(task)
+    ...     result = ev.next_result()
+    """
+
+    def __init__(self, n_jobs: int = 1, dask_address: str | None = None, limits: Limits = Limits()):
+        self.n_jobs = max(1, int(n_jobs))
+        self.dask_address = dask_address
+        self.limits = limits
+        self._done: queue.Queue = queue.Queue()
+        self._in_flight = 0
+        self._client = None
+        self._pool = None
+        if dask_address:
+            from distributed import Client
+
+            self._client = Client(dask_address, timeout="20s")
+        else:
+            self._pool = ThreadPoolExecutor(max_workers=self.n_jobs, thread_name_prefix="automl-eval")
+
+    @property
+    def in_flight(self) -> int:
+        """Evaluations submitted whose result has not been taken yet."""
+        return self._in_flight
+
+    def submit(self, task: EvaluationTask) -> None:
+        """Start evaluating ``task``; its result arrives through :meth:`next_result`."""
+        self._in_flight += 1
+        if self._client is not None:
+            future = self._client.submit(
+                run_isolated, task, self.limits.timeout, self.limits.memory_mb, pure=False, key=f"eval-{task.key}-{id(task)}"
+            )
+        else:
+            future = self._pool.submit(run_isolated, task, self.limits.timeout, self.limits.memory_mb)
+        future.add_done_callback(lambda f, key=task.key: self._done.put((key, f)))
+
+    def next_result(self, timeout: float | None = None) -> EvaluationResult | None:
+        """The next finished evaluation, or None if none finished within ``timeout`` seconds."""
+        try:
+            key, future = self._done.get(timeout=timeout)
+        except queue.Empty:
+            return None
+        self._in_flight -= 1
+        try:
+            return future.result()
+        except Exception as exc:  # noqa: BLE001 - a lost worker is a failed evaluation
+            logger.warning("evaluation %s was lost: %s", key, exc)
+            return EvaluationResult(key, FAILED, error=f"the worker was lost ({type(exc).__name__}: {exc})"[:500])
+
+    def close(self) -> None:
+        """Stop dispatching; running local children finish or time out."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+        if self._client is not None:
+            self._client.close()
+
+    def __enter__(self) -> "Evaluator":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
