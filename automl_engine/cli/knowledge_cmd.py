@@ -1,0 +1,157 @@
+"""``automl knowledge info | build | export`` and ``automl catalogue``."""
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from pathlib import Path
+
+from automl_engine.catalogue import load_catalogue
+from automl_engine.cli.progress import ProgressBar
+from automl_engine.errors import DataError
+from automl_engine.evaluation import Evaluator, Limits
+from automl_engine.knowledge.artifact import data_dir, knowledge_from_store, load_knowledge, save_knowledge
+from automl_engine.knowledge.build import BuildSettings, build_knowledge, seed_store_from_knowledge
+from automl_engine.knowledge.corpus import load_corpus_table
+from automl_engine.knowledge.store import KnowledgeStore
+from automl_engine.paths import user_data_dir
+
+TASK_TYPES = ("classification", "regression")
+
+
+def add_parsers(sub) -> None:
+    cat = sub.add_parser("catalogue", help="sizes and families of the pipeline catalogue")
+    cat.add_argument("--json", action="store_true")
+    cat.set_defaults(handler=cmd_catalogue)
+    know = sub.add_parser("knowledge", help="the meta-knowledge the recommender learns from")
+    ksub = know.add_subparsers(dest="knowledge_command", required=True)
+    info = ksub.add_parser("info", help="datasets, pipelines and density per task type")
+    info.add_argument("--json", action="store_true")
+    info.set_defaults(handler=cmd_info)
+    build = ksub.add_parser("build", help="evaluate catalogue pipelines on the corpus (offline, resumable)")
+    build.add_argument("--store", type=Path, default=None, help="SQLite store (default: in the user data folder)")
+    build.add_argument("--task-type", choices=TASK_TYPES + ("all",), default="all")
+    build.add_argument("--split", choices=("train", "test", "all"), default="all")
+    build.add_argument("--limit", type=int, default=None, help="at most this many datasets")
+    build.add_argument("--n-jobs", type=int, default=2)
+    build.add_argument("--scheduler", default=None, help="tcp://HOST:PORT of a Dask scheduler")
+    build.add_argument("--max-rows", type=int, default=BuildSettings.max_rows)
+    build.add_argument("--density", type=float, default=BuildSettings.density)
+    build.add_argument("--timeout", type=float, default=60.0, help="seconds per evaluation")
+    build.add_argument("--memory-mb", type=int, default=4096)
+    build.add_argument("--export-every", type=float, default=0, help="export the artifact every N seconds (0: at the end)")
+    build.add_argument("--out", type=Path, default=None, help="folder for the exported artifact (default: the package's)")
+    build.set_defaults(handler=cmd_build)
+    export = ksub.add_parser("export", help="write the shipped artifact from a build store")
+    export.add_argument("--store", type=Path, default=None)
+    export.add_argument("--out", type=Path, default=None)
+    export.set_defaults(handler=cmd_export)
+
+
+def default_store_path() -> Path:
+    return user_data_dir() / "knowledge-build.sqlite"
+
+
+def cmd_catalogue(args) -> int:
+    out = {}
+    for task_type in TASK_TYPES:
+        catalogue = load_catalogue(task_type)
+        families = {}
+        for family in catalogue.families:
+            families[family] = families.get(family, 0) + 1
+        out[task_type] = {"pipelines": len(catalogue), "version": catalogue.version, "families": families}
+    if args.json:
+        print(json.dumps(out, indent=2))
+    else:
+        for task_type, info in out.items():
+            print(f"{task_type}: {info['pipelines']} pipelines (catalogue {info['version']})")
+            for family, count in info["families"].items():
+                print(f"  {family:<24} {count}")
+    return 0
+
+
+def cmd_info(args) -> int:
+    out = {}
+    for task_type in TASK_TYPES:
+        summary = load_knowledge(task_type).summary()
+        summary["catalogue_pipelines"] = len(load_catalogue(task_type))
+        out[task_type] = summary
+    if args.json:
+        print(json.dumps(out, indent=2))
+        return 0
+    print(f"{'task type':<16}{'datasets':>10}{'train':>7}{'test':>6}{'pipelines':>11}{'observed':>10}{'density':>9}{'CPU-h':>8}")
+    for task_type, s in out.items():
+        print(f"{task_type:<16}{s['datasets']:>10}{s['meta_train_datasets']:>7}{s['meta_test_datasets']:>6}"
+              f"{s['pipelines']:>11}{s['observed']:>10}{s['density']:>9.3f}{s['build_cpu_hours']:>8.2f}")
+    return 0
+
+
+def export(store: KnowledgeStore, out_dir: Path) -> dict:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    summary = {}
+    for task_type in TASK_TYPES:
+        knowledge = knowledge_from_store(store, load_catalogue(task_type), origin="corpus")
+        save_knowledge(knowledge, out_dir / f"{task_type}.npz")
+        summary[task_type] = knowledge.summary()
+    return summary
+
+
+def cmd_export(args) -> int:
+    store_path = args.store or default_store_path()
+    if not store_path.exists():
+        raise DataError(f"there is no build store at {store_path}; run 'automl knowledge build' first or pass --store")
+    summary = export(KnowledgeStore(store_path), args.out or data_dir())
+    print(json.dumps(summary, indent=2))
+    return 0
+
+
+def cmd_build(args) -> int:
+    logging.basicConfig(level=logging.WARNING)
+    table = load_corpus_table()
+    if args.task_type != "all":
+        wanted = ("regression",) if args.task_type == "regression" else ("binary", "multiclass")
+        table = table[table["task"].isin(wanted)]
+    if args.split != "all":
+        table = table[table["split"] == args.split]
+    table = order_for_build(table)
+    if args.limit:
+        table = table.head(args.limit)
+    store = KnowledgeStore(args.store or default_store_path())
+    out_dir = args.out or data_dir()
+    for task_type in TASK_TYPES:
+        seeded = seed_store_from_knowledge(store, load_knowledge(task_type, out_dir / f"{task_type}.npz"), table)
+        if seeded:
+            print(f"resumed {seeded} {task_type} evaluations from the shipped artifact")
+    settings = BuildSettings(max_rows=args.max_rows, density=args.density)
+    stop = threading.Event()
+    bar = ProgressBar(total=0)
+    last_export = [time.monotonic()]
+
+    def on_progress(p) -> None:
+        bar.total = p.total
+        bar.update(p.done, f"{p.dataset} {p.status}", eta=p.eta_seconds)
+        if args.export_every and time.monotonic() - last_export[0] > args.export_every:
+            export(store, out_dir)
+            last_export[0] = time.monotonic()
+
+    with Evaluator(n_jobs=args.n_jobs, dask_address=args.scheduler,
+                   limits=Limits(timeout=args.timeout, memory_mb=args.memory_mb)) as evaluator:
+        try:
+            ran = build_knowledge(store, table, evaluator, settings, progress=on_progress, stop=stop)
+        except KeyboardInterrupt:
+            stop.set()
+            ran = -1
+    bar.close()
+    summary = export(store, out_dir)
+    print(f"ran {ran} evaluations; store {store.path} holds {store.count()}")
+    print(json.dumps(summary, indent=2))
+    return 0
+
+
+def order_for_build(table):
+    """Small datasets first, classification and regression interleaved, so partial builds are balanced."""
+    table = table.copy()
+    table["_is_reg"] = table["task"] == "regression"
+    table["_rank"] = table.groupby("_is_reg")["rows"].rank(method="first")
+    return table.sort_values(["_rank", "_is_reg"]).drop(columns=["_is_reg", "_rank"])

