@@ -1,0 +1,19 @@
+"""Shared fixtures: small mixed-type tables."""
+import numpy as np
+import pytest
+
+from tables import mixed_frame
+
+
+@pytest.fixture
+def mixed_classification():
+    X = mixed_frame()
+    y = np.where(X["num_b"] + (X["colour"] == "red") > 1.0, "yes", "no")
+    return X, y
+
+
+@pytest.fixture
+def mixed_regression():
+    X = mixed_frame(seed=1)
+    y = 2 * X["num_b"].to_numpy() + (X["colour"] == "blue").to_numpy() + np.random.default_rng(1).normal(size=len(X))
+    return X, y
