@@ -53,6 +53,17 @@ class EvaluationResult:
         return self.status == OK
 
 
+def as_labels(y, task: str) -> np.ndarray:
+    """The target as an array; class labels that are non-integral numbers become strings."""
+    values = np.asarray(y)
+    if task != "regression" and values.dtype.kind == "f":
+        finite = values[np.isfinite(values)]
+        if not np.all(finite == np.round(finite)):
+            return np.array([f"{v:g}" for v in values], dtype=object)
+        return values.astype(np.int64) if finite.size == values.size else values
+    return values
+
+
 def classes_of(y, task: str) -> np.ndarray | None:
     """Sorted class labels for classification, None for regression."""
     return None if task == "regression" else np.unique(np.asarray(y))

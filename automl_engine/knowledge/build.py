@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from automl_engine.catalogue import Catalogue, build_pipeline, load_catalogue, task_type_of
-from automl_engine.evaluation import EvaluationTask, Evaluator, make_folds
+from automl_engine.evaluation import EvaluationTask, Evaluator, as_labels, make_folds
 from automl_engine.evaluation.metrics import DEFAULT_METRIC
 from automl_engine.knowledge.artifact import STATUS_NAMES, Knowledge
 from automl_engine.knowledge.corpus import load_task_frame
@@ -97,7 +97,7 @@ def prepare_corpus_task(row: dict, settings: BuildSettings) -> PreparedTask:
 
     frame = load_task_frame(row)
     prepared = prepare_data(frame, row["target"], task=row["task"], max_rows=10**9, random_state=settings.seed)
-    X, y = prepared.X, np.asarray(prepared.y)
+    X, y = prepared.X, as_labels(prepared.y, prepared.task)
     meta = compute_meta_features(X, y, prepared.task, prepared.column_types, random_state=settings.seed)
     if len(X) > settings.max_rows:
         rng = np.random.default_rng(_seed_from("rows", row["name"], settings.seed))
@@ -151,13 +151,13 @@ def _tasks(store: KnowledgeStore, work, settings: BuildSettings, catalogues) -> 
     for row, todo in work:
         try:
             prepared = prepare_corpus_task(row, settings)
+            folds = make_folds(prepared.y, prepared.task, n_splits=settings.n_folds, random_state=settings.seed)
         except Exception as exc:  # noqa: BLE001 - one broken corpus task must not stop the build
             logger.warning("skipping corpus task %s: %s", row["name"], exc)
             continue
         task_type = task_type_of(prepared.task)
         store.add_dataset(row["name"], task_type, prepared.task, "corpus", prepared.meta_features,
                           row["split"], row["fingerprint"], int(row["rows"]), int(row["features"]))
-        folds = make_folds(prepared.y, prepared.task, n_splits=settings.n_folds, random_state=settings.seed)
         catalogue = catalogues[task_type]
         for index in todo:
             spec = catalogue[index]

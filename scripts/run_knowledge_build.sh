@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Run the offline knowledge build in the background and commit the shipped artifact as it grows.
+# Resumable: killing and re-running continues from the store (or from the committed artifact
+# on a new machine). Usage: nohup bash scripts/run_knowledge_build.sh [extra build args] &
+set -u
+cd "$(dirname "$0")/.."
+STORE="${KNOWLEDGE_STORE:-$HOME/.local/share/automl-engine/knowledge-build.sqlite}"
+COMMIT_EVERY="${COMMIT_EVERY:-1200}"
+automl knowledge build --store "$STORE" --n-jobs "${N_JOBS:-2}" --export-every 600 "$@" &
+BUILD=$!
+commit_artifact() {
+  git add automl_engine/knowledge/data/*.npz 2>/dev/null
+  git commit -q -m "Knowledge build: partial results ($(automl knowledge info | tail -2 | awk '{printf "%s %s datasets, %s observed; ", $1, $2, $6}'))" \
+    -- automl_engine/knowledge/data/ 2>/dev/null && echo "committed at $(date -u +%H:%M)"
+}
+while kill -0 "$BUILD" 2>/dev/null; do
+  sleep "$COMMIT_EVERY"
+  commit_artifact
+done
+wait "$BUILD"
+commit_artifact
