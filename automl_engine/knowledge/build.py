@@ -34,7 +34,7 @@ class BuildSettings:
 
     max_rows: int = 800
     n_folds: int = 3
-    density: float = 0.22
+    density: float = 0.205
     n_anchors: int = 39
     seed: int = 0
 
