@@ -1,0 +1,406 @@
+"""Reading a table from bytes: source handling, format and delimiter sniffing, and readers.
+
+Private helpers of :mod:`automl_engine.intake` (``load_table`` is the public entry point).
+Every reader returns ``(frame, raw_names, n_rows_seen)``: the frame has positional or pandas
+column labels, ``raw_names`` are the header names as written in the file, and ``n_rows_seen``
+is how many data rows the file holds (more than ``len(frame)`` when rows were sampled).
+Large inputs are streamed in chunks and reduced with a seeded uniform row sample, so memory
+stays bounded by the sample plus one chunk.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import csv
+import io
+import itertools
+import logging
+import os
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+import pandas as pd
+
+from .errors import DataError
+
+logger = logging.getLogger(__name__)
+
+HEAD_BYTES = 256 * 1024
+SNIFF_CHARS = 64 * 1024
+CHUNK_BYTES = 16 * 1024 * 1024
+DELIMITERS = (",", ";", "\t", "|")
+NA_MARKERS = frozenset({"", "?", "-", "--", "na", "n/a", "nan", "null", "none", "nil", "missing",
+                        "#n/a", "<na>", "nat"})
+"""Cell values treated as missing (compared after stripping spaces and lower-casing)."""
+_NA_VALUES = sorted({v for m in NA_MARKERS for v in (m, m.upper(), m.capitalize())})
+_FORMATS_HINT = "a CSV, TSV, Excel (.xlsx) or Parquet file"
+_BINARY_MAGIC = (
+    (b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"), (b"GIF8", "a GIF image"),
+    (b"%PDF", "a PDF document"), (b"\x1f\x8b", "a gzip-compressed file"),
+    (b"BZh", "a bzip2-compressed file"), (b"7z\xbc\xaf", "a 7-Zip archive"),
+    (b"\xd0\xcf\x11\xe0", "an old-style Excel (.xls) or Office file"),
+    (b"SQLite format 3", "an SQLite database"),
+)
+_FIELDS_RE = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+_EOF_RE = re.compile(r"EOF inside string starting at row (\d+)")
+
+
+@dataclass
+class Source:
+    """Where the bytes come from: a display name, a size and a way to open them afresh."""
+
+    name: str
+    size: int
+    open: Callable[[], contextlib.AbstractContextManager[BinaryIO]]
+
+    @property
+    def extension(self) -> str:
+        return Path(self.name).suffix.lower() if self.name else ""
+
+
+def open_source(source) -> Source:
+    """Wrap a path, bytes or a file-like object (Streamlit UploadedFile, BytesIO) as a Source."""
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        if not path.is_file():
+            what = "is a folder, not a file" if path.is_dir() else "was not found"
+            raise DataError(f"The file '{path}' {what}; check the path and try again.")
+        return Source(path.name, path.stat().st_size, lambda: open(path, "rb"))
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data = bytes(source)
+        name = ""
+    elif hasattr(source, "getvalue"):
+        data = source.getvalue()
+        name = getattr(source, "name", "") or ""
+    elif hasattr(source, "read"):
+        if getattr(source, "seekable", lambda: False)():
+            source.seek(0)
+        data = source.read()
+        name = getattr(source, "name", "") or ""
+    else:
+        raise TypeError(f"load_table needs a path or a file-like object, got {type(source)!r}")
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    name = os.path.basename(str(name))
+    return Source(name, len(data), lambda: contextlib.nullcontext(io.BytesIO(data)))
+
+
+def sniff_format(head: bytes) -> str:
+    """``"parquet"``, ``"xlsx"`` or ``"text"`` from the first bytes; DataError for known binaries."""
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    for magic, what in _BINARY_MAGIC:
+        if head.startswith(magic):
+            raise DataError(f"The file is {what}, not a table; upload {_FORMATS_HINT}.")
+    return "text"
+
+
+def detect_encoding(head: bytes) -> str:
+    """UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252, else Latin-1."""
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        head.decode("cp1252")
+        return "cp1252"
+    except UnicodeDecodeError:
+        return "latin-1"
+
+
+def decode_head(head: bytes, encoding: str, complete: bool) -> str:
+    """Decode the first bytes; reject content that is clearly not text."""
+    text = codecs.getincrementaldecoder(encoding)(errors="replace").decode(head, final=complete)
+    n_control = sum(1 for ch in text if (ord(ch) < 32 and ch not in "\t\n\r\f\v")
+                    or 0x7F <= ord(ch) < 0xA0)
+    if "\x00" in text or n_control > 0.01 * len(text):
+        raise DataError(f"The file holds binary data, not a text table; upload {_FORMATS_HINT}.")
+    stripped = text[:256].lstrip().lower()
+    if stripped.startswith(("<!doctype", "<html", "<?xml", "<")):
+        raise DataError(f"The file is an HTML or XML document, not a table; upload {_FORMATS_HINT}.")
+    if stripped.startswith(("{", "[")):
+        raise DataError(f"The file looks like JSON, not a table; convert it to {_FORMATS_HINT}.")
+    return text
+
+
+def _records(text: str, delimiter: str, limit: int = 200) -> list[list[str]]:
+    try:
+        rows = list(itertools.islice(csv.reader(io.StringIO(text), delimiter=delimiter,
+                                             skipinitialspace=True), limit))
+    except csv.Error:
+        return []
+    return [r for r in rows if any(f.strip() for f in r)]
+
+
+def sniff_delimiter(text: str, complete: bool, extension: str) -> tuple[str, list[str], str]:
+    """Choose the delimiter from the content: consistent field counts, then the most fields.
+
+    Returns
+    -------
+    delimiter, header, decimal
+        The delimiter, the raw header fields (stripped) and the decimal mark ("." or ",").
+    """
+    cut = max(SNIFF_CHARS, text.find("\n") + 1)  # enough for ~200 records, and the header
+    if cut < len(text):
+        text, complete = text[:cut], False
+    if not complete and "\n" in text:
+        text = text[: text.rfind("\n")]  # drop a record cut off by the limit
+    preferred = {".tsv": "\t", ".tab": "\t", ".csv": ",", ".psv": "|"}.get(extension)
+    best, best_rows, best_score = ",", [], None
+    for order, delim in enumerate(DELIMITERS):
+        rows = _records(text, delim)
+        if not rows:
+            continue
+        n = len(rows[0])
+        consistency = sum(len(r) == n for r in rows) / len(rows)
+        score = (n > 1, round(consistency, 1), n, delim == preferred, -order)
+        if best_score is None or score > best_score:
+            best, best_rows, best_score = delim, rows, score
+    header = [f.strip() for f in best_rows[0]] if best_rows else []
+    decimal = "."
+    if best != ",":
+        cells = [c.strip() for r in best_rows[1:] for c in r]
+        if any(re.fullmatch(r"[+-]?\d+,\d+", c) for c in cells) and not any(
+                re.fullmatch(r"[+-]?\d+\.\d+", c) for c in cells):
+            decimal = ","
+    return best, header, decimal
+
+
+def check_header(names: Iterable) -> None:
+    """DataError when a (non-blank) column name appears more than once."""
+    seen, dups = set(), []
+    for name in names:
+        name = "" if name is None else str(name).strip()
+        if name and name in seen and name not in dups:
+            dups.append(name)
+        seen.add(name)
+    if dups:
+        listed = ", ".join(f"'{d}'" for d in dups[:3])
+        raise DataError(f"The column name {listed} appears more than once in the header; rename "
+                        f"the duplicates so that every column name is unique.")
+
+
+def reservoir(frames: Iterable[pd.DataFrame], k: int, seed: int) -> tuple[pd.DataFrame, int]:
+    """A uniform random sample of at most ``k`` rows from a stream of frames, in file order.
+
+    Each row gets a uniform random key and the ``k`` smallest keys are kept (bottom-k
+    sampling); rows whose key is above the current k-th smallest are discarded as they
+    arrive, so memory holds at most about ``2 k`` rows plus one chunk.
+
+    Returns
+    -------
+    sample, n_seen
+        The sampled rows (index reset) and the number of rows in the whole stream.
+    """
+    rng = np.random.default_rng(seed)
+    pieces: list[tuple[pd.DataFrame, np.ndarray, np.ndarray]] = []
+    n_seen, n_kept, tau = 0, 0, np.inf
+
+    def compact(limit: int) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+        frame = pd.concat([p[0] for p in pieces], ignore_index=True) if len(pieces) > 1 \
+            else pieces[0][0].reset_index(drop=True)
+        keys = np.concatenate([p[1] for p in pieces])
+        pos = np.concatenate([p[2] for p in pieces])
+        if len(keys) > limit:
+            take = np.argpartition(keys, limit - 1)[:limit]
+            frame, keys, pos = frame.iloc[take].reset_index(drop=True), keys[take], pos[take]
+        return frame, keys, pos
+
+    for frame in frames:
+        m = len(frame)
+        keys = rng.random(m)
+        mask = keys < tau
+        if mask.any():
+            pieces.append((frame.iloc[np.flatnonzero(mask)], keys[mask],
+                           np.arange(n_seen, n_seen + m)[mask]))
+            n_kept += int(mask.sum())
+        n_seen += m
+        if n_kept > 2 * k:
+            piece = compact(k)
+            pieces, n_kept, tau = [piece], k, float(piece[1].max())
+    if not pieces:
+        return pd.DataFrame(), n_seen
+    frame, _, pos = compact(k)
+    return frame.iloc[np.argsort(pos, kind="stable")].reset_index(drop=True), n_seen
+
+
+def _parser_error(exc: Exception, delimiter: str) -> DataError:
+    text = str(exc)
+    if m := _FIELDS_RE.search(text):
+        expected, line, saw = m.groups()
+        shown = {"\t": "tab"}.get(delimiter, delimiter)
+        return DataError(f"Line {line} has {saw} fields but the header has {expected}; quote "
+                         f"values that contain the delimiter ({shown}) or fix that line.")
+    if m := _EOF_RE.search(text):
+        return DataError(f"A quoted value starting on line {int(m.group(1)) + 1} is never "
+                         f"closed; check the quotation marks in that line.")
+    logger.debug("CSV parser error: %s", text)
+    return DataError("The file could not be read as a delimited table; save it as a UTF-8 CSV "
+                     "with one header row and try again.")
+
+
+def read_text(src: Source, head: bytes, max_rows: int, max_bytes: int,
+              seed: int) -> tuple[pd.DataFrame, list[str], int]:
+    """Read CSV/TSV/semicolon/pipe text, in chunks with row sampling when it is large."""
+    complete = len(head) >= src.size
+    encoding = detect_encoding(head)
+    text = decode_head(head, encoding, complete)
+    if not text or text.isspace():
+        raise DataError("The file is empty; upload a table with a header row and at least one "
+                        "row of data.")
+    delimiter, header, decimal = sniff_delimiter(text, complete, src.extension)
+    check_header(header)
+    options = dict(sep=delimiter, decimal=decimal, na_values=_NA_VALUES, keep_default_na=True,
+                   skipinitialspace=True, engine="c", on_bad_lines="error")
+    chunked = src.size > max_bytes
+    k = max_rows
+    if chunked:
+        bytes_per_row = max(len(head) / max(text.count("\n"), 1), 1.0)
+        k = max(1, min(max_rows, int(max_bytes / bytes_per_row)))
+        chunk_rows = max(1000, int(CHUNK_BYTES / bytes_per_row))
+        logger.info("%s is %d bytes (> %d): reading in chunks of %d rows, sampling %d rows",
+                    src.name or "input", src.size, max_bytes, chunk_rows, k)
+    fallbacks = {"utf-8": ["cp1252", "latin-1"], "utf-8-sig": ["cp1252", "latin-1"],
+                 "cp1252": ["latin-1"]}.get(encoding, [])
+    for enc in [encoding, *fallbacks]:
+        try:
+            with src.open() as stream:
+                if chunked:
+                    reader = pd.read_csv(stream, encoding=enc, chunksize=chunk_rows, **options)
+                    with reader:
+                        frame, n_seen = reservoir(reader, k, seed)
+                    if n_seen == 0:
+                        frame = pd.DataFrame(columns=header)
+                else:
+                    frame = pd.read_csv(stream, encoding=enc, low_memory=False, **options)
+                    n_seen = len(frame)
+            if enc != encoding:
+                logger.info("%s is not valid %s; read it as %s", src.name, encoding, enc)
+            return frame, header, n_seen
+        except UnicodeDecodeError:
+            continue
+        except pd.errors.EmptyDataError as exc:
+            raise DataError("The file is empty; upload a table with a header row and at least "
+                            "one row of data.") from exc
+        except (pd.errors.ParserError, csv.Error) as exc:
+            raise _parser_error(exc, delimiter) from exc
+        except (ValueError, OverflowError, TypeError) as exc:
+            raise _parser_error(exc, delimiter) from exc
+    raise DataError("The file's text encoding could not be recognised; save it as UTF-8 and "
+                    "try again.")
+
+
+def _parquet_frame(batch) -> pd.DataFrame:
+    frame = batch.to_pandas()
+    named = [n for n in frame.index.names if n is not None]
+    return frame.reset_index(drop=not named)
+
+
+def read_parquet(src: Source, max_rows: int, max_bytes: int,
+                 seed: int) -> tuple[pd.DataFrame, list[str], int]:
+    """Read a Parquet file, by record batches with row sampling when it is large."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    with src.open() as stream:
+        try:
+            pf = pq.ParquetFile(stream)
+            schema = pf.schema_arrow
+            n = pf.metadata.num_rows
+        except (pa.ArrowException, OSError, ValueError) as exc:
+            logger.debug("parquet error: %s", exc)
+            raise DataError("The file starts like a Parquet file but could not be read; it may "
+                            "be truncated or damaged, so export it again.") from exc
+        names = [f.name for f in schema if not re.fullmatch(r"__index_level_\d+__", f.name)]
+        check_header(names)
+        nested = [f.name for f in schema if pa.types.is_nested(f.type)]
+        if nested:
+            raise DataError(f"Column '{nested[0]}' holds nested lists or structures; flatten it "
+                            f"into plain columns before loading.")
+        k = max_rows
+        if src.size > max_bytes:
+            k = max(1, min(max_rows, int(n * max_bytes / max(src.size, 1))))
+        try:
+            if n <= k:
+                frame = _parquet_frame(pf.read())
+                return frame, list(frame.columns), n
+            batches = (_parquet_frame(b) for b in pf.iter_batches(batch_size=65536))
+            frame, n_seen = reservoir(batches, k, seed)
+        except (pa.ArrowException, OSError, ValueError) as exc:
+            logger.debug("parquet error: %s", exc)
+            raise DataError("The Parquet file could not be read; it may be damaged or use an "
+                            "unsupported type, so export it again.") from exc
+    return frame, list(frame.columns), n_seen
+
+
+def _excel_batches(rows: Iterator[tuple], size: int = 10_000) -> Iterator[pd.DataFrame]:
+    batch = []
+    for row in rows:
+        if all(v is None or (isinstance(v, str) and not v.strip()) for v in row):
+            continue
+        batch.append(row)
+        if len(batch) == size:
+            yield pd.DataFrame(batch)
+            batch = []
+    if batch:
+        yield pd.DataFrame(batch)
+
+
+def read_excel(src: Source, max_rows: int, max_bytes: int,
+               seed: int) -> tuple[pd.DataFrame, list[str], int]:
+    """Read the first worksheet of an .xlsx workbook, streaming rows with openpyxl."""
+    import zipfile
+
+    import openpyxl
+
+    with src.open() as stream:
+        try:
+            wb = openpyxl.load_workbook(stream, read_only=True, data_only=True)
+        except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
+            logger.debug("xlsx error: %s", exc)
+            raise DataError("The file is a zip archive but not a readable Excel workbook; upload "
+                            f"{_FORMATS_HINT}.") from exc
+        try:
+            if len(wb.worksheets) > 1:
+                logger.info("workbook has %d sheets; reading the first", len(wb.worksheets))
+            ws = wb.worksheets[0]
+            rows = ws.iter_rows(values_only=True)
+            header = None
+            for row in rows:
+                if any(v is not None and str(v).strip() for v in row):
+                    header = list(row)
+                    break
+            if header is None:
+                raise DataError("The first worksheet of the workbook is empty; put the table "
+                                "with a header row in the first sheet.")
+            check_header(header)
+            k = max_rows
+            if src.size > max_bytes and ws.max_row:
+                k = max(1, min(max_rows, int(ws.max_row * max_bytes / src.size)))
+            frame, n_seen = reservoir(_excel_batches(rows), k, seed)
+        except DataError:
+            raise
+        except (ValueError, TypeError, KeyError, OSError) as exc:
+            logger.debug("xlsx error: %s", exc)
+            raise DataError("The Excel workbook could not be read; save it again as .xlsx or "
+                            "export the sheet as CSV.") from exc
+        finally:
+            wb.close()
+    width = max(len(header), frame.shape[1])
+    names = [("" if h is None else str(h).strip()) for h in header] + [""] * (width - len(header))
+    labels = [n if n else f"Unnamed: {i}" for i, n in enumerate(names)]
+    frame = frame.reindex(columns=range(width))
+    frame.columns = labels
+    return frame, names, n_seen

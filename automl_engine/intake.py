@@ -1,0 +1,533 @@
+"""Data intake with guardrails: load a table, type its columns, detect the task, prepare X and y.
+
+Typical use::
+
+    df = load_table("train.csv")
+    data = prepare_data(df, target="Survived")
+    data.X, data.y, data.task, data.column_types, data.report.to_frame()
+
+Every problem a user can fix raises :class:`~automl_engine.errors.DataError` with one
+sentence saying what is wrong and how to fix it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from pandas.api import types as ptypes
+
+from . import guardrails as gr
+from ._cleaning import DATE_RE, DATE_SHARE, clean_table, examples, parse_dates
+from ._readers import (HEAD_BYTES, check_header, open_source, read_excel, read_parquet,
+                       read_text, sniff_format)
+from .column_types import (BOOLEAN, CATEGORICAL, CONSTANT, DATETIME, DROPPED_KINDS,
+                           HIGH_CARDINALITY, ID_LIKE, NUMERIC, TEXT)
+from .errors import DataError
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["ColumnInfo", "PreparedData", "clean_table", "detect_task", "infer_column_types",
+           "load_table", "prepare_data"]
+
+MIN_ROWS = 20
+"""Fewest rows left after cleaning for a dataset to be usable."""
+MIN_CLASS_SIZE = 5
+"""Classes with fewer rows are dropped: they cannot appear in every fold of 5-fold CV."""
+CATEGORICAL_MAX_DISTINCT = 20
+"""Text columns with at most this many distinct values are categorical, above: high cardinality."""
+MULTICLASS_MAX_DISTINCT = 20
+"""An integer target with at most this many values (and >= 5 rows per value) is a class label."""
+TEXT_MIN_WORDS = 3.0
+TEXT_MIN_DISTINCT_SHARE = 0.5
+ID_MIN_ROWS = 20
+TASKS = ("binary", "multiclass", "regression")
+
+_TRUTH_PAIRS = ({"true", "false"}, {"yes", "no"}, {"y", "n"}, {"t", "f"}, {"on", "off"})
+_ID_NAMES = {"id", "uuid", "guid", "key", "index", "idx", "row", "rownum", "row_number", "rowid",
+             "row_id", "record_id", "unnamed: 0"}
+
+
+@dataclass(frozen=True)
+class ColumnInfo:
+    """What intake concluded about one column.
+
+    Attributes
+    ----------
+    name : str
+    kind : str
+        One of the kinds in :mod:`automl_engine.column_types`.
+    reason : str
+        Why, as a short phrase, e.g. ``"text with 3 distinct values → categorical"``.
+    n_missing : int
+    n_distinct : int
+        Distinct non-missing values.
+    dtype : str
+        The pandas dtype of the column.
+    """
+
+    name: str
+    kind: str
+    reason: str
+    n_missing: int
+    n_distinct: int
+    dtype: str = ""
+
+
+@dataclass
+class PreparedData:
+    """Features and target ready for the search, with what intake found and did.
+
+    Attributes
+    ----------
+    X : pandas.DataFrame
+        The kept feature columns with their original dtypes (date text parsed to datetime64).
+    y : pandas.Series
+        The target; original labels for classification.
+    task : {"binary", "multiclass", "regression"}
+    column_types : dict of str to str
+        Kind of every kept feature column (a column-types mapping).
+    columns : dict of str to ColumnInfo
+        Every column of the input, target and dropped columns included.
+    report : DataReport
+        The guardrail results.
+    n_rows_original : int
+        Rows in the original table, before any sampling (by ``load_table`` or here).
+    target : str
+    """
+
+    X: pd.DataFrame
+    y: pd.Series
+    task: str
+    column_types: dict[str, str]
+    columns: dict[str, ColumnInfo]
+    report: gr.DataReport
+    n_rows_original: int
+    target: str = ""
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading
+# ---------------------------------------------------------------------------------------------
+
+def load_table(source, *, max_rows: int = 1_000_000, max_bytes: int = 200 * 1024**2,
+               random_state: int = 0) -> pd.DataFrame:
+    """Read a table from a path or an uploaded file, with guardrails.
+
+    The format is detected from the content (Parquet and Excel magic bytes, else delimited
+    text), the file name's extension only breaking ties. Text may be comma, semicolon, tab or
+    pipe separated, in UTF-8 (with or without BOM), UTF-16 with BOM, Windows-1252 or Latin-1;
+    a decimal comma is recognised in semicolon/tab files. Cells such as ``NA``, ``?``, ``-``
+    or empty are missing values. Text columns holding only numbers become numeric and text
+    columns holding dates become datetime64. Only the first sheet of a workbook is read.
+
+    Parameters
+    ----------
+    source : str, path-like, bytes or file-like
+        A path, or an object with ``read()``/``getvalue()`` such as Streamlit's
+        ``UploadedFile`` or :class:`io.BytesIO`.
+    max_rows : int
+        Tables with more rows are reduced to a uniform random sample of ``max_rows`` rows.
+    max_bytes : int
+        Files larger than this are streamed in chunks (Parquet: record batches), never loaded
+        whole, and sampled to about ``max_bytes`` worth of rows (at most ``max_rows``).
+    random_state : int
+        Seed of the row sample.
+
+    Returns
+    -------
+    pandas.DataFrame
+        When rows were sampled, ``df.attrs["sampled_from"]`` holds the file's row count.
+
+    Raises
+    ------
+    DataError
+        When the input is not a usable table; the message says why and how to fix it.
+
+    Examples
+    --------
+    >>> import io
+    >>> load_table(io.BytesIO(b"a;b\\n1,5;x\\n2,5;y\\n"))["a"].tolist()
+    [1.5, 2.5]
+    """
+    if max_rows < 1 or max_bytes < 1:
+        raise ValueError("max_rows and max_bytes must be positive")
+    src = open_source(source)
+    if src.size == 0:
+        raise DataError("The file is empty; upload a table with a header row and at least one "
+                        "row of data.")
+    with src.open() as stream:
+        head = stream.read(HEAD_BYTES)
+    fmt = sniff_format(head)
+    if fmt == "text" and src.extension in (".parquet", ".xlsx", ".xls"):
+        logger.warning("%s has a %s extension but holds text; reading it as delimited text",
+                       src.name, src.extension)
+    if fmt == "parquet":
+        frame, raw_names, n_seen = read_parquet(src, max_rows, max_bytes, random_state)
+    elif fmt == "xlsx":
+        frame, raw_names, n_seen = read_excel(src, max_rows, max_bytes, random_state)
+    else:
+        frame, raw_names, n_seen = read_text(src, head, max_rows, max_bytes, random_state)
+    frame = _tidy_shape(frame, raw_names)
+    if len(frame) > max_rows:
+        frame = frame.sample(n=max_rows, random_state=random_state).sort_index()
+        frame = frame.reset_index(drop=True)
+    frame = clean_table(frame)
+    if n_seen > len(frame):
+        frame.attrs["sampled_from"] = int(n_seen)
+        logger.info("read a uniform sample of %d of %d rows", len(frame), n_seen)
+    return frame
+
+
+def _tidy_shape(frame: pd.DataFrame, raw_names: list) -> pd.DataFrame:
+    """Strip names, drop empty unnamed columns and empty rows, check there is a table."""
+    blank = [i >= len(raw_names) or not str(raw_names[i] or "").strip()
+             or str(c).startswith("Unnamed: ") for i, c in enumerate(frame.columns)]
+    keep = [i for i, c in enumerate(frame.columns) if not (blank[i] and frame.iloc[:, i].isna().all())]
+    frame = frame.iloc[:, keep]
+    frame.columns = [str(c).strip() for c in frame.columns]
+    check_header(frame.columns)
+    empty_rows = frame.isna().all(axis=1)
+    if empty_rows.any() and frame.shape[1]:
+        logger.info("dropped %d empty rows", int(empty_rows.sum()))
+        frame = frame.loc[~empty_rows].reset_index(drop=True)
+    if frame.shape[1] == 0:
+        raise DataError("The file has no columns; upload a table with a header row and at least "
+                        "one row of data.")
+    if frame.shape[1] == 1:
+        raise DataError(f"The table has only one column ('{frame.columns[0]}'), but a model needs "
+                        f"a target and at least one feature column, so check that values are "
+                        f"separated by commas, semicolons, tabs or pipes.")
+    if len(frame) == 0:
+        shown = ", ".join(f"'{c}'" for c in frame.columns[:5])
+        raise DataError(f"The file has a header ({shown}) but no data rows; add at least one row "
+                        f"of data below the header.")
+    return frame
+
+
+# ---------------------------------------------------------------------------------------------
+# Column types and task
+# ---------------------------------------------------------------------------------------------
+
+def _looks_like_id_name(name: str) -> bool:
+    low = name.strip().lower()
+    return (low in _ID_NAMES or re.search(r"(^|[^a-z])(id|uuid|guid)$", low) is not None
+            or re.search(r"[a-z](ID|Id)$", name.strip()) is not None)
+
+
+def _column_info(name: str, s: pd.Series, is_target: bool) -> ColumnInfo:
+    n_missing = int(s.isna().sum())
+    values = s.dropna()
+    try:
+        n_distinct = int(values.nunique())
+    except TypeError:
+        values = values.astype(str)
+        n_distinct = int(values.nunique())
+    n = len(values)
+
+    def info(kind: str, reason: str) -> ColumnInfo:
+        return ColumnInfo(name, kind, reason, n_missing, n_distinct, str(s.dtype))
+
+    if n == 0:
+        return info(CONSTANT, "every value is missing → constant")
+    if n_distinct == 1:
+        value = values.iloc[0]
+        if n_missing == 0:
+            return info(CONSTANT, f"the same value ('{value}') in every row → constant")
+        return info(CATEGORICAL, f"one value ('{value}') or missing → categorical "
+                                 f"(present vs missing)")
+    unique_per_row = n_distinct == len(s) and n_missing == 0
+    id_name = _looks_like_id_name(name)
+    if ptypes.is_bool_dtype(s):
+        return info(BOOLEAN, "true/false values → boolean")
+    if ptypes.is_datetime64_any_dtype(s):
+        return info(DATETIME, "dates and times → datetime")
+    if ptypes.is_numeric_dtype(s) and not isinstance(s.dtype, pd.CategoricalDtype):
+        numbers = values.to_numpy(dtype=float)
+        integral = bool(np.all(np.mod(numbers, 1) == 0))
+        if not is_target and integral and unique_per_row:
+            diffs = np.diff(numbers)
+            if id_name:
+                return info(ID_LIKE, "a different whole number in every row and an ID-like "
+                                     "name → id")
+            if len(s) >= ID_MIN_ROWS and (np.all(diffs > 0) or np.all(diffs < 0)):
+                return info(ID_LIKE, "a different whole number in every row, in order → id")
+        if n_distinct == 2 and set(np.unique(numbers)) == {0.0, 1.0}:
+            return info(NUMERIC, "numbers with 2 distinct values (0 and 1) → numeric "
+                                 "(kept as a 0/1 indicator)")
+        return info(NUMERIC, f"numbers with {n_distinct} distinct values → numeric")
+    text = values.astype(str)
+    if n_distinct == 2:
+        lowered = set(text.str.strip().str.lower().unique())
+        if any(lowered <= pair for pair in _TRUTH_PAIRS):
+            return info(BOOLEAN, f"two values ({examples(sorted(values.unique(), key=str))}) "
+                                 f"→ boolean")
+    sample = text.sample(n=min(n, 5000), random_state=0) if n > 5000 else text
+    if pd.to_numeric(sample.str.strip(), errors="coerce").notna().all():
+        return info(NUMERIC, "numbers stored as text → numeric")
+    if sample.str.strip().str.fullmatch(DATE_RE).mean() >= DATE_SHARE and \
+            parse_dates(sample.str.strip()).notna().mean() >= DATE_SHARE:
+        return info(DATETIME, "text that reads as dates → datetime")
+    mean_words = float(sample.str.split().str.len().mean())
+    distinct_share = n_distinct / n
+    if (n_distinct > CATEGORICAL_MAX_DISTINCT and distinct_share >= TEXT_MIN_DISTINCT_SHARE
+            and mean_words >= TEXT_MIN_WORDS):
+        return info(TEXT, f"free text ({mean_words:.1f} words on average, {distinct_share:.0%} "
+                          f"distinct) → text")
+    if not is_target and unique_per_row and (id_name or len(s) >= ID_MIN_ROWS):
+        return info(ID_LIKE, "a different value in every row → id")
+    if n_distinct <= CATEGORICAL_MAX_DISTINCT:
+        return info(CATEGORICAL, f"text with {n_distinct} distinct values → categorical")
+    return info(HIGH_CARDINALITY, f"text with {n_distinct} distinct values → high-cardinality "
+                                  f"categorical")
+
+
+def infer_column_types(df: pd.DataFrame, target: str | None = None) -> dict[str, ColumnInfo]:
+    """Assign a kind to every column, with the reason.
+
+    Rules, in order: all missing or one value in every row → constant (one value plus
+    missing cells → categorical, present vs missing); bool dtype → boolean; datetime dtype →
+    datetime; numbers: whole numbers different in every row with an ID-like name (``id``,
+    ``customer_id``, ``PassengerId``...) or strictly increasing/decreasing (>= 20 rows) → id,
+    otherwise numeric (0/1 columns stay numeric); text: exactly two values that are
+    true/false, yes/no, y/n, t/f or on/off → boolean; numbers stored as text → numeric; dates
+    → datetime; more than 20 distinct values, at least half of them distinct and >= 3 words on
+    average → text; a different value in every row (ID-like name, or >= 20 rows) → id;
+    <= 20 distinct values → categorical; otherwise high-cardinality. The target is never id.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"color": ["red", "blue", "red"], "size": [1.0, 2.5, 3.0]})
+    >>> {k: v.kind for k, v in infer_column_types(df).items()}
+    {'color': 'categorical', 'size': 'numeric'}
+    """
+    return {str(c): _column_info(str(c), df.iloc[:, i], str(c) == target)
+            for i, c in enumerate(df.columns)}
+
+
+def detect_task(y: pd.Series) -> str:
+    """``"binary"``, ``"multiclass"`` or ``"regression"`` from the target's values.
+
+    Two distinct values → binary; text, booleans or categories → multiclass; whole numbers
+    with at most 20 distinct values and at least 5 rows per value on average → multiclass;
+    other numbers → regression.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> detect_task(pd.Series(["a", "b", "a"])), detect_task(pd.Series([0.1 * i for i in range(50)]))
+    ('binary', 'regression')
+    """
+    values = y.dropna()
+    n_distinct = values.nunique()
+    if n_distinct < 2:
+        raise DataError(f"The target '{y.name}' has fewer than two distinct values, so there is "
+                        f"nothing to predict; choose another target column.")
+    if ptypes.is_datetime64_any_dtype(values):
+        raise DataError(f"The target '{y.name}' holds dates, which cannot be predicted directly; "
+                        f"choose a numeric or categorical target.")
+    if n_distinct == 2:
+        return "binary"
+    numbers = None
+    if ptypes.is_numeric_dtype(values) and not ptypes.is_bool_dtype(values):
+        numbers = values.to_numpy(dtype=float)
+    elif not isinstance(values.dtype, pd.CategoricalDtype):
+        parsed = pd.to_numeric(values.astype(str).str.strip(), errors="coerce")
+        if parsed.notna().all():
+            numbers = parsed.to_numpy(dtype=float)
+    if numbers is None:
+        return "multiclass"
+    integral = bool(np.all(np.mod(numbers, 1) == 0))
+    if integral and n_distinct <= MULTICLASS_MAX_DISTINCT and len(numbers) >= 5 * n_distinct:
+        return "multiclass"
+    return "regression"
+
+
+# ---------------------------------------------------------------------------------------------
+# Preparation
+# ---------------------------------------------------------------------------------------------
+
+def _stratified_positions(y: pd.Series, n: int, min_per_class: int,
+                          rng: np.random.Generator) -> np.ndarray:
+    """Positions of an ``n``-row sample with class shares kept and no class below the floor."""
+    codes, _ = pd.factorize(y)
+    counts = np.bincount(codes)
+    exact = counts * n / counts.sum()
+    alloc = np.floor(exact).astype(int)
+    alloc[np.argsort(alloc - exact)[: n - alloc.sum()]] += 1
+    alloc = np.maximum(alloc, np.minimum(counts, min_per_class))
+    while alloc.sum() > n:  # the floor took rows from the largest classes
+        alloc[np.argmax(alloc)] -= 1
+    picks = [rng.choice(np.flatnonzero(codes == c), size=k, replace=False)
+             for c, k in enumerate(alloc)]
+    return np.sort(np.concatenate(picks))
+
+
+def _available(columns: Iterable[str], limit: int = 5) -> str:
+    cols = list(columns)
+    shown = ", ".join(f"'{c}'" for c in cols[:limit])
+    return shown + (f" and {len(cols) - limit} more" if len(cols) > limit else "")
+
+
+def prepare_data(df: pd.DataFrame, target: str, *, task: str = "auto",
+                 exclude: Iterable[str] = (), max_rows: int = 1_000_000, random_state: int = 0,
+                 min_class_size: int = MIN_CLASS_SIZE) -> PreparedData:
+    """Split a table into features and target, typed, checked and ready for the search.
+
+    Steps: clean the cells (see :func:`clean_table`); drop rows with a missing target; detect
+    or check the task; for classification drop the rows of classes with fewer than
+    ``min_class_size`` rows; type every column; keep all columns except the target, the
+    excluded ones and the id/constant ones; sub-sample to ``max_rows`` (stratified for
+    classification); run the guardrails of :mod:`automl_engine.guardrails`.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The user's table, e.g. from :func:`load_table`.
+    target : str
+        The column to predict.
+    task : {"auto", "binary", "multiclass", "regression", "classification"}
+        ``"auto"`` uses :func:`detect_task`; ``"classification"`` picks binary or multiclass.
+    exclude : iterable of str
+        Columns not to use as features.
+    max_rows : int
+        Larger tables are sub-sampled to this many rows.
+    random_state : int
+        Seed of the sub-sample and of the leakage check.
+    min_class_size : int
+        Smallest class kept (match the number of cross-validation folds).
+
+    Returns
+    -------
+    PreparedData
+
+    Raises
+    ------
+    DataError
+        Unknown target or excluded column, target empty or constant, a single class, fewer
+        than 20 rows left, no usable feature column, a task that does not fit the target.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"x": range(40), "c": ["a", "b"] * 20, "y": [0.5 * i for i in range(40)]})
+    >>> data = prepare_data(df, "y")
+    >>> data.task, list(data.X.columns)
+    ('regression', ['c'])
+    """
+    if max_rows < MIN_ROWS:
+        raise ValueError(f"max_rows must be at least {MIN_ROWS}")
+    columns = [str(c) for c in df.columns]
+    check_header(columns)
+    if target not in columns:
+        close = [c for c in columns if c.strip().lower() == str(target).strip().lower()]
+        hint = f"did you mean '{close[0]}'" if close else f"choose one of {_available(columns)}"
+        raise DataError(f"The target column '{target}' is not in the table; {hint}.")
+    exclude = [str(c) for c in exclude]
+    unknown = [c for c in exclude if c not in columns]
+    if unknown:
+        raise DataError(f"The excluded column '{unknown[0]}' is not in the table; choose among "
+                        f"{_available(columns)}.")
+    task = {"classification": "auto_classification"}.get(task, task)
+    if task not in ("auto", "auto_classification", *TASKS):
+        raise DataError(f"The task '{task}' is not known; use auto, binary, multiclass or "
+                        f"regression.")
+    loader_sampled = "sampled_from" in df.attrs
+    n_rows_original = int(df.attrs.get("sampled_from", len(df)))
+    df = clean_table(df)
+    df.columns = columns
+    report = gr.DataReport(target=target, n_rows_original=n_rows_original)
+
+    missing_target = df[target].isna()
+    if missing_target.all():
+        raise DataError(f"The target column '{target}' has no values; choose a column that is "
+                        f"filled in for most rows.")
+    report.add(gr.check_missing_target(target, int(missing_target.sum()), len(df)))
+    df = df.loc[~missing_target].reset_index(drop=True)
+    y = df[target]
+    if y.nunique() < 2:
+        raise DataError(f"The target column '{target}' has the same value ('{y.iloc[0]}') in every "
+                        f"row, so there is nothing to predict; choose another target column.")
+    requested = task
+    task = _resolve_task(y, task)
+    if task != "regression":
+        counts = y.value_counts()
+        report.add(gr.check_rare_classes(counts, min_class_size))
+        rare = counts.index[counts < min_class_size]
+        if len(rare):
+            df = df.loc[~y.isin(rare)].reset_index(drop=True)
+            y = df[target]
+            if y.nunique() < 2:
+                raise DataError(f"Fewer than two classes of '{target}' have {min_class_size} or "
+                                f"more rows; choose a target with repeated values, or set the "
+                                f"task to regression if it is a number.")
+            if requested in ("auto", "auto_classification"):
+                task = "binary" if y.nunique() == 2 else "multiclass"
+        if task == "binary" and y.nunique() != 2:
+            raise DataError(f"The task is binary but the target '{target}' has {y.nunique()} "
+                            f"classes; choose multiclass or auto.")
+    if len(df) < MIN_ROWS:
+        raise DataError(f"Only {len(df)} usable rows remain after cleaning, fewer than the "
+                        f"{MIN_ROWS} needed; add more rows with a value for '{target}'.")
+
+    infos = infer_column_types(df, target)
+    features = [c for c in columns if c != target and c not in exclude
+                and infos[c].kind not in DROPPED_KINDS]
+    if not features:
+        raise DataError(f"No usable feature column is left besides the target '{target}', since "
+                        f"the others are excluded, constant or ID-like; add informative columns.")
+    report.add(gr.check_duplicate_rows(df[features + [target]]))
+
+    n_before = len(df)
+    stratified = task != "regression"
+    if n_before > max_rows:
+        rng = np.random.default_rng(random_state)
+        if stratified:
+            positions = _stratified_positions(df[target], max_rows, min_class_size, rng)
+        else:
+            positions = np.sort(rng.choice(n_before, size=max_rows, replace=False))
+        df = df.iloc[positions].reset_index(drop=True)
+    sampled = n_before > max_rows or loader_sampled
+    report.add(gr.check_sub_sampling(n_rows_original, len(df), sampled,
+                                     stratified and n_before > max_rows))
+
+    X = df[features]
+    y = df[target].rename(target)
+    if stratified and ptypes.is_float_dtype(y) and np.all(np.mod(y.to_numpy(), 1) == 0):
+        y = y.astype("int64")  # labels such as 0.0/1.0 came from a column that had gaps
+    if task == "regression":
+        y = y.astype(float)
+    column_types = {c: infos[c].kind for c in features}
+    for check in gr.check_dropped_columns({c: infos[c] for c in columns if c not in exclude},
+                                          target):
+        report.add(check)
+    report.add(gr.check_missing_values(X))
+    report.add(gr.check_high_cardinality(column_types))
+    if stratified:
+        report.add(gr.check_class_imbalance(y))
+    report.add(gr.check_target_leakage(X, y, task, random_state=random_state))
+    report.task, report.n_rows_used, report.n_features = task, len(X), len(features)
+    logger.info("prepared %d rows x %d features, task %s: %s", len(X), len(features), task,
+                report.status_counts())
+    return PreparedData(X=X, y=y, task=task, column_types=column_types, columns=infos,
+                        report=report, n_rows_original=n_rows_original, target=target)
+
+
+def _resolve_task(y: pd.Series, task: str) -> str:
+    """The detected task, or the caller's task checked against the target."""
+    if task in ("auto", "auto_classification"):
+        detected = detect_task(y)
+        if task == "auto_classification" and detected == "regression":
+            return "multiclass"
+        return detected
+    if task == "regression":
+        if ptypes.is_bool_dtype(y) or not ptypes.is_numeric_dtype(y):
+            raise DataError(f"Regression needs a numeric target but '{y.name}' holds text such as "
+                            f"{examples(y.astype(str).unique())}; choose classification or "
+                            f"another target.")
+    return task
