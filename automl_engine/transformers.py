@@ -77,6 +77,24 @@ class ToStrings(TransformerMixin, BaseEstimator):
         return np.asarray(input_features if input_features is not None else [], dtype=object)
 
 
+class ToNumeric(TransformerMixin, BaseEstimator):
+    """Coerce numeric columns to floats; text that is not a number (an NA marker) becomes NaN.
+
+    Lets a fitted pipeline take a freshly read table, where numbers may arrive as text.
+    """
+
+    def fit(self, X, y=None):
+        self.n_features_in_ = pd.DataFrame(X).shape[1]
+        return self
+
+    def transform(self, X):
+        frame = pd.DataFrame(X)
+        return frame.apply(lambda col: pd.to_numeric(col, errors="coerce")).to_numpy(dtype=float)
+
+    def get_feature_names_out(self, input_features=None):
+        return np.asarray(input_features if input_features is not None else [], dtype=object)
+
+
 class BoundedPolynomialFeatures(TransformerMixin, BaseEstimator):
     """Degree-2 interaction features, or the identity when the input has too many columns.
 

@@ -19,7 +19,7 @@ from sklearn.preprocessing import (
 from automl_engine import column_types as kinds
 from automl_engine.catalogue.enumerate import PipelineSpec
 from automl_engine.catalogue.registry import make_estimator
-from automl_engine.transformers import BoundedPolynomialFeatures, DatetimeFeatures, Flatten, ToStrings
+from automl_engine.transformers import BoundedPolynomialFeatures, DatetimeFeatures, Flatten, ToNumeric, ToStrings
 
 TFIDF_MAX_FEATURES = 200
 ONEHOT_MIN_FREQUENCY = 0.01
@@ -59,7 +59,7 @@ def _column_transformer(spec: PipelineSpec, column_types: dict[str, str], random
     categorical_imputer = lambda: SimpleImputer(strategy="constant", fill_value="__missing__")  # noqa: E731
     branches = []
     if numeric:
-        branches.append(("numeric", make_pipeline(imputer(), scaler()), numeric))
+        branches.append(("numeric", make_pipeline(ToNumeric(), imputer(), scaler()), numeric))
     if categorical:
         branches.append(("categorical", make_pipeline(
             ToStrings(), categorical_imputer(), _encoder(prep["encode"], spec.task_type, random_state), scaler()

@@ -1,6 +1,6 @@
 """Folds, metrics and isolated evaluation of pipelines, locally or on a Dask cluster."""
 from automl_engine.evaluation.evaluate import (
-    FAILED, MEMORY, OK, TIMEOUT, EvaluationResult, EvaluationTask, as_labels, classes_of, evaluate,
+    CANCELLED, FAILED, MEMORY, OK, TIMEOUT, EvaluationResult, EvaluationTask, as_labels, classes_of, evaluate,
 )
 from automl_engine.evaluation.executor import Evaluator, Limits
 from automl_engine.evaluation.folds import make_folds, n_splits_for
@@ -8,7 +8,7 @@ from automl_engine.evaluation.isolation import run_isolated
 from automl_engine.evaluation.metrics import DEFAULT_METRIC, METRICS, get_metric
 
 __all__ = [
-    "FAILED", "MEMORY", "OK", "TIMEOUT", "as_labels", "EvaluationResult", "EvaluationTask", "Evaluator", "Limits",
+    "CANCELLED", "FAILED", "MEMORY", "OK", "TIMEOUT", "as_labels", "EvaluationResult", "EvaluationTask", "Evaluator", "Limits",
     "DEFAULT_METRIC", "METRICS", "classes_of", "evaluate", "get_metric", "make_folds", "n_splits_for",
     "run_isolated",
 ]

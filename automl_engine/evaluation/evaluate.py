@@ -12,7 +12,7 @@ from sklearn.base import clone
 
 from automl_engine.evaluation.metrics import get_metric
 
-OK, FAILED, TIMEOUT, MEMORY = "ok", "failed", "timeout", "memory"
+OK, FAILED, TIMEOUT, MEMORY, CANCELLED = "ok", "failed", "timeout", "memory", "cancelled"
 
 
 @dataclass

@@ -5,12 +5,15 @@ timeout and a memory cap); only where that call happens differs.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 import queue
-from concurrent.futures import ThreadPoolExecutor
+import threading
+import uuid
+from concurrent.futures import CancelledError, ThreadPoolExecutor
 from dataclasses import dataclass
 
-from automl_engine.evaluation.evaluate import FAILED, EvaluationResult, EvaluationTask
+from automl_engine.evaluation.evaluate import CANCELLED, FAILED, EvaluationResult, EvaluationTask
 from automl_engine.evaluation.isolation import run_isolated
 
 logger = logging.getLogger(__name__)
@@ -51,6 +54,8 @@ class Evaluator:
         self._in_flight = 0
         self._client = None
         self._pool = None
+        self._cancel = threading.Event()
+        self._futures: dict = {}
         if dask_address:
             from distributed import Client
 
@@ -63,16 +68,42 @@ class Evaluator:
         """Evaluations submitted whose result has not been taken yet."""
         return self._in_flight
 
-    def submit(self, task: EvaluationTask) -> None:
-        """Start evaluating ``task``; its result arrives through :meth:`next_result`."""
+    def submit(self, task: EvaluationTask, timeout: float | None = None) -> None:
+        """Start evaluating ``task``; its result arrives through :meth:`next_result`.
+
+        ``timeout`` overrides the evaluator's limit for this task (a search near its deadline).
+        """
         self._in_flight += 1
+        timeout = self.limits.timeout if timeout is None else timeout
         if self._client is not None:
             future = self._client.submit(
-                run_isolated, task, self.limits.timeout, self.limits.memory_mb, pure=False, key=f"eval-{task.key}-{id(task)}"
+                run_isolated, task, timeout, self.limits.memory_mb, pure=False, key=f"eval-{uuid.uuid4().hex}"
             )
         else:
-            future = self._pool.submit(run_isolated, task, self.limits.timeout, self.limits.memory_mb)
+            future = self._pool.submit(run_isolated, task, timeout, self.limits.memory_mb, self._cancel)
+        self._futures[task.key] = future
         future.add_done_callback(lambda f, key=task.key: self._done.put((key, f)))
+
+    def cancel_all(self) -> None:
+        """Kill the evaluations in flight; their results arrive with status "cancelled" (or are dropped)."""
+        self._cancel.set()
+        if self._client is not None:
+            self._client.cancel(list(self._futures.values()))
+
+    def drain(self, timeout: float = 30.0) -> list[EvaluationResult]:
+        """Collect the evaluations in flight (after :meth:`cancel_all`); later submissions run normally.
+
+        Evaluations not reported within ``timeout`` seconds are forgotten.
+        """
+        results = []
+        while self._in_flight:
+            result = self.next_result(timeout=timeout)
+            if result is None:
+                self._in_flight = 0
+                break
+            results.append(result)
+        self._cancel = threading.Event()
+        return results
 
     def next_result(self, timeout: float | None = None) -> EvaluationResult | None:
         """The next finished evaluation, or None if none finished within ``timeout`` seconds."""
@@ -81,8 +112,11 @@ class Evaluator:
         except queue.Empty:
             return None
         self._in_flight -= 1
+        self._futures.pop(key, None)
         try:
             return future.result()
+        except (CancelledError, asyncio.CancelledError):
+            return EvaluationResult(key, CANCELLED, error="the evaluation was cancelled")
         except Exception as exc:  # noqa: BLE001 - a lost worker is a failed evaluation
             logger.warning("evaluation %s was lost: %s", key, exc)
             return EvaluationResult(key, FAILED, error=f"the worker was lost ({type(exc).__name__}: {exc})"[:500])

@@ -11,13 +11,14 @@ import multiprocessing
 import time
 
 from automl_engine.evaluation.evaluate import (
-    FAILED, MEMORY, TIMEOUT, EvaluationResult, EvaluationTask, evaluate,
+    CANCELLED, FAILED, MEMORY, TIMEOUT, EvaluationResult, EvaluationTask, evaluate,
 )
 
 logger = logging.getLogger(__name__)
 
 PRELOAD = ["automl_engine.evaluation.child"]
 KILLED_GRACE_SECONDS = 5.0
+POLL_SECONDS = 0.25
 
 
 def _context():
@@ -26,7 +27,21 @@ def _context():
     return ctx
 
 
-def run_isolated(task: EvaluationTask, timeout: float | None = 300.0, memory_mb: int | None = 4096) -> EvaluationResult:
+def _wait_for_result(receiver, timeout: float | None, cancel) -> str:
+    """"ready", "timeout" or "cancelled"; polls briefly so a cancel is noticed at once."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while True:
+        step = POLL_SECONDS if deadline is None else max(0.0, min(POLL_SECONDS, deadline - time.monotonic()))
+        if receiver.poll(step):
+            return "ready"
+        if cancel is not None and cancel.is_set():
+            return "cancelled"
+        if deadline is not None and time.monotonic() >= deadline:
+            return "timeout"
+
+
+def run_isolated(task: EvaluationTask, timeout: float | None = 300.0, memory_mb: int | None = 4096,
+                 cancel=None) -> EvaluationResult:
     """Evaluate ``task`` in a fresh child process; a crash, hang or memory blow-up is a failed result.
 
     Parameters
@@ -36,6 +51,8 @@ def run_isolated(task: EvaluationTask, timeout: float | None = 300.0, memory_mb:
         Wall-clock seconds before the child is killed.
     memory_mb : int or None
         Cap on the child's data segment (heap and anonymous mappings), in MiB.
+    cancel : threading.Event, optional
+        When set, the child is killed and the result has status "cancelled".
     """
     from automl_engine.evaluation.child import child_main
 
@@ -46,7 +63,8 @@ def run_isolated(task: EvaluationTask, timeout: float | None = 300.0, memory_mb:
     process.start()
     sender.close()
     try:
-        if receiver.poll(timeout):
+        outcome = _wait_for_result(receiver, timeout, cancel)
+        if outcome == "ready":
             try:
                 result = receiver.recv()
             except EOFError:
@@ -54,6 +72,9 @@ def run_isolated(task: EvaluationTask, timeout: float | None = 300.0, memory_mb:
         else:
             process.kill()
             process.join(KILLED_GRACE_SECONDS)
+            if outcome == "cancelled":
+                return EvaluationResult(task.key, CANCELLED, error="the evaluation was cancelled",
+                                        wall_time=time.perf_counter() - start)
             return EvaluationResult(task.key, TIMEOUT, error=f"the pipeline did not finish within {timeout:g} s",
                                     wall_time=time.perf_counter() - start)
         process.join(KILLED_GRACE_SECONDS)

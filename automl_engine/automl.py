@@ -1,0 +1,221 @@
+"""The AutoML estimator: intake, recommender-driven search, refit, ensemble, knowledge growth."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
+
+from automl_engine.catalogue import build_pipeline, load_catalogue, task_type_of
+from automl_engine.ensemble import EnsembleModel, ensemble_selection
+from automl_engine.errors import DataError
+from automl_engine.evaluation import (
+    Evaluator, Limits, as_labels, classes_of, get_metric, make_folds,
+)
+from automl_engine.fingerprint import fingerprint
+from automl_engine.knowledge.artifact import load_knowledge
+from automl_engine.knowledge.growth import LocalWarmStart, local_rows, record_search
+from automl_engine.knowledge.metafeatures import META_FEATURE_NAMES, compute_meta_features
+from automl_engine.knowledge.recommender_io import load_recommender
+from automl_engine.knowledge.store import KnowledgeStore
+from automl_engine.leaderboard import make_leaderboard, predicted_costs
+from automl_engine.paths import user_data_dir
+from automl_engine.search import Problem, RandomRecommender, Search
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_MAX_EVALS = 25
+ENSEMBLE_CANDIDATES = 10
+STRATEGIES = ("pmf", "random")
+
+
+class AutoML(BaseEstimator):
+    """Automated ML whose search is a recommender over a catalogue of pipelines (PMF, NeurIPS 2018).
+
+    Parameters
+    ----------
+    task : {"auto", "binary", "multiclass", "regression", "classification"}
+    metric : str, "auto" for balanced accuracy (classification) or R² (regression)
+    time_budget : float, optional — seconds for the search
+    max_evals : int, optional — evaluations; with neither budget, 25 evaluations
+    strategy : {"pmf", "random"}
+    n_jobs : int — evaluations at once
+    dask_address : str, optional — ``tcp://host:port`` of a Dask scheduler
+    ensemble : bool — try ensemble selection over the top pipelines
+    random_state : int or None
+    n_folds : int, optional — folds (default by size, as Azure AutoML: 10 / 5 / holdout)
+    eval_timeout : float — seconds per evaluation; memory_mb : int — memory cap per evaluation
+    learn : bool — add this search to the local knowledge store (opt-out)
+    data_dir : path, optional — the local store's folder (default: the user data folder)
+    recommender : optional — a fitted recommender to use instead of the shipped one
+    on_event : callable(SearchEvent), optional — called after each evaluation
+    exclude_columns : columns not to use as features
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from automl_engine import AutoML
+    >>> data = load_iris(as_frame=True)
+    >>> m = AutoML(max_evals=3, random_state=0, learn=False).fit(data.data, data.target)  # doctest: +SKIP
+    >>> m.leaderboard_.columns[:3].tolist()  # doctest: +SKIP
+    ['pipeline_id', 'description', 'family']
+    """
+
+    def __init__(self, task="auto", metric="auto", time_budget=None, max_evals=None, strategy="pmf", n_jobs=1,
+                 dask_address=None, ensemble=True, random_state=None, n_folds=None, eval_timeout=300.0,
+                 memory_mb=4096, learn=True, data_dir=None, recommender=None, on_event=None, exclude_columns=()):
+        self.task = task
+        self.metric = metric
+        self.time_budget = time_budget
+        self.max_evals = max_evals
+        self.strategy = strategy
+        self.n_jobs = n_jobs
+        self.dask_address = dask_address
+        self.ensemble = ensemble
+        self.random_state = random_state
+        self.n_folds = n_folds
+        self.eval_timeout = eval_timeout
+        self.memory_mb = memory_mb
+        self.learn = learn
+        self.data_dir = data_dir
+        self.recommender = recommender
+        self.on_event = on_event
+        self.exclude_columns = exclude_columns
+
+    # -- fitting ---------------------------------------------------------------------------
+    def fit(self, X, y, history=None):
+        """Search the catalogue, refit the best pipeline (or ensemble) on all of X, y; returns self.
+
+        ``history`` (records of an earlier run on the same data) resumes that search.
+        """
+        from automl_engine.intake import prepare_data
+
+        if self.strategy not in STRATEGIES:
+            raise DataError(f"strategy must be one of {', '.join(STRATEGIES)}, not {self.strategy!r}")
+        if not isinstance(X, pd.DataFrame):
+            X = pd.DataFrame(X, columns=[f"x{i}" for i in range(np.shape(X)[1])])
+        y = pd.Series(np.asarray(y), name=getattr(y, "name", None) or "target")
+        target = y.name if y.name not in X.columns else "__target__"
+        frame = X.reset_index(drop=True).assign(**{str(target): y.to_numpy()})
+        seed = 0 if self.random_state is None else int(self.random_state)
+        prepared = prepare_data(frame, str(target), task=self.task, exclude=tuple(self.exclude_columns),
+                                random_state=seed)
+        self.task_, self.data_report_, self.column_types_ = prepared.task, prepared.report, prepared.column_types
+        self.feature_names_in_ = np.asarray(X.columns, dtype=object)
+        self.target_name_ = str(y.name)
+        y_values = as_labels(prepared.y, self.task_)
+        metric = get_metric(self.metric, self.task_)
+        self.metric_ = metric.name
+        folds = make_folds(y_values, self.task_, self.n_folds, seed)
+        meta = compute_meta_features(prepared.X, y_values, self.task_, self.column_types_, seed)
+        self.meta_features_ = meta
+        task_type = task_type_of(self.task_)
+        catalogue = load_catalogue(task_type)
+        self.catalogue_ = catalogue
+        problem = Problem(prepared.X, y_values, self.task_, metric.name, self.column_types_, folds,
+                          classes_of(y_values, self.task_), np.array([meta[n] for n in META_FEATURE_NAMES]))
+        recommender, source = self._make_recommender(catalogue, seed)
+        self.recommender_ = recommender
+        knowledge = load_knowledge(task_type)
+        costs = predicted_costs(knowledge, len(problem.X), len(folds))
+        max_evals = self.max_evals if (self.max_evals or self.time_budget) else DEFAULT_MAX_EVALS
+        deterministic = self.time_budget is None
+        with Evaluator(self.n_jobs, self.dask_address, Limits(self.eval_timeout, self.memory_mb)) as evaluator:
+            self._search = Search(problem, catalogue, recommender, evaluator, max_evals, self.time_budget,
+                                  self.eval_timeout, costs, self.on_event, seed, source, history,
+                                  round_size=max(2, int(self.n_jobs)) if deterministic else None)
+            self.history_ = self._search.run()
+        if not any(h["status"] == "ok" for h in self.history_):
+            raise DataError("no pipeline could be fitted on this data; check the guardrail alerts, "
+                            "or give the search more time")
+        self._finish(problem, catalogue, prepared, metric)
+        return self
+
+    def stop(self) -> None:
+        """End a running ``fit`` early (from another thread); the best so far is kept."""
+        search = getattr(self, "_search", None)
+        if search is not None:
+            search.stop()
+
+    def _make_recommender(self, catalogue, seed):
+        if self.strategy == "random":
+            return RandomRecommender(len(catalogue), seed), "random"
+        recommender = self.recommender or load_recommender(catalogue.task_type)
+        if recommender is None:
+            logger.warning("no knowledge shipped for %s; sampling the catalogue at random", catalogue.task_type)
+            return RandomRecommender(len(catalogue), seed), "random"
+        if self.learn:
+            rows = local_rows(self._store(), catalogue)
+            if rows:
+                recommender = LocalWarmStart(recommender, rows)
+        return recommender, "expected improvement"
+
+    def _store(self) -> KnowledgeStore:
+        return KnowledgeStore(Path(self.data_dir or user_data_dir()) / "knowledge.sqlite")
+
+    def _finish(self, problem, catalogue, prepared, metric) -> None:
+        ok = sorted((h for h in self.history_ if h["status"] == "ok"), key=lambda h: -h["score"])
+        X, y = problem.X, problem.y
+        self.best_pipeline_ = None
+        for record in ok:  # the best pipeline that refits on all the data
+            try:
+                spec = catalogue[record["pipeline_index"]]
+                self.best_pipeline_ = build_pipeline(spec, self.column_types_, self.random_state).fit(X, y)
+                self.best_record_ = record
+                break
+            except Exception as exc:  # noqa: BLE001 - fall back to the next best
+                logger.warning("refit of %s failed: %s", record["description"], exc)
+        if self.best_pipeline_ is None:
+            raise DataError("no pipeline could be refitted on all the data; try a larger budget")
+        self.model_, ensemble_row = self.best_pipeline_, None
+        candidates = [h for h in ok if h["pipeline_index"] in self._search.oof][:ENSEMBLE_CANDIDATES]
+        if self.ensemble and len(candidates) >= 2:
+            oof = [self._search.oof[h["pipeline_index"]] for h in candidates]
+            weights, score = ensemble_selection(oof, y, metric, self.task_, problem.classes)
+            members = [(w, h) for w, h in zip(weights, candidates) if w > 0]
+            if len(members) >= 2 and score > self.best_record_["score"] + 1e-9:
+                fitted = [self.best_pipeline_ if h is self.best_record_ else
+                          build_pipeline(catalogue[h["pipeline_index"]], self.column_types_, self.random_state).fit(X, y)
+                          for _, h in members]
+                self.model_ = EnsembleModel(fitted, [w for w, _ in members], self.task_, problem.classes).fit(X, y)
+                ensemble_row = {"score": score, "members": [(float(w), h["description"]) for w, h in members]}
+        self.ensemble_ = ensemble_row
+        self.classes_ = problem.classes
+        self.leaderboard_ = make_leaderboard(self.history_, ensemble_row)
+        self.fingerprint_ = fingerprint(prepared.X.assign(__y=prepared.y.to_numpy()))
+        if self.learn and self.strategy == "pmf":
+            try:
+                record_search(self._store(), f"user:{self.fingerprint_}", self.task_, catalogue.task_type,
+                              self.meta_features_, self.fingerprint_, len(X), len(self.column_types_),
+                              self.history_, catalogue)
+            except Exception as exc:  # noqa: BLE001 - learning is best effort; the model is what matters
+                logger.warning("could not add this search to the local knowledge store: %s", exc)
+
+    # -- prediction --------------------------------------------------------------------------
+    def predict(self, X):
+        check_is_fitted(self, "model_")
+        return self.model_.predict(X)
+
+    def predict_proba(self, X):
+        check_is_fitted(self, "model_")
+        if self.task_ == "regression":
+            raise AttributeError("predict_proba is only available for classification")
+        return self.model_.predict_proba(X)
+
+    def score(self, X, y):
+        """The search metric on (X, y), higher is better."""
+        check_is_fitted(self, "model_")
+        metric = get_metric(self.metric_, self.task_)
+        y = as_labels(np.asarray(y), self.task_)
+        if metric.needs_proba:
+            return metric.score(y, None, self.predict_proba(X), self.classes_)
+        return metric.score(y, self.predict(X))
+
+    def save(self, path) -> Path:
+        """Save the fitted model and its model card (skops; see ``automl_engine.model_io``)."""
+        from automl_engine.model_io import save_model
+
+        return save_model(self, path)

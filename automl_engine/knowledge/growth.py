@@ -1,0 +1,86 @@
+"""Growth of the knowledge: finished searches add their rows to a local store, used next time.
+
+The shipped recommender is not refitted: local rows join the warm start (their best pipelines
+are proposed first when they are the nearest datasets in meta-feature space).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from automl_engine.catalogue import Catalogue
+from automl_engine.knowledge.metafeatures import META_FEATURE_NAMES
+from automl_engine.knowledge.store import KnowledgeStore
+
+
+def record_search(store: KnowledgeStore, name: str, task: str, task_type: str, meta_features: dict,
+                  fingerprint: str, rows: int, features: int, history: list[dict], catalogue: Catalogue) -> None:
+    """Add one finished search (observed scores and timings) to the local store."""
+    store.add_dataset(name, task_type, task, "user", meta_features, "user", fingerprint, rows, features)
+    store.add_evaluations(name, [
+        {"pipeline_id": h["pipeline_id"], "status": h["status"], "score": h["score"], "score_std": h.get("score_std"),
+         "fit_time": h.get("fit_time"), "wall_time": h.get("wall_time"), "error": h.get("error", "")}
+        for h in history if h["pipeline_id"] in set(catalogue.ids)
+    ])
+
+
+class LocalWarmStart:
+    """Wraps a recommender: while warming up, local rows nearer than any training dataset come first.
+
+    Parameters
+    ----------
+    recommender : PMFRecommender
+    local_rows : list of (meta_features array, {pipeline index: score}) from the local store
+    """
+
+    def __init__(self, recommender, local_rows):
+        self.recommender = recommender
+        self.local_rows = local_rows
+        self.n_warm_start = recommender.n_warm_start
+
+    def __getattr__(self, name):
+        return getattr(self.recommender, name)
+
+    def _local_first(self, meta_features) -> list[int]:
+        rec = self.recommender
+        if meta_features is None or rec.meta_features_ is None or not self.local_rows:
+            return []
+        q = (np.asarray(meta_features, float) - rec.meta_mean_) / rec.meta_scale_
+        _, train_dist = rec.warm_start_neighbours(meta_features, k=1)
+        nearest_train = float(train_dist[0]) if len(train_dist) else np.inf
+        picks = []
+        for meta, scores in sorted(self.local_rows, key=lambda r: np.abs((r[0] - rec.meta_mean_) / rec.meta_scale_ - q).sum()):
+            distance = np.abs((meta - rec.meta_mean_) / rec.meta_scale_ - q).sum()
+            if distance > nearest_train or not scores:
+                break
+            picks.extend(sorted(scores, key=lambda j: -scores[j]))
+        return picks
+
+    def suggest(self, observed, n=1, meta_features=None, costs=None, exclude=()):
+        finite = sum(np.isfinite(v) for v in observed.values())
+        chosen = []
+        if finite < self.n_warm_start:
+            taken = set(observed) | set(exclude)
+            for j in self._local_first(meta_features):
+                if j not in taken and j not in chosen:
+                    chosen.append(j)
+                if len(chosen) >= min(n, self.n_warm_start - finite):
+                    break
+        if len(chosen) < n:
+            chosen += self.recommender.suggest(observed, n=n - len(chosen), meta_features=meta_features,
+                                               costs=costs, exclude=tuple(exclude) + tuple(chosen))
+        return chosen
+
+    def predict(self, observed):
+        return self.recommender.predict(observed)
+
+
+def local_rows(store: KnowledgeStore, catalogue: Catalogue) -> list[tuple[np.ndarray, dict[int, float]]]:
+    """The local store's user rows for ``catalogue``: (meta-feature vector, {pipeline index: score})."""
+    column = {pid: j for j, pid in enumerate(catalogue.ids)}
+    rows = []
+    for dataset in store.datasets(catalogue.task_type, origin="user"):
+        meta = np.array([dataset["meta_features"].get(n, np.nan) for n in META_FEATURE_NAMES], float)
+        scores = {column[e["pipeline_id"]]: e["score"] for e in store.evaluations(dataset["name"])
+                  if e["status"] == "ok" and e["pipeline_id"] in column and e["score"] is not None}
+        rows.append((np.nan_to_num(meta), scores))
+    return rows

@@ -1,0 +1,48 @@
+"""The fitted recommender that ships with the knowledge: fit once offline, load in milliseconds."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+
+from automl_engine.knowledge.artifact import Knowledge, data_dir, load_knowledge
+from automl_engine.recommender import PMFRecommender
+
+logger = logging.getLogger(__name__)
+
+MIN_TRAIN_DATASETS = 3
+
+
+def recommender_path(task_type: str, folder=None) -> Path:
+    return Path(folder or data_dir()) / f"{task_type}_recommender.npz"
+
+
+def fit_recommender(knowledge: Knowledge, n_latent: int = 20, n_iter: int = 300, random_state: int = 0,
+                    train_only: bool = True) -> PMFRecommender:
+    """Fit a PMFRecommender on the (meta-train) rows of ``knowledge``; meta-test rows are never used."""
+    mask = knowledge.train if train_only else np.ones(len(knowledge.datasets), bool)
+    Y = knowledge.training_matrix()[mask]
+    meta = knowledge.meta_features[mask]
+    return PMFRecommender(n_latent=n_latent, n_iter=n_iter, random_state=random_state).fit(Y, meta_features=meta)
+
+
+def save_recommender(recommender: PMFRecommender, path) -> None:
+    np.savez_compressed(path, **recommender.get_state())
+
+
+def load_recommender(task_type: str, folder=None) -> PMFRecommender | None:
+    """The shipped recommender of ``task_type``; if none was shipped, one fitted now on the shipped
+    knowledge; None when there is too little knowledge to fit one."""
+    path = recommender_path(task_type, folder)
+    knowledge = load_knowledge(task_type, Path(folder) / f"{task_type}.npz" if folder else None)
+    if path.exists():
+        with np.load(path, allow_pickle=False) as data:
+            state = {k: data[k] for k in data.files}
+        recommender = PMFRecommender.from_state(state)
+        if recommender.embeddings_.shape[0] == len(knowledge.pipeline_ids):
+            return recommender
+        logger.warning("the shipped %s recommender does not match the catalogue; refitting", task_type)
+    if int(knowledge.train.sum()) < MIN_TRAIN_DATASETS:
+        return None
+    return fit_recommender(knowledge, n_iter=100)

@@ -1,0 +1,640 @@
+"""PMFRecommender: probabilistic matrix factorisation of a datasets x pipelines score matrix.
+
+Fusi, Sheth & Elibol, "Probabilistic Matrix Factorization for Automated Machine Learning"
+(NeurIPS 2018). Every pipeline gets a latent vector; the (standardised) scores of one dataset
+are a Gaussian process over the latent space, all datasets sharing one kernel. A new dataset
+is one more GP: conditioning on the scores observed so far gives a mean and a standard
+deviation for every pipeline, and expected improvement picks the next one to try.
+
+Model, in the units of one dataset's standardised scores ``z``::
+
+    z_d[I_d] ~ N(mu[I_d], K(X[I_d]) + noise * I)     for each training dataset d
+
+* ``X`` (n_pipelines, n_latent): the pipeline embeddings, ``embeddings_``;
+* ``K``: :class:`~automl_engine.recommender.kernels.RBFLinearKernel` (ARD RBF + linear + noise);
+* ``mu`` (n_pipelines,): the **prior mean**, fixed to each pipeline's average standardised score
+  over the training datasets (0 — the average pipeline — for a pipeline never observed).
+  It is the GP prior mean both in training (the GP models deviations from it) and for a new
+  dataset, so with no observations the ranking is "best on average first".
+"""
+
+from __future__ import annotations
+
+import logging
+import numbers
+from collections.abc import Mapping
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
+
+from . import gp
+from .acquisition import log_expected_improvement
+from .kernels import RBFLinearKernel
+from .warmstart import fit_standardiser, nearest_datasets, standardise, warm_start_picks
+
+__all__ = ["PMFRecommender"]
+
+logger = logging.getLogger(__name__)
+
+_STATE_VERSION = 1
+_PARAM_NAMES = ("n_latent", "n_iter", "batch_size", "learning_rate", "n_warm_start", "random_state")
+_ARRAY_ATTRS = (
+    "embeddings_",
+    "kernel_raw_",
+    "Y_",
+    "prior_mean_",
+    "pipeline_counts_",
+    "row_mean_",
+    "row_std_",
+    "loss_curve_",
+)
+_SCALAR_ATTRS = ("score_center_", "score_scale_", "nll_init_", "nll_", "n_latent_")
+_META_ATTRS = ("meta_features_", "meta_mean_", "meta_scale_")
+
+
+def _standardise_rows(Y):
+    """Standardise each row over its observed entries.
+
+    Returns ``Z`` (NaN where unobserved or where the row is unusable), the row means and
+    standard deviations (NaN for rows with no observation), and the usable-row mask: rows with
+    at least 2 observed entries and a non-zero spread.
+    """
+    finite = np.isfinite(Y)
+    count = finite.sum(axis=1)
+    safe = np.where(finite, Y, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = safe.sum(axis=1) / count
+        dev = np.where(finite, Y - mean[:, None], 0.0)
+        std = np.sqrt((dev**2).sum(axis=1) / count)
+    spread = std > 1e-12 * np.maximum(1.0, np.abs(np.nan_to_num(mean)))
+    usable = (count >= 2) & spread
+    Z = np.full(Y.shape, np.nan)
+    Z[usable] = dev[usable] / std[usable, None]
+    Z[~finite] = np.nan
+    return Z, mean, std, usable
+
+
+def _svd_flip(V):
+    """Deterministic signs: the largest-magnitude entry of each column is positive."""
+    if V.size == 0:
+        return V
+    rows = np.argmax(np.abs(V), axis=0)
+    signs = np.sign(V[rows, np.arange(V.shape[1])])
+    signs[signs == 0] = 1.0
+    return V * signs
+
+
+def _check_index(j, n, what):
+    if isinstance(j, (bool, np.bool_)) or not isinstance(j, (numbers.Integral, np.integer)):
+        raise ValueError(f"{what} must be integer pipeline indices, got {j!r}.")
+    j = int(j)
+    if not 0 <= j < n:
+        raise ValueError(f"{what} index {j} is out of range for {n} pipelines.")
+    return j
+
+
+class PMFRecommender(BaseEstimator):
+    _prior_precision = 0.0
+    _rowwise = False
+    _decay = False
+    """Recommender of ML pipelines by GP-LVM probabilistic matrix factorisation.
+
+    Parameters
+    ----------
+    n_latent : int, default 20
+        Dimension of the pipeline embeddings (capped by the size of the training matrix).
+    n_iter : int, default 300
+        Number of Adam steps; each step uses one mini-batch of datasets.
+    batch_size : int, default 32
+        Datasets per mini-batch.
+    learning_rate : float, default 0.05
+        Adam step size, for the embeddings and the raw kernel parameters.
+    n_warm_start : int, default 5
+        While fewer observations than this exist and meta-features are given, ``suggest``
+        picks the best pipelines of the nearest training datasets.
+    random_state : int, numpy Generator or None
+        Seeds the mini-batch sampling (the only randomness).
+
+    Attributes
+    ----------
+    embeddings_ : ndarray of shape (n_pipelines, n_latent_)
+    n_latent_ : int, the latent dimension used
+    kernel_ : RBFLinearKernel, the fitted kernel; ``kernel_raw_`` its raw parameters
+    prior_mean_ : ndarray of shape (n_pipelines,)
+        Average standardised score of each pipeline over the training datasets (0 if never
+        observed); the GP prior mean for every dataset, including a new one.
+    pipeline_counts_ : ndarray of shape (n_pipelines,), training observations per pipeline
+        (usable rows only). Pipelines with 0 keep their initial embedding and are predicted
+        with the prior mean and a high std (the largest prior std of any trained pipeline).
+    Y_ : ndarray of shape (n_datasets, n_pipelines), the training scores (raw units)
+    row_mean_, row_std_ : ndarrays of shape (n_datasets,), per-dataset standardisation
+    score_center_, score_scale_ : float, median training row mean / std, the units used for
+        a new dataset with fewer than 2 observations
+    meta_features_ : ndarray of shape (n_datasets, n_features) or None, standardised;
+        ``meta_mean_``, ``meta_scale_`` the scaler
+    nll_init_, nll_ : float, negative log marginal likelihood per observed entry at the PCA
+        initialisation and after training
+    loss_curve_ : ndarray of shape (n_iter,), mini-batch NLL per observed entry at each step
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> Y = rng.normal(size=(30, 3)) @ rng.normal(size=(3, 50))
+    >>> Y[rng.random(Y.shape) < 0.5] = np.nan
+    >>> rec = PMFRecommender(n_latent=3, n_iter=20, random_state=0).fit(Y)
+    >>> rec.embeddings_.shape
+    (50, 3)
+    >>> mean, std = rec.predict({4: 0.8, 7: -0.3})
+    >>> mean.shape, float(mean[4]), float(std[4])
+    ((50,), 0.8, 0.0)
+    >>> picks = rec.suggest({4: 0.8, 7: -0.3}, n=3)
+    >>> len(set(picks)), 4 in picks, 7 in picks
+    (3, False, False)
+    """
+
+    def __init__(
+        self,
+        n_latent=20,
+        n_iter=300,
+        batch_size=32,
+        learning_rate=0.05,
+        n_warm_start=5,
+        random_state=None,
+    ):
+        self.n_latent = n_latent
+        self.n_iter = n_iter
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.n_warm_start = n_warm_start
+        self.random_state = random_state
+
+    # ================================================================== fitting
+    def _check_params(self):
+        for name in ("n_latent", "batch_size"):
+            v = getattr(self, name)
+            if not isinstance(v, numbers.Integral) or isinstance(v, bool) or v < 1:
+                raise ValueError(f"{name} must be an integer >= 1, got {v!r}.")
+        for name in ("n_iter", "n_warm_start"):
+            v = getattr(self, name)
+            if not isinstance(v, numbers.Integral) or isinstance(v, bool) or v < 0:
+                raise ValueError(f"{name} must be an integer >= 0, got {v!r}.")
+        lr = self.learning_rate
+        if not isinstance(lr, numbers.Real) or not np.isfinite(lr) or lr <= 0:
+            raise ValueError(f"learning_rate must be a positive number, got {lr!r}.")
+
+    def fit(self, Y, meta_features=None):
+        """Learn pipeline embeddings and the kernel from a score matrix.
+
+        Parameters
+        ----------
+        Y : array-like of shape (n_datasets, n_pipelines)
+            Scores, higher is better, NaN = not observed. Each row is standardised over its
+            observed entries; rows with fewer than 2 observed entries (or all equal) are not
+            used in the likelihood or the prior mean, but are kept for the warm start.
+        meta_features : array-like of shape (n_datasets, n_features), optional
+            Dataset meta-features for the warm start (NaN allowed); standardised here.
+
+        Returns
+        -------
+        self
+        """
+        self._check_params()
+        Y = np.array(Y, dtype=float)
+        if Y.ndim != 2 or Y.shape[0] < 1 or Y.shape[1] < 1:
+            raise ValueError(f"Y must be a non-empty 2-D array (n_datasets, n_pipelines), got shape {Y.shape}.")
+        if np.any(np.isinf(Y)):
+            raise ValueError("Y must not contain infinite values (use NaN for unobserved entries).")
+        n_datasets, n_pipelines = Y.shape
+
+        meta = None
+        if meta_features is not None:
+            meta = np.array(meta_features, dtype=float)
+            if meta.ndim != 2 or meta.shape[0] != n_datasets:
+                raise ValueError(
+                    f"meta_features must have shape ({n_datasets}, n_features), got {meta.shape}."
+                )
+
+        rng = np.random.default_rng(self.random_state)
+        Z, row_mean, row_std, usable = _standardise_rows(Y)
+        observed = np.isfinite(Z)
+        counts = observed.sum(axis=0)
+        prior_mean = np.where(counts > 0, np.nansum(Z, axis=0) / np.maximum(counts, 1), 0.0)
+
+        # ---- PCA initialisation on the mean-imputed matrix (residuals from the prior mean)
+        R = np.where(observed, Z - prior_mean, 0.0)[usable]
+        q = int(max(1, min(self.n_latent, R.shape[0], n_pipelines)))
+        X0, kernel = self._initialise(R, observed[usable], q)
+
+        rows = [np.flatnonzero(observed[d]) for d in np.flatnonzero(usable)]
+        targets = [Z[d, idx] - prior_mean[idx] for d, idx in zip(np.flatnonzero(usable), rows)]
+
+        self.nll_init_ = self._total_nll(kernel, X0, rows, targets)
+        X, kernel, curve = self._optimise(X0, kernel, rows, targets, rng)
+        self.nll_ = self._total_nll(kernel, X, rows, targets)
+        logger.info(
+            "PMFRecommender fitted on %d x %d (%d usable rows): NLL/entry %.4f -> %.4f",
+            n_datasets, n_pipelines, len(rows), self.nll_init_, self.nll_,
+        )
+
+        self.embeddings_ = X
+        self.n_latent_ = q
+        self.kernel_raw_ = np.array(kernel.raw)
+        self.Y_ = Y
+        self.prior_mean_ = prior_mean
+        self.pipeline_counts_ = counts.astype(np.int64)
+        self.row_mean_ = row_mean
+        self.row_std_ = row_std
+        self.score_center_ = float(np.median(row_mean[usable])) if usable.any() else 0.0
+        self.score_scale_ = float(np.median(row_std[usable])) if usable.any() else 1.0
+        self.loss_curve_ = curve
+        if meta is not None:
+            self.meta_mean_, self.meta_scale_ = fit_standardiser(meta)
+            self.meta_features_ = standardise(meta, self.meta_mean_, self.meta_scale_)
+        else:
+            self.meta_features_ = self.meta_mean_ = self.meta_scale_ = None
+        self._finalise()
+        return self
+
+    @staticmethod
+    def _initialise(R, observed, q):
+        """PCA embeddings and a kernel matched to the data's scale.
+
+        ``R`` is the mean-imputed residual matrix (usable datasets x pipelines); PCA treats
+        datasets as samples, so its principal axes are directions in pipeline space and each
+        pipeline's embedding is its loading ``V S``. The first latent dimension is scaled to
+        unit mean square; the linear variance is set so ``c X X^T`` explains half the observed
+        residual variance, the RBF and the noise a quarter each.
+        """
+        n_pipelines = R.shape[1]
+        if R.size and np.any(R):
+            _, S, Vt = np.linalg.svd(R, full_matrices=False)
+            V = _svd_flip(Vt[:q].T)
+            S = S[:q]
+            X0 = np.zeros((n_pipelines, q))
+            X0[:, : V.shape[1]] = V * (S / S[0]) * np.sqrt(n_pipelines)
+        else:
+            X0 = np.zeros((n_pipelines, q))
+
+        resid = R[observed] if R.size else np.empty(0)
+        v_obs = float(np.mean(resid**2)) if resid.size else 1.0
+        v_obs = max(v_obs, 1e-3)
+        msq = float(np.mean(np.sum(X0**2, axis=1)))
+        lin = 0.5 * v_obs / msq if msq > 0 else 0.5 * v_obs
+        # median heuristic on (up to 500, evenly spaced) embeddings
+        sub = X0[np.linspace(0, n_pipelines - 1, min(n_pipelines, 500)).astype(int)]
+        sq = np.sum((sub[:, None, :] - sub[None, :, :]) ** 2, axis=-1)
+        med = float(np.median(sq[np.triu_indices(len(sub), 1)])) if len(sub) > 1 else 0.0
+        ls = np.sqrt(med) if med > 1e-12 else 1.0
+        kernel = RBFLinearKernel.from_values(
+            lengthscales=np.full(q, ls),
+            rbf_variance=0.25 * v_obs,
+            linear_variance=lin,
+            noise=0.25 * v_obs,
+        )
+        return X0, kernel
+
+    @staticmethod
+    def _total_nll(kernel, X, rows, targets):
+        """Summed NLL over datasets, per observed entry (NaN if there is nothing to score)."""
+        n = sum(len(r) for r in rows)
+        if n == 0:
+            return float("nan")
+        total = 0.0
+        for idx, y in zip(rows, targets):
+            total += gp.negative_log_marginal_likelihood(kernel, X[idx], y)
+        return total / n
+
+    def _optimise(self, X, kernel, rows, targets, rng):
+        """Adam on mini-batches of datasets; sparse (lazy) Adam for the embedding rows.
+
+        An embedding row is only updated, and its moment estimates only decayed, at steps
+        where one of the batch's datasets observed that pipeline (bias correction uses the
+        row's own step count). Gradients are per observed entry of the batch.
+        """
+        X = X.copy()
+        curve = []
+        if not rows or self.n_iter == 0:
+            return X, kernel, np.asarray(curve, dtype=float)
+        lr, b1, b2, eps = float(self.learning_rate), 0.9, 0.999, 1e-8
+        theta = np.array(kernel.raw)
+        m_t = np.zeros_like(theta)
+        v_t = np.zeros_like(theta)
+        m_X = np.zeros_like(X)
+        v_X = np.zeros_like(X)
+        t_X = np.zeros(X.shape[0])
+        n_rows = len(rows)
+        size = min(int(self.batch_size), n_rows)
+        lr0 = lr
+        for step in range(1, int(self.n_iter) + 1):
+            if self._decay:
+                lr = lr0 * (0.1 + 0.9 * 0.5 * (1 + np.cos(np.pi * (step - 1) / self.n_iter)))
+            batch = rng.choice(n_rows, size=size, replace=False)
+            gX = np.zeros_like(X)
+            g_t = np.zeros_like(theta)
+            touched = np.zeros(X.shape[0], dtype=bool)
+            loss = 0.0
+            n_entries = 0
+            for b in batch:
+                idx = rows[b]
+                try:
+                    nll, dX, dth = gp.nll_and_grad(kernel, X[idx], targets[b])
+                except np.linalg.LinAlgError:
+                    logger.debug("skipping dataset %d at step %d: covariance not PD", b, step)
+                    continue
+                gX[idx] += dX
+                g_t += dth
+                touched[idx] = True
+                loss += nll
+                n_entries += len(idx)
+            if n_entries == 0 or not (np.all(np.isfinite(g_t)) and np.all(np.isfinite(gX))):
+                logger.debug("skipping step %d: no finite gradient", step)
+                continue
+            gX /= n_entries
+            g_t /= n_entries
+            if self._prior_precision:
+                gX += (self._prior_precision * len(rows) / (size * n_entries)) * X * touched[:, None]
+            curve.append(loss / n_entries)
+
+            m_t = b1 * m_t + (1 - b1) * g_t
+            v_t = b2 * v_t + (1 - b2) * g_t**2
+            theta -= lr * (m_t / (1 - b1**step)) / (np.sqrt(v_t / (1 - b2**step)) + eps)
+
+            rows_t = np.flatnonzero(touched)
+            t_X[rows_t] += 1
+            tc = t_X[rows_t, None]
+            g = gX[rows_t]
+            m_X[rows_t] = b1 * m_X[rows_t] + (1 - b1) * g
+            g2 = g**2
+            if self._rowwise:
+                g2 = np.repeat(g2.mean(axis=1, keepdims=True), g.shape[1], axis=1)
+            v_X[rows_t] = b2 * v_X[rows_t] + (1 - b2) * g2
+            X[rows_t] -= lr * (m_X[rows_t] / (1 - b1**tc)) / (np.sqrt(v_X[rows_t] / (1 - b2**tc)) + eps)
+            kernel = kernel.with_raw(theta)
+        return X, kernel, np.asarray(curve, dtype=float)
+
+    def _finalise(self):
+        """Derived, non-learned caches (rebuilt after fit and from_state)."""
+        self.kernel_ = RBFLinearKernel(self.kernel_raw_)
+        self._trained = self.pipeline_counts_ > 0
+        prior_var = self.kernel_.Kdiag(self.embeddings_, noise=True)
+        self._unseen_var = float(prior_var[self._trained].max()) if self._trained.any() else float(prior_var.max())
+
+    # ================================================================== prediction
+    def _parse_observed(self, observed):
+        if observed is None:
+            observed = {}
+        if not isinstance(observed, Mapping):
+            raise ValueError("observed must be a dict {pipeline index: score}.")
+        n = self.embeddings_.shape[0]
+        keys = np.array([_check_index(k, n, "observed") for k in observed], dtype=np.intp)
+        vals = np.array([float(v) for v in observed.values()], dtype=float)
+        finite = np.isfinite(vals)
+        return keys, keys[finite], vals[finite]
+
+    def _user_units(self, idx, vals):
+        """Centre and scale mapping the user's scores to standardised units."""
+        if vals.size >= 2:
+            c, s = float(vals.mean()), float(vals.std())
+            if s > 1e-12 * max(1.0, abs(c)):
+                return c, s
+        s = self.score_scale_
+        if vals.size == 0:
+            return self.score_center_, s
+        # one observation (or all equal): place them at their prior mean, in the training scale
+        return float(vals.mean() - s * self.prior_mean_[idx].mean()), s
+
+    def _posterior_z(self, idx, z):
+        """Predictive mean and variance (incl. noise) in standardised units, all pipelines.
+
+        ``idx`` must only hold trained pipelines (their embeddings carry information).
+        """
+        mean, var = gp.posterior(
+            self.kernel_, self.embeddings_, idx, z, prior_mean=self.prior_mean_, include_noise=True
+        )
+        untrained = ~self._trained
+        if untrained.any():
+            mean[untrained] = self.prior_mean_[untrained]
+            var[untrained] = self._unseen_var
+        return mean, var
+
+    def _conditioning(self, observed):
+        keys, idx, vals = self._parse_observed(observed)
+        c, s = self._user_units(idx, vals)
+        z = (vals - c) / s
+        keep = self._trained[idx]
+        return keys, idx, vals, z, idx[keep], z[keep], c, s
+
+    def predict(self, observed):
+        """Predicted score and standard deviation of every pipeline on a new dataset.
+
+        Parameters
+        ----------
+        observed : dict {pipeline index: score}
+            Scores observed so far on the new dataset, in the user's units (higher is better).
+            Non-finite scores (failed evaluations) are ignored here.
+
+        Returns
+        -------
+        mean : ndarray of shape (n_pipelines,)
+        std : ndarray of shape (n_pipelines,)
+            In the user's units: the observed scores are standardised with their own mean and
+            std (with fewer than 2, the median training row std is the scale and a single
+            observation is placed at its pipeline's prior mean). Observed pipelines get their
+            observed score and std 0; the std of the others is that of a new observation
+            (latent variance + noise).
+        """
+        check_is_fitted(self, "embeddings_")
+        _, idx, vals, _, cidx, cz, c, s = self._conditioning(observed)
+        mean_z, var_z = self._posterior_z(cidx, cz)
+        mean = c + s * mean_z
+        std = s * np.sqrt(var_z)
+        mean[idx] = vals
+        std[idx] = 0.0
+        return mean, std
+
+    # ================================================================== suggestions
+    def warm_start_neighbours(self, meta_features, k=5):
+        """The training datasets nearest to a new one in meta-feature space.
+
+        Parameters
+        ----------
+        meta_features : array-like of shape (n_features,), raw, same columns as in ``fit``
+        k : int, number of neighbours
+
+        Returns
+        -------
+        indices : int ndarray of shape (min(k, n_datasets),), training rows, nearest first
+        distances : ndarray of the same shape, L1 distances between standardised meta-features
+        """
+        check_is_fitted(self, "embeddings_")
+        if self.meta_features_ is None:
+            raise ValueError("this recommender was fitted without meta_features; pass them to fit.")
+        q = standardise(np.asarray(meta_features, dtype=float).reshape(-1), self.meta_mean_, self.meta_scale_)
+        return nearest_datasets(q, self.meta_features_, k=k)
+
+    def _costs(self, costs):
+        n = self.embeddings_.shape[0]
+        c = np.array(costs, dtype=float).reshape(-1)
+        if c.shape != (n,):
+            raise ValueError(f"costs must have one entry per pipeline ({n}), got {c.shape[0]}.")
+        ok = np.isfinite(c) & (c > 0)
+        fill = float(np.median(c[ok])) if ok.any() else 1.0
+        return np.maximum(np.where(ok, c, fill), 1e-6)
+
+    def suggest(self, observed, n=1, meta_features=None, costs=None, exclude=()):
+        """Next pipelines to evaluate on a new dataset.
+
+        Parameters
+        ----------
+        observed : dict {pipeline index: score}
+            Scores so far (user's units, higher is better). A non-finite score marks a pipeline
+            that was tried and failed: it is never suggested again and not conditioned on.
+        n : int, number of distinct pipelines wanted (a batch for parallel workers)
+        meta_features : array-like of shape (n_features,), optional
+            Raw meta-features of the new dataset (same columns as in ``fit``). While fewer than
+            ``n_warm_start`` finite scores are observed, picks come from the nearest training
+            datasets: the best pipeline of each, nearest dataset first
+            (:func:`~automl_engine.recommender.warmstart.warm_start_picks`).
+        costs : array-like of shape (n_pipelines,), optional
+            Predicted cost (seconds) of each pipeline; the acquisition becomes expected
+            improvement per second, ``log EI - log cost``. Missing or non-positive entries are
+            replaced by the median cost.
+        exclude : iterable of int
+            Pipelines never to suggest.
+
+        Returns
+        -------
+        list of int
+            ``min(n, number of pipelines not observed nor excluded)`` distinct indices, none of
+            them observed or excluded.
+
+        Notes
+        -----
+        After the warm start, picks maximise log expected improvement over the best observed
+        standardised score (with nothing observed, over the best predicted mean). A batch is
+        built greedily with the *kriging believer*: each pick (warm-start picks included) is
+        added to the conditioning set with its predicted mean as a fantasy value, which keeps
+        the means and shrinks the std of similar pipelines, so the batch spreads out.
+        """
+        check_is_fitted(self, "embeddings_")
+        if not isinstance(n, numbers.Integral) or isinstance(n, bool) or n < 1:
+            raise ValueError(f"n must be an integer >= 1, got {n!r}.")
+        n_pipelines = self.embeddings_.shape[0]
+        keys, idx, vals, z, cidx, cz, _, _ = self._conditioning(observed)
+        blocked = np.zeros(n_pipelines, dtype=bool)
+        blocked[keys] = True
+        for e in exclude:
+            blocked[_check_index(e, n_pipelines, "exclude")] = True
+        n_eff = int(min(n, n_pipelines - blocked.sum()))
+        picks: list[int] = []
+        if n_eff <= 0:
+            return picks
+        log_cost = None if costs is None else np.log(self._costs(costs))
+
+        if meta_features is not None and vals.size < self.n_warm_start:
+            if self.meta_features_ is None:
+                logger.warning("meta_features given but the recommender has none; no warm start.")
+            else:
+                order, _ = self.warm_start_neighbours(meta_features, k=None)
+                n_warm = min(n_eff, self.n_warm_start - vals.size)
+                picks = warm_start_picks(self.Y_, order, n_warm, taken=np.flatnonzero(blocked))
+                blocked[picks] = True
+
+        cond_idx = list(cidx)
+        cond_z = list(cz)
+        best = float(z.max()) if z.size else None
+        if picks:  # believe the warm-start picks too (fantasies at their predicted mean)
+            mean, _ = self._posterior_z(np.asarray(cond_idx, np.intp), np.asarray(cond_z))
+            fantasy = float(mean[picks].max())
+            best = fantasy if best is None else max(best, fantasy)
+            for j in picks:
+                if self._trained[j]:
+                    cond_idx.append(j)
+                    cond_z.append(float(mean[j]))
+        while len(picks) < n_eff:
+            mean, var = self._posterior_z(np.asarray(cond_idx, np.intp), np.asarray(cond_z))
+            cand = np.flatnonzero(~blocked)
+            if best is None:
+                best = float(mean[cand].max())
+            score = log_expected_improvement(mean[cand], np.sqrt(var[cand]), best)
+            if log_cost is not None:
+                score = score - log_cost[cand]
+            score = np.where(np.isnan(score), -np.inf, score)
+            j = int(cand[np.argmax(score)])
+            picks.append(j)
+            blocked[j] = True
+            if self._trained[j]:
+                cond_idx.append(j)
+                cond_z.append(float(mean[j]))
+            best = max(best, float(mean[j]))
+        return picks
+
+    # ================================================================== display
+    def project_2d(self):
+        """PCA projection of the embeddings for plotting.
+
+        Returns
+        -------
+        ndarray of shape (n_pipelines, 2)
+            Scores on the first two principal components (zero-padded if n_latent_ < 2).
+        """
+        check_is_fitted(self, "embeddings_")
+        E = self.embeddings_ - self.embeddings_.mean(axis=0)
+        out = np.zeros((E.shape[0], 2))
+        if np.any(E):
+            U, S, Vt = np.linalg.svd(E, full_matrices=False)
+            k = min(2, S.size)
+            out[:, :k] = E @ _svd_flip(Vt[:k].T)
+        return out
+
+    # ================================================================== persistence
+    def get_state(self):
+        """The fitted model as a flat dict of numpy arrays (``np.savez(path, **state)``).
+
+        Constructor parameters are stored under ``param_<name>`` (``random_state`` only if it
+        is an int); ``meta_*`` entries only if the model has meta-features. Nothing needs
+        pickling, so ``np.load(path)`` (``allow_pickle=False``) can read it back.
+        """
+        check_is_fitted(self, "embeddings_")
+        state = {"format_version": np.array(_STATE_VERSION)}
+        for name in _PARAM_NAMES:
+            v = getattr(self, name)
+            if name == "random_state" and not isinstance(v, numbers.Integral):
+                continue
+            state[f"param_{name}"] = np.array(v)
+        for name in _ARRAY_ATTRS:
+            state[name] = np.array(getattr(self, name))
+        for name in _SCALAR_ATTRS:
+            state[name] = np.array(getattr(self, name))
+        if self.meta_features_ is not None:
+            for name in _META_ATTRS:
+                state[name] = np.array(getattr(self, name))
+        return state
+
+    @classmethod
+    def from_state(cls, state):
+        """Rebuild a fitted recommender from :meth:`get_state` output (a dict or an NpzFile)."""
+        keys = set(state.keys())
+        version = int(np.asarray(state["format_version"])) if "format_version" in keys else None
+        if version != _STATE_VERSION:
+            raise ValueError(f"unsupported recommender state version {version!r}.")
+        params = {}
+        for name in _PARAM_NAMES:
+            key = f"param_{name}"
+            if key in keys:
+                params[name] = np.asarray(state[key]).item()
+        rec = cls(**params)
+        for name in _ARRAY_ATTRS:
+            setattr(rec, name, np.array(state[name]))
+        for name in _SCALAR_ATTRS:
+            setattr(rec, name, np.asarray(state[name]).item())
+        rec.n_latent_ = int(rec.n_latent_)
+        if all(name in keys for name in _META_ATTRS):
+            for name in _META_ATTRS:
+                setattr(rec, name, np.array(state[name]))
+        else:
+            rec.meta_features_ = rec.meta_mean_ = rec.meta_scale_ = None
+        rec._finalise()
+        return rec

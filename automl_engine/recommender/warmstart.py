@@ -1,0 +1,177 @@
+"""Warm start from the nearest past datasets in meta-feature space, as pure functions.
+
+Fusi et al. (2018) seed each search with the best pipelines of the training datasets that are
+closest to the new one in meta-feature space (L1 distance between standardised
+meta-features). The rule used here is "best of each nearest dataset, in order of distance":
+
+* the nearest dataset contributes its best pipeline (by its observed score), then the second
+  nearest its best, and so on; a pipeline already picked, already observed or excluded is
+  skipped (that dataset contributes nothing in this round);
+* if every dataset's best is taken, a second round takes each dataset's second best, etc.
+
+The rule is stateless: given the same observations it produces the same sequence, so calling it
+again after the first pick was evaluated continues with the next dataset's best.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = [
+    "fit_standardiser",
+    "standardise",
+    "l1_distances",
+    "nearest_datasets",
+    "warm_start_picks",
+]
+
+
+def fit_standardiser(meta_features):
+    """Column means and scales of a meta-feature matrix, ignoring NaN.
+
+    Parameters
+    ----------
+    meta_features : array of shape (n_datasets, n_features), NaN = unknown
+
+    Returns
+    -------
+    mean : array of shape (n_features,), 0 for an all-NaN column
+    scale : array of shape (n_features,), the standard deviation, 1 where it is 0 or undefined
+    """
+    M = np.asarray(meta_features, dtype=float)
+    if M.ndim != 2:
+        raise ValueError("meta_features must be a 2-D array (n_datasets, n_features).")
+    if np.any(np.isinf(M)):
+        raise ValueError("meta_features must not contain infinite values.")
+    finite = np.isfinite(M)
+    count = finite.sum(axis=0)
+    safe = np.where(finite, M, 0.0)
+    mean = np.where(count > 0, safe.sum(axis=0) / np.maximum(count, 1), 0.0)
+    dev = np.where(finite, M - mean, 0.0)
+    std = np.sqrt((dev**2).sum(axis=0) / np.maximum(count, 1))
+    scale = np.where(std > 1e-12, std, 1.0)
+    return mean, scale
+
+
+def standardise(meta_features, mean, scale):
+    """``(M - mean) / scale`` with NaN replaced by 0 (the column mean).
+
+    Parameters
+    ----------
+    meta_features : array of shape (n, n_features) or (n_features,)
+    mean, scale : arrays of shape (n_features,), from :func:`fit_standardiser`
+
+    Returns
+    -------
+    array of the same shape as ``meta_features``
+    """
+    M = np.asarray(meta_features, dtype=float)
+    if M.shape[-1] != np.shape(mean)[0]:
+        raise ValueError(
+            f"expected {np.shape(mean)[0]} meta-features (the columns used in fit), got {M.shape[-1]}."
+        )
+    if np.any(np.isinf(M)):
+        raise ValueError("meta_features must not contain infinite values.")
+    Z = (M - mean) / scale
+    return np.where(np.isfinite(Z), Z, 0.0)
+
+
+def l1_distances(query, reference):
+    """L1 distances from one standardised meta-feature vector to many.
+
+    Parameters
+    ----------
+    query : array of shape (n_features,)
+    reference : array of shape (n_datasets, n_features)
+
+    Returns
+    -------
+    array of shape (n_datasets,)
+    """
+    q = np.asarray(query, dtype=float).reshape(-1)
+    R = np.asarray(reference, dtype=float)
+    return np.abs(R - q).sum(axis=1)
+
+
+def nearest_datasets(query, reference, k=None):
+    """Indices and L1 distances of the ``k`` nearest reference rows, nearest first.
+
+    Ties are broken by the lower index (stable sort), so the order is deterministic.
+
+    Parameters
+    ----------
+    query : array of shape (n_features,), standardised
+    reference : array of shape (n_datasets, n_features), standardised
+    k : int, optional (default: all rows)
+
+    Returns
+    -------
+    indices : int array of shape (min(k, n_datasets),)
+    distances : array of the same shape
+    """
+    d = l1_distances(query, reference)
+    order = np.argsort(d, kind="stable")
+    if k is not None:
+        order = order[: max(int(k), 0)]
+    return order, d[order]
+
+
+def warm_start_picks(Y, dataset_order, n, taken=()):
+    """Pipelines to try first: the best of each dataset, in the given order of datasets.
+
+    Parameters
+    ----------
+    Y : array of shape (n_datasets, n_pipelines), training scores, NaN = unobserved,
+        higher is better (each row in its own units; only the order within a row matters)
+    dataset_order : int array, datasets nearest first (e.g. from :func:`nearest_datasets`)
+    n : int, number of picks wanted
+    taken : iterable of int, pipelines that must not be picked (observed, excluded)
+
+    Returns
+    -------
+    list of at most ``n`` distinct pipeline indices (fewer only if the datasets in
+    ``dataset_order`` have no other observed pipelines)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> Y = np.array([[0.9, 0.1, np.nan], [0.2, 0.8, 0.5]])
+    >>> warm_start_picks(Y, [1, 0], n=2)
+    [1, 0]
+    >>> warm_start_picks(Y, [1, 0], n=2, taken={1})   # dataset 1's best is taken
+    [0, 2]
+    """
+    Y = np.asarray(Y, dtype=float)
+    order = [int(i) for i in np.asarray(dataset_order, dtype=np.intp).reshape(-1)]
+    blocked = {int(t) for t in taken}
+    picks: list[int] = []
+    if n <= 0:
+        return picks
+    ranked: dict[int, np.ndarray] = {}
+
+    def ranking(d):  # computed on first use: usually only the first few datasets are visited
+        if d not in ranked:
+            row = Y[d]
+            finite = np.flatnonzero(np.isfinite(row))
+            # best first; ties -> lower pipeline index
+            ranked[d] = finite[np.argsort(-row[finite], kind="stable")]
+        return ranked[d]
+
+    rank = 0
+    while True:
+        any_left = False
+        for d in order:
+            r = ranking(d)
+            if rank >= len(r):
+                continue
+            any_left = True
+            j = int(r[rank])
+            if j in blocked:
+                continue
+            picks.append(j)
+            blocked.add(j)
+            if len(picks) == n:
+                return picks
+        if not any_left:
+            return picks
+        rank += 1
