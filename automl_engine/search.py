@@ -54,6 +54,7 @@ class SearchEvent:
     elapsed: float
     wall_time: float
     source: str                      # "warm start", "expected improvement" or "random"
+    record: dict = field(default_factory=dict, repr=False)  # the history record (persist this)
     posterior_mean: np.ndarray | None = field(default=None, repr=False)
     posterior_std: np.ndarray | None = field(default=None, repr=False)
 
@@ -115,6 +116,8 @@ class Search:
         self._pending: dict[str, dict] = {}
         self._stop = threading.Event()
         self._start = None
+        # a resumed search has already spent this much of its time budget
+        self._time_offset = max((float(h.get("finished_at") or 0.0) for h in self.history), default=0.0)
 
     # -- control -------------------------------------------------------------------------
     def stop(self) -> None:
@@ -126,7 +129,7 @@ class Search:
         return self._stop.is_set()
 
     def elapsed(self) -> float:
-        return 0.0 if self._start is None else time.perf_counter() - self._start
+        return self._time_offset + (0.0 if self._start is None else time.perf_counter() - self._start)
 
     def _time_left(self) -> float:
         return float("inf") if self.time_budget is None else self.time_budget - self.elapsed()
@@ -190,7 +193,7 @@ class Search:
         mean, std = self.recommender.predict(self.observed)
         event = SearchEvent(record["iteration"], index, spec.id, spec.description, spec.family, result.status,
                             result.score, self.best_score(), pending["predicted_score"], pending["predicted_std"],
-                            self.elapsed(), result.wall_time, pending["source"], mean, std)
+                            self.elapsed(), result.wall_time, pending["source"], record, mean, std)
         if self.on_event is not None:
             self.on_event(event)
         return event

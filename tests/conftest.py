@@ -17,3 +17,11 @@ def mixed_regression():
     X = mixed_frame(seed=1)
     y = 2 * X["num_b"].to_numpy() + (X["colour"] == "blue").to_numpy() + np.random.default_rng(1).normal(size=len(X))
     return X, y
+
+
+@pytest.fixture(autouse=True)
+def isolated_data_dir(tmp_path, monkeypatch):
+    """Every test gets its own user data folder (run history, local knowledge store)."""
+    folder = tmp_path / "automl-data"
+    monkeypatch.setenv("AUTOML_DATA_DIR", str(folder))
+    return folder
