@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 
 from automl_engine.errors import DataError
@@ -16,16 +17,11 @@ class _Parser(argparse.ArgumentParser):
 
 
 def make_parser() -> argparse.ArgumentParser:
-    from automl_engine.cli import knowledge_cmd
+    from automl_engine.cli import fit_cmd, knowledge_cmd
 
     parser = _Parser(prog="automl", description="AutoML with a recommender over a catalogue of ML pipelines.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    try:
-        from automl_engine.cli import fit_cmd
-    except ImportError:  # pragma: no cover - fit arrives with the estimator
-        fit_cmd = None
-    if fit_cmd is not None:
-        fit_cmd.add_parsers(sub)
+    fit_cmd.add_parsers(sub)
     knowledge_cmd.add_parsers(sub)
     return parser
 
@@ -46,6 +42,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # noqa: BLE001 - never a traceback; the log has the details
+        logger.debug("unexpected failure", exc_info=True)
+        print(f"error: unexpected failure ({type(exc).__name__}: {exc}); run with AUTOML_DEBUG=1 for details",
+              file=sys.stderr)
+        if os.environ.get("AUTOML_DEBUG"):
+            raise
+        return 1
 
 
 if __name__ == "__main__":
