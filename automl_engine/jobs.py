@@ -1,0 +1,447 @@
+"""Background searches for a multi-user server: a bounded pool of evaluation workers, run
+history written as it goes, stop and resume.
+
+One :class:`JobManager` per server process (the app keeps it in ``st.cache_resource``) bounds
+the total number of evaluation worker processes over all sessions: a job asks for ``n_jobs``
+slots and waits, in the visible ``"queued"`` state, until they are free (first come, first
+served). A :class:`SearchJob` runs :meth:`AutoML.fit <automl_engine.automl.AutoML.fit>` in a
+thread, collects its :class:`~automl_engine.search.SearchEvent` s, and writes every evaluation
+to a :class:`~automl_engine.runs.RunStore` as it happens, with a parquet copy of the data,
+so a run interrupted by a closed browser or a killed server can be resumed.
+Nothing here imports streamlit; callers poll ``status``, ``events()`` and ``progress``.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from automl_engine.errors import DataError
+from automl_engine.paths import user_data_dir
+from automl_engine.runs import FAILED, FINISHED, RUNNING, STOPPED, RunStore
+
+logger = logging.getLogger(__name__)
+
+QUEUED = "queued"
+DONE = (FINISHED, STOPPED, FAILED)
+KNOWLEDGE_DIR_ENV = "AUTOML_KNOWLEDGE_DIR"
+# AutoML keyword arguments a run's settings may hold (everything JSON-serialisable)
+SETTING_NAMES = ("task", "metric", "time_budget", "max_evals", "strategy", "n_jobs", "dask_address", "ensemble",
+                 "random_state", "n_folds", "eval_timeout", "memory_mb", "learn", "exclude_columns")
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a job stands. ``fraction`` of the budget in [0, 1]; ``eta`` in seconds or None."""
+
+    phase: str                 # "queued", "starting", "searching", "refitting" or a final status
+    fraction: float
+    n_done: int
+    max_evals: int | None
+    elapsed: float
+    eta: float | None
+    current: tuple[str, ...]   # descriptions of the pipelines being evaluated now
+
+
+def _sentence(exc: BaseException) -> str:
+    """One sentence a user can read for a failed search."""
+    if isinstance(exc, DataError):
+        return str(exc)
+    detail = " ".join(str(exc).split())[:200] or "no message"
+    return (f"The search stopped on an unexpected error ({type(exc).__name__}: {detail}); "
+            "the evaluations saved so far are kept and the server log has the details.")
+
+
+def save_frame(frame: pd.DataFrame, path: Path) -> Path:
+    """Write ``frame`` as parquet (text columns of mixed types are written as text)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        frame.to_parquet(path, index=False)
+    except Exception as first:  # noqa: BLE001 - pyarrow raises several types for unsupported columns
+        logger.info("parquet refused the frame as is (%s); writing mixed columns as text", first)
+        fixed = frame.copy()
+        fixed.columns = [str(c) for c in fixed.columns]
+        for name in fixed.columns:
+            if not (pd.api.types.is_numeric_dtype(fixed[name]) or pd.api.types.is_datetime64_any_dtype(fixed[name])):
+                fixed[name] = fixed[name].map(lambda v: v if v is None or pd.isna(v) else str(v)).astype("str")
+        fixed.to_parquet(path, index=False)
+    return path
+
+
+class SearchJob:
+    """One search running in a background thread. Create jobs with :meth:`JobManager.submit`.
+
+    Attributes
+    ----------
+    run_id : str — the run's id in the RunStore (also the job's id)
+    owner : str — the session that started it
+    settings : dict — the AutoML keyword arguments
+    automl : AutoML or None — the estimator being fitted (``recommender_``, ``catalogue_``,
+        ``meta_features_`` are set once the search starts)
+    result : AutoML or None — the fitted estimator, once finished (or stopped with a model)
+    error : str or None — a sentence saying why the job failed
+    history : list of dict — the records of the earlier part of a resumed run
+    """
+
+    def __init__(self, manager: "JobManager", run_id: str, frame: pd.DataFrame, target: str, settings: dict,
+                 owner: str, store: RunStore, history: list[dict] | None = None, data_path: Path | None = None,
+                 recommender=None):
+        self.manager, self.run_id, self.target, self.owner = manager, run_id, target, owner
+        self.settings, self.store = dict(settings), store
+        self.history = list(history or [])
+        self.data_path = data_path
+        self.automl = None
+        self.result = None
+        self.error: str | None = None
+        self.created = time.time()
+        self._frame = frame
+        self._recommender = recommender
+        self._status = QUEUED
+        self._events: list = []
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._started: float | None = None
+        self._ended: float | None = None
+        self._thread = threading.Thread(target=self._run, name=f"search-{run_id}", daemon=True)
+
+    # -- what the UI polls -------------------------------------------------------------------
+    @property
+    def status(self) -> str:
+        """``queued``, ``running``, ``finished``, ``stopped`` or ``failed``."""
+        return self._status
+
+    @property
+    def done(self) -> bool:
+        return self._status in DONE
+
+    @property
+    def slots(self) -> int:
+        """Evaluation worker processes this job takes from the manager's pool."""
+        if self.settings.get("dask_address"):
+            return 0
+        return max(1, min(int(self.settings.get("n_jobs") or 1), self.manager.max_workers))
+
+    def events(self, since: int = 0) -> list:
+        """SearchEvents of this job (not of the resumed earlier part), from index ``since``."""
+        with self._lock:
+            return self._events[since:]
+
+    def records(self) -> list[dict]:
+        """Every evaluation record of the run so far, the resumed earlier part included."""
+        with self._lock:
+            return self.history + [e.record for e in self._events]
+
+    @property
+    def progress(self) -> Progress:
+        records = self.records()
+        n_done, n_new = len(records), len(records) - len(self.history)
+        max_evals, budget = self.settings.get("max_evals"), self.settings.get("time_budget")
+        offset = max((float(r.get("finished_at") or 0.0) for r in self.history), default=0.0)
+        run_time = 0.0 if self._started is None else (self._ended or time.perf_counter()) - self._started
+        elapsed = offset + run_time
+        phase = self._status
+        if phase == RUNNING:
+            phase = "refitting" if hasattr(self.automl, "history_") else (
+                "searching" if getattr(self.automl, "_search", None) is not None else "starting")
+        if self.done:
+            return Progress(phase, 1.0, n_done, max_evals, elapsed, 0.0, ())
+        if not max_evals and not budget:
+            from automl_engine.automl import DEFAULT_MAX_EVALS
+            max_evals = DEFAULT_MAX_EVALS
+        fractions, etas = [], []
+        if max_evals:
+            fractions.append(n_done / max_evals)
+            if n_new:
+                etas.append(run_time / n_new * max(0, max_evals - n_done))
+        if budget:
+            fractions.append(elapsed / budget)
+            etas.append(max(0.0, budget - elapsed))
+        fraction = min(1.0, max(fractions)) if fractions else 0.0
+        eta = min(etas) if etas and phase == "searching" else None
+        return Progress(phase, fraction, n_done, max_evals, elapsed, eta, self._in_flight())
+
+    def _in_flight(self) -> tuple[str, ...]:
+        search, catalogue = getattr(self.automl, "_search", None), getattr(self.automl, "catalogue_", None)
+        if search is None or catalogue is None:
+            return ()
+        try:  # Search keeps its evaluations in flight in a private dict; read it defensively
+            pending = list(getattr(search, "_pending", {}).values())
+            return tuple(catalogue[p["pipeline_index"]].description for p in pending)
+        except Exception:  # noqa: BLE001 - a display nicety, never worth an error
+            return ()
+
+    # -- control -----------------------------------------------------------------------------
+    def stop(self) -> None:
+        """End the search: a queued job never starts; a running one keeps the best so far."""
+        if self._stop.is_set():
+            return
+        self._stop.set()
+        with self.manager._cond:
+            self.manager._cond.notify_all()
+        threading.Thread(target=self._relay_stop, name=f"stop-{self.run_id}", daemon=True).start()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the job is done (for scripts and tests); True if it is."""
+        self._thread.join(timeout)
+        return self.done
+
+    # -- the thread ----------------------------------------------------------------------------
+    def _on_event(self, event) -> None:
+        with self._lock:
+            self._events.append(event)
+        try:
+            self.store.add_evaluation(self.run_id, event.record)
+        except Exception as exc:  # noqa: BLE001 - losing history must not kill the search
+            logger.warning("could not save evaluation %s of run %s: %s", event.iteration, self.run_id, exc)
+        if self._stop.is_set() and self.automl is not None:
+            self.automl.stop()
+
+    def _relay_stop(self) -> None:
+        """AutoML.stop() only reaches a search that exists: repeat it until one does (or the job ends)."""
+        while not self.done:
+            if self.automl is not None:
+                self.automl.stop()
+                if getattr(self.automl, "_search", None) is not None:
+                    return
+            time.sleep(0.1)
+
+    def _finish(self, status: str, message: str = "") -> None:
+        self.error = message if status == FAILED else None
+        try:
+            fields = {"status": status, "message": message}
+            if self.result is not None:
+                fields.update(task=self.result.task_, metric=self.result.metric_,
+                              fingerprint=getattr(self.result, "fingerprint_", ""))
+            self.store.update(self.run_id, **fields)
+        except Exception as exc:  # noqa: BLE001
+            logger.warning("could not record the end of run %s: %s", self.run_id, exc)
+        self._ended = time.perf_counter() if self._started is not None else None
+        self._status = status
+
+    def _run(self) -> None:
+        from automl_engine.automl import AutoML
+
+        frame, self._frame = self._frame, None
+        try:
+            if self.data_path is None:
+                self.data_path = save_frame(frame, self.manager.data_folder() / f"{self.run_id}.parquet")
+                self.store.update(self.run_id, data_path=str(self.data_path))
+        except Exception as exc:  # noqa: BLE001 - the search can run; only resuming it cannot
+            logger.warning("could not save the data of run %s (it will not be resumable): %s", self.run_id, exc)
+        if not self.manager._acquire(self):
+            self._finish(STOPPED, "Stopped before it started.")
+            return
+        try:
+            self._status = RUNNING
+            self.store.update(self.run_id, status=RUNNING)
+            recommender = self._recommender
+            if recommender is None and self.settings.get("strategy", "pmf") == "pmf":
+                recommender = self.manager.recommender_for(self.settings.get("task", "auto"), frame[self.target])
+            self.automl = AutoML(**{k: v for k, v in self.settings.items() if k in SETTING_NAMES},
+                                 recommender=recommender, on_event=self._on_event)
+            self._started = time.perf_counter()
+            X, y = frame.drop(columns=[self.target]), frame[self.target]
+            self.result = self.automl.fit(X, y, history=self.history or None)
+            self._finish(STOPPED if self._stop.is_set() else FINISHED,
+                         "Stopped by the user; the best pipeline so far was kept." if self._stop.is_set() else "")
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a sentence for the user
+            if self._stop.is_set() and isinstance(exc, DataError):
+                self._finish(STOPPED, "Stopped before any pipeline finished, so there is no model.")
+            else:
+                logger.exception("search %s failed", self.run_id)
+                self._finish(FAILED, _sentence(exc))
+        finally:
+            self.manager._release(self)
+
+
+class JobManager:
+    """Runs searches in background threads with at most ``max_workers`` evaluation processes in all.
+
+    Parameters
+    ----------
+    max_workers : int — evaluation worker processes shared by every job of this server
+    store_path : path of the run history (default: ``runs.sqlite`` in the user data folder,
+        looked up when each job starts, so ``AUTOML_DATA_DIR`` may change between jobs)
+    knowledge_dir : folder of the knowledge files to recommend from (default:
+        ``$AUTOML_KNOWLEDGE_DIR``, else the shipped ones). Recommenders are loaded once per
+        task type and folder, in the job's thread, and shared read-only by all jobs.
+    keep_done : finished jobs kept in memory (older ones are forgotten; their runs stay stored)
+
+    Examples
+    --------
+    >>> manager = JobManager(max_workers=2)                                     # doctest: +SKIP
+    >>> job = manager.submit(frame, "target", {"max_evals": 4}, owner="me")     # doctest: +SKIP
+    >>> job.status, job.progress.fraction                                       # doctest: +SKIP
+    ('running', 0.25)
+    >>> job.stop(); job.wait(); job.result.leaderboard_                         # doctest: +SKIP
+    """
+
+    def __init__(self, max_workers: int = 2, store_path=None, knowledge_dir=None, keep_done: int = 100):
+        self.max_workers = max(1, int(max_workers))
+        self.store_path, self.knowledge_dir, self.keep_done = store_path, knowledge_dir, keep_done
+        self._cond = threading.Condition()
+        self._in_use = 0
+        self._waiting: deque[SearchJob] = deque()
+        self._jobs: dict[str, SearchJob] = {}
+        self._recommenders: dict = {}
+        self._recommender_lock = threading.Lock()
+
+    # -- places --------------------------------------------------------------------------------
+    def store(self) -> RunStore:
+        return RunStore(self.store_path)
+
+    @staticmethod
+    def data_folder() -> Path:
+        return user_data_dir() / "run-data"
+
+    def _knowledge_dir(self):
+        return self.knowledge_dir or os.environ.get(KNOWLEDGE_DIR_ENV) or None
+
+    # -- shared read-only knowledge -------------------------------------------------------------
+    def recommender(self, task_type: str):
+        """The fitted recommender of ``task_type`` (None if there is too little knowledge)."""
+        from automl_engine.knowledge.recommender_io import load_recommender
+
+        key = (str(self._knowledge_dir()), task_type)
+        with self._recommender_lock:
+            if key not in self._recommenders:
+                self._recommenders[key] = load_recommender(task_type, self._knowledge_dir())
+            return self._recommenders[key]
+
+    def knowledge(self, task_type: str):
+        """The knowledge the recommender of ``task_type`` was fitted on (dataset names, meta-features)."""
+        from automl_engine.knowledge.artifact import load_knowledge
+
+        folder = self._knowledge_dir()
+        return load_knowledge(task_type, Path(folder) / f"{task_type}.npz" if folder else None)
+
+    def recommender_for(self, task: str, y: pd.Series):
+        from automl_engine.catalogue import task_type_of
+        from automl_engine.intake import detect_task
+
+        if task in (None, "auto"):
+            try:
+                task = detect_task(y.dropna())
+            except Exception:  # noqa: BLE001 - fit will say what is wrong with the target
+                return None
+        return self.recommender(task_type_of(task))
+
+    # -- jobs ----------------------------------------------------------------------------------
+    def submit(self, frame: pd.DataFrame, target: str, settings: dict, owner: str = "", name: str = "",
+               recommender=None) -> SearchJob:
+        """Start a search of ``target`` in ``frame`` (the target column included) in the background.
+
+        ``settings`` holds AutoML keyword arguments (see ``SETTING_NAMES``); ``recommender``
+        overrides the shared one (it is not saved with the run).
+        """
+        if target not in frame.columns:
+            raise DataError(f"the target column {target!r} is not in the table; pick one of its columns")
+        settings = {k: v for k, v in settings.items() if k in SETTING_NAMES}
+        settings["exclude_columns"] = list(settings.get("exclude_columns") or ())
+        store = self.store()
+        run_id = store.create(name=name or "search", target=target, settings=settings, owner=owner,
+                              task=str(settings.get("task", "auto")), metric=str(settings.get("metric", "auto")))
+        store.update(run_id, status=QUEUED)
+        job = SearchJob(self, run_id, frame, target, settings, owner, store, recommender=recommender)
+        return self._start(job)
+
+    def resume(self, run_id: str, owner: str | None = None, extra_evals: int = 0, extra_seconds: float = 0.0,
+               recommender=None) -> SearchJob:
+        """Continue a stored run where it ended, with its saved data and settings.
+
+        The evaluations already done count against the budget: an interrupted or stopped run
+        finishes its budget; ``extra_evals`` / ``extra_seconds`` extend it (to go on after a
+        finished one). The job keeps the run's id, so its evaluations continue the same run.
+        """
+        live = self._jobs.get(run_id)
+        if live is not None and not live.done:
+            return live
+        store = self.store()
+        run = store.get(run_id)
+        if run is None or (owner is not None and run["owner"] != owner):
+            raise DataError(f"there is no run {run_id!r} of yours to resume; pick one from the history")
+        path = Path(run["data_path"] or "")
+        if not run["data_path"] or not path.is_file():
+            raise DataError("the data of this run was not saved, so it cannot be resumed; start a new search")
+        frame = pd.read_parquet(path)
+        history = store.history(run_id)
+        settings = dict(run["settings"])
+        if extra_evals:
+            settings["max_evals"] = (settings.get("max_evals") or len(history)) + int(extra_evals)
+        if extra_seconds:
+            spent = max((float(h.get("finished_at") or 0.0) for h in history), default=0.0)
+            settings["time_budget"] = (settings.get("time_budget") or spent) + float(extra_seconds)
+        store.update(run_id, status=QUEUED, settings=settings, message="")
+        job = SearchJob(self, run_id, frame, run["target"], settings, run["owner"], store, history=history,
+                        data_path=path, recommender=recommender)
+        return self._start(job)
+
+    def _start(self, job: SearchJob) -> SearchJob:
+        with self._cond:
+            self._jobs[job.run_id] = job
+            self._forget_old()
+        job._thread.start()
+        return job
+
+    def _forget_old(self) -> None:
+        done = sorted((j for j in self._jobs.values() if j.done), key=lambda j: j.created)
+        for job in done[:max(0, len(done) - self.keep_done)]:
+            del self._jobs[job.run_id]
+
+    def get(self, run_id: str) -> SearchJob | None:
+        return self._jobs.get(run_id)
+
+    def jobs(self, owner: str | None = None) -> list[SearchJob]:
+        """Jobs in memory, newest first (only ``owner``'s when given)."""
+        with self._cond:
+            jobs = list(self._jobs.values())
+        return sorted((j for j in jobs if owner is None or j.owner == owner), key=lambda j: -j.created)
+
+    def is_live(self, run_id: str) -> bool:
+        """Whether the run is queued or running in this process (else a stored "running" run was interrupted)."""
+        job = self._jobs.get(run_id)
+        return job is not None and not job.done
+
+    @property
+    def in_use(self) -> int:
+        return self._in_use
+
+    def queue_position(self, job: SearchJob) -> int | None:
+        """1 for the next job to start; None if the job is not waiting."""
+        with self._cond:
+            return next((i + 1 for i, j in enumerate(self._waiting) if j is job), None)
+
+    # -- worker slots ------------------------------------------------------------------------------
+    def _acquire(self, job: SearchJob) -> bool:
+        """Wait (first come, first served) for the job's slots; False if it was stopped meanwhile."""
+        need = job.slots
+        with self._cond:
+            self._waiting.append(job)
+            try:
+                while not job._stop.is_set():
+                    if self._waiting[0] is job and self._in_use + need <= self.max_workers:
+                        self._in_use += need
+                        return True
+                    self._cond.wait(0.5)
+                return False
+            finally:
+                self._waiting.remove(job)
+                self._cond.notify_all()
+
+    def _release(self, job: SearchJob) -> None:
+        with self._cond:
+            self._in_use = max(0, self._in_use - job.slots)
+            self._cond.notify_all()
+
+    def shutdown(self, timeout: float = 30.0) -> None:
+        """Stop every job and wait for them (server shutdown, tests)."""
+        for job in self.jobs():
+            job.stop()
+        for job in self.jobs():
+            job.wait(timeout)
