@@ -1,0 +1,156 @@
+"""The ask/tell search and the AutoML estimator, on small real problems with real isolated evaluations."""
+import threading
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.datasets import load_iris
+
+from automl_engine import AutoML, DataError, PMFRecommender
+from automl_engine.catalogue import load_catalogue
+from automl_engine.evaluation import Evaluator, Limits, make_folds
+from automl_engine.knowledge.metafeatures import META_FEATURE_NAMES
+from automl_engine.search import Problem, RandomRecommender, Search
+
+IRIS = load_iris(as_frame=True)
+
+
+def _problem(meta=None):
+    X, y = IRIS.data, IRIS.target.to_numpy()
+    return Problem(X, y, "multiclass", "balanced_accuracy", {c: "numeric" for c in X}, make_folds(y, "multiclass", 3, 0),
+                   np.unique(y), meta)
+
+
+def _fitted_recommender(n_pipelines, seed=0):
+    """A PMF recommender on a synthetic low-rank matrix over the classification catalogue."""
+    rng = np.random.default_rng(seed)
+    Y = rng.normal(size=(12, 2)) @ rng.normal(size=(2, n_pipelines))
+    Y[rng.random(Y.shape) < 0.5] = np.nan
+    meta = rng.normal(size=(12, len(META_FEATURE_NAMES)))
+    return PMFRecommender(n_latent=2, n_iter=10, random_state=0).fit(Y, meta_features=meta), Y, meta
+
+
+def test_search_evaluates_exactly_max_evals_distinct_pipelines_and_best_is_monotone():
+    catalogue = load_catalogue("classification")
+    events = []
+    with Evaluator(n_jobs=2, limits=Limits(timeout=60)) as evaluator:
+        search = Search(_problem(), catalogue, RandomRecommender(len(catalogue), 1), evaluator, max_evals=5,
+                        on_event=events.append, source_name="random")
+        history = search.run()
+    assert len(history) == 5 == len({h["pipeline_index"] for h in history})
+    best = [e.best_score for e in events]
+    assert best == sorted(best) and best[-1] == max(h["score"] for h in history if h["status"] == "ok")
+    assert all(e.record["iteration"] == e.iteration for e in events)
+
+
+def test_time_budget_stops_starting_evaluations():
+    catalogue = load_catalogue("classification")
+    with Evaluator(n_jobs=1, limits=Limits(timeout=60)) as evaluator:
+        search = Search(_problem(), catalogue, RandomRecommender(len(catalogue), 2), evaluator, time_budget=2.0,
+                        eval_timeout=60, source_name="random")
+        history = search.run()
+    assert history, "at least one evaluation starts"
+    # nothing starts after the deadline: every evaluation began before 2 s had passed
+    starts = [h["finished_at"] - h["wall_time"] for h in history]
+    assert max(starts) < 2.0 + 1.0
+
+
+def test_stop_from_another_thread_keeps_the_best_so_far():
+    catalogue = load_catalogue("classification")
+    events = []
+
+    def on_event(event):
+        events.append(event)
+        if len(events) == 2:
+            threading.Thread(target=search.stop).start()
+
+    with Evaluator(n_jobs=1, limits=Limits(timeout=60)) as evaluator:
+        search = Search(_problem(), catalogue, RandomRecommender(len(catalogue), 3), evaluator, max_evals=50,
+                        on_event=on_event, source_name="random")
+        history = search.run()
+    assert 2 <= len(history) < 50
+    assert search.best_index() is not None
+
+
+def test_warm_start_picks_come_first_and_are_labelled():
+    catalogue = load_catalogue("classification")
+    recommender, Y, meta = _fitted_recommender(len(catalogue))
+    nearest_row = 4
+    problem = _problem(meta=meta[nearest_row] + 1e-6)
+    with Evaluator(n_jobs=1, limits=Limits(timeout=60)) as evaluator:
+        search = Search(problem, catalogue, recommender, evaluator, max_evals=recommender.n_warm_start + 1)
+        history = search.run()
+    assert [h["source"] for h in history[:recommender.n_warm_start]] == ["warm start"] * recommender.n_warm_start
+    assert history[-1]["source"] == "expected improvement"
+    best_of_nearest = int(np.nanargmax(Y[nearest_row]))
+    assert history[0]["pipeline_index"] == best_of_nearest
+    assert all(np.isfinite(h["predicted_score"]) for h in history)
+
+
+def test_resumed_search_continues_without_repeating_and_counts_the_budget():
+    catalogue = load_catalogue("classification")
+    with Evaluator(n_jobs=1, limits=Limits(timeout=60)) as evaluator:
+        first = Search(_problem(), catalogue, RandomRecommender(len(catalogue), 4), evaluator, max_evals=2,
+                       source_name="random").run()
+        resumed = Search(_problem(), catalogue, RandomRecommender(len(catalogue), 5), evaluator, max_evals=4,
+                         source_name="random", history=first).run()
+    assert len(resumed) == 4 and resumed[:2] == first
+    assert len({h["pipeline_index"] for h in resumed}) == 4
+    assert [h["iteration"] for h in resumed] == [1, 2, 3, 4]
+
+
+def test_automl_same_seed_same_leaderboard_across_runs_and_n_jobs():
+    def run(n_jobs):
+        m = AutoML(max_evals=4, strategy="random", random_state=7, n_jobs=n_jobs, learn=False, n_folds=3)
+        return m.fit(IRIS.data, IRIS.target)
+
+    a, b, c = run(1), run(1), run(2)
+    cols = ["pipeline_id", "score"]
+    pd.testing.assert_frame_equal(a.leaderboard_[cols], b.leaderboard_[cols])
+    pd.testing.assert_frame_equal(a.leaderboard_[cols], c.leaderboard_[cols])
+    assert (a.predict(IRIS.data) == c.predict(IRIS.data)).all()
+    assert np.allclose(a.predict_proba(IRIS.data), c.predict_proba(IRIS.data))
+
+
+def test_automl_with_pmf_recommender_leaderboard_and_predictions():
+    catalogue = load_catalogue("classification")
+    recommender, _, _ = _fitted_recommender(len(catalogue))
+    m = AutoML(max_evals=6, random_state=0, recommender=recommender, learn=False, n_folds=3).fit(IRIS.data, IRIS.target)
+    board = m.leaderboard_
+    for column in ("pipeline_id", "description", "family", "score", "score_std", "predicted_score",
+                   "predicted_std", "fit_time"):
+        assert column in board.columns
+    assert board["score"].is_monotonic_decreasing
+    assert len(m.history_) == 6 and m.task_ == "multiclass" and m.metric_ == "balanced_accuracy"
+    assert set(m.predict(IRIS.data)) <= {0, 1, 2}
+    assert m.score(IRIS.data, IRIS.target) > 0.8
+    if m.ensemble_ is not None:
+        assert board.iloc[0]["pipeline_id"] == "ensemble"
+
+
+def test_automl_rejects_unknown_strategy_with_a_sentence():
+    with pytest.raises(DataError, match="strategy must be one of"):
+        AutoML(strategy="grid", max_evals=1).fit(IRIS.data, IRIS.target)
+
+
+def test_finished_search_grows_the_local_knowledge_and_is_used_next_time(isolated_data_dir):
+    from automl_engine.knowledge.growth import LocalWarmStart
+    from automl_engine.knowledge.store import KnowledgeStore
+
+    catalogue = load_catalogue("classification")
+    recommender, _, _ = _fitted_recommender(len(catalogue))
+    first = AutoML(max_evals=3, random_state=0, recommender=recommender, n_folds=3, ensemble=False)
+    first.fit(IRIS.data, IRIS.target)
+    store = KnowledgeStore(isolated_data_dir / "knowledge.sqlite")
+    users = store.datasets(origin="user")
+    assert len(users) == 1 and len(store.evaluations(users[0]["name"])) == 3
+    second = AutoML(max_evals=1, random_state=0, recommender=recommender, n_folds=3, ensemble=False)
+    second.fit(IRIS.data, IRIS.target)
+    assert isinstance(second.recommender_, LocalWarmStart)
+    best_before = first.history_[int(np.argmax([h["score"] for h in first.history_]))]["pipeline_id"]
+    assert second.history_[0]["pipeline_id"] == best_before
+
+
+def test_opting_out_leaves_the_local_store_empty(isolated_data_dir):
+    AutoML(max_evals=1, strategy="random", random_state=0, learn=False, n_folds=3).fit(IRIS.data, IRIS.target)
+    assert not (isolated_data_dir / "knowledge.sqlite").exists()
