@@ -1,0 +1,519 @@
+"""SHAP values of a fitted model, in terms of the user's original columns.
+
+What is explained
+-----------------
+Every catalogue pipeline starts with a ``ColumnTransformer`` whose outputs each depend on one
+original column (one-hot levels, TF-IDF terms, datetime parts, missing-value indicators, target
+encodings). That *front* of the pipeline is checked to be column-separable on the data being
+explained, each of its output features is assigned to its source column, and SHAP values of the
+transformed features are summed per source column. Then:
+
+* **tree** families (decision tree, random forest, extra trees, histogram gradient boosting,
+  LightGBM, XGBoost) use ``shap.TreeExplainer`` (interventional, on a background sample) over the
+  transformed features;
+* **linear** families (logistic regression, ridge, lasso, elastic net) use
+  ``shap.LinearExplainer`` (interventional); a PCA step before the model is folded into the
+  coefficients, since PCA followed by a linear model is still linear in PCA's inputs;
+* every other family, any pipeline with a step that mixes columns (polynomial features), and an
+  ensemble as a whole use ``shap.PermutationExplainer`` over the original columns. The masked
+  model is evaluated by recombining the precomputed per-column transformed features of explained
+  and background rows, which is the pipeline itself on the recombined raw rows (checked on random
+  recombinations), without re-running the preprocessing for every coalition. A pipeline whose
+  front is not separable is evaluated on recombined raw rows instead.
+
+The explained output (``Explanation.output_kind``) is the regression prediction (``"value"``),
+the chosen class's probability (``"probability"``: forests, trees and every model-agnostic
+explanation), its log-odds (``"log-odds"``: binary logistic regression and boosting) or its raw
+softmax input (``"raw score"``: multiclass logistic regression and boosting).
+
+Additivity
+----------
+``base_value + values.sum(axis=1) == output`` holds within ``ADDITIVITY_TOLERANCE`` (relative to
+``max(1, |output|)``: 1e-5 for tree explainers, whose models work in float32, 1e-9 for linear and
+permutation explainers) for every family and for the ensemble: tree, linear and permutation SHAP
+are all exact in their sum (the permutation explainer's terms telescope). ``output`` is computed
+by the model itself on the explained rows, so the check covers the column mapping as well.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+from sklearn.base import is_classifier
+from sklearn.compose import ColumnTransformer
+from sklearn.decomposition import PCA
+from sklearn.feature_selection import SelectorMixin
+from sklearn.pipeline import Pipeline
+
+from automl_engine.ensemble import EnsembleModel
+from automl_engine.errors import DataError
+from automl_engine.transformers import BoundedPolynomialFeatures, EncodedLabelClassifier
+
+logger = logging.getLogger(__name__)
+
+ADDITIVITY_TOLERANCE = {"tree": 1e-5, "linear": 1e-9, "permutation": 1e-9}
+"""Largest ``|base_value + sum(values) - output| / max(1, |output|)`` per explainer. Tree models
+store leaf values and compare inputs in float32 (scikit-learn trees, XGBoost), so their sums carry
+float32 rounding; linear and permutation SHAP are exact up to float64 rounding."""
+AGNOSTIC_BUDGET = 1_000_000
+"""Model rows the permutation explainer may evaluate (rows × coalitions × background rows)."""
+MIN_AGNOSTIC_BACKGROUND = 10
+MAX_PERMUTATIONS = 10
+_CHECK_ROWS = 64
+
+TREE_MODELS = ("DecisionTreeClassifier", "DecisionTreeRegressor", "RandomForestClassifier", "RandomForestRegressor",
+               "ExtraTreesClassifier", "ExtraTreesRegressor", "HistGradientBoostingClassifier",
+               "HistGradientBoostingRegressor", "LGBMClassifier", "LGBMRegressor", "XGBClassifier", "XGBRegressor")
+LINEAR_MODELS = ("LogisticRegression", "Ridge", "Lasso", "ElasticNet")
+_PROBABILITY_TREES = ("DecisionTreeClassifier", "RandomForestClassifier", "ExtraTreesClassifier")
+# Models that compare their inputs in float32: the explained features are rounded to float32 first,
+# so that TreeExplainer (which compares the background in float64) takes the same branches.
+_FLOAT32_TREES = ("DecisionTreeClassifier", "DecisionTreeRegressor", "RandomForestClassifier", "RandomForestRegressor",
+                  "ExtraTreesClassifier", "ExtraTreesRegressor", "XGBClassifier", "XGBRegressor")
+
+
+@dataclass
+class Explanation:
+    """SHAP values of one model output on some rows, per original column.
+
+    Attributes
+    ----------
+    values : pandas.DataFrame
+        Rows × original columns (the columns the model uses), indexed like the explained rows.
+    base_value : float
+        The expected output over the background rows.
+    output : numpy.ndarray
+        The explained model output per row; ``base_value + values.sum(axis=1) == output``
+        within ``ADDITIVITY_TOLERANCE[explainer]``.
+    data : pandas.DataFrame
+        The explained rows (original columns, as given).
+    class_label : object or None
+        The class whose output is explained (None for regression).
+    output_kind : {"value", "probability", "log-odds", "raw score"}
+    explainer : {"tree", "linear", "permutation"}
+    n_background : int
+        Background rows the expectation is taken over.
+    """
+
+    values: pd.DataFrame
+    base_value: float
+    output: np.ndarray
+    data: pd.DataFrame
+    class_label: object = None
+    output_kind: str = "value"
+    explainer: str = "permutation"
+    n_background: int = 0
+    classes: list = field(default_factory=list)
+
+    def importance(self) -> pd.Series:
+        """Mean absolute SHAP value per column, largest first."""
+        return self.values.abs().mean().sort_values(ascending=False)
+
+    def additivity_error(self) -> float:
+        """Largest relative gap between ``base_value + values.sum(axis=1)`` and ``output``."""
+        if len(self.output) == 0:
+            return 0.0
+        gap = np.abs(self.base_value + self.values.to_numpy().sum(axis=1) - self.output)
+        return float(np.max(gap / np.maximum(1.0, np.abs(self.output))))
+
+
+# -- what is being explained ------------------------------------------------------------------
+def _name(estimator) -> str:
+    return type(estimator).__name__
+
+
+def _unwrap(model):
+    """(final estimator, task, classes, column names or None) of an AutoML, loaded model or estimator."""
+    if hasattr(model, "model_") and hasattr(model, "task_"):
+        columns = list(getattr(model, "column_types_", {}) or []) or None
+        classes = None if model.task_ == "regression" else np.asarray(model.classes_)
+        return model.model_, model.task_, classes, columns
+    if isinstance(model, EnsembleModel):
+        classes = None if model.task == "regression" else np.asarray(model.classes_)
+        return model, model.task, classes, None
+    if is_classifier(model):
+        classes = np.asarray(model.classes_)
+        return model, "binary" if len(classes) == 2 else "multiclass", classes, None
+    return model, "regression", None, None
+
+
+def _used_columns(pipeline) -> list[str] | None:
+    """Columns a pipeline's leading ColumnTransformer reads, in its input order."""
+    if not isinstance(pipeline, Pipeline) or not isinstance(pipeline.steps[0][1], ColumnTransformer):
+        return None
+    ct = pipeline.steps[0][1]
+    names = list(getattr(ct, "feature_names_in_", []))
+    used = set()
+    for _, transformer, columns in ct.transformers_:
+        if isinstance(transformer, str) and transformer == "drop":
+            continue
+        for c in np.atleast_1d(columns):
+            used.add(names[c] if isinstance(c, (int, np.integer)) and names else str(c))
+    return [c for c in names if c in used] or None
+
+
+def _members(estimator) -> list[tuple[float, object]]:
+    if isinstance(estimator, EnsembleModel):
+        return [(float(w), e) for w, e in zip(estimator.weights_, estimator.estimators)]
+    return [(1.0, estimator)]
+
+
+# -- column-separable fronts --------------------------------------------------------------------
+def _transform(steps, frame):
+    out = frame
+    for _, step in steps:
+        if step is None or (isinstance(step, str) and step == "passthrough"):
+            continue
+        out = step.transform(out)
+    out = out.toarray() if hasattr(out, "toarray") else out
+    return np.asarray(out, dtype=float)
+
+
+def _is_separable_step(step) -> bool:
+    if step is None or (isinstance(step, str) and step == "passthrough"):
+        return True
+    if isinstance(step, BoundedPolynomialFeatures):
+        return not step.active_
+    return isinstance(step, (ColumnTransformer, SelectorMixin))
+
+
+def _split(estimator):
+    """(front steps, middle steps, final model) of a pipeline; the front maps columns one to one."""
+    if not isinstance(estimator, Pipeline):
+        return [], [], estimator
+    steps = list(estimator.steps[:-1])
+    k = 0
+    if steps and isinstance(steps[0][1], ColumnTransformer):
+        k = 1
+        while k < len(steps) and _is_separable_step(steps[k][1]):
+            k += 1
+    return steps[:k], steps[k:], estimator.steps[-1][1]
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    close = np.isclose(a, b, rtol=1e-9, atol=1e-12)
+    return close | (np.isnan(a) & np.isnan(b))
+
+
+def decode(frame: pd.DataFrame, columns: list[str], codes: np.ndarray) -> pd.DataFrame:
+    """Rows recombined from ``frame``: column ``columns[g]`` of row ``i`` comes from row ``codes[i, g]``."""
+    out = {}
+    for g, column in enumerate(columns):
+        out[column] = frame[column].take(codes[:, g]).reset_index(drop=True)
+    return pd.DataFrame(out)
+
+
+def feature_groups(front, frame: pd.DataFrame, columns: list[str], random_state: int = 0):
+    """Source column (index into ``columns``) of each feature the front steps output, or None.
+
+    Parameters
+    ----------
+    front : list of (name, fitted transformer)
+    frame : DataFrame holding ``columns``, the rows to be explained and the background.
+    columns : original column names.
+
+    Returns
+    -------
+    (groups, Z) : (array of int (n_features,) or None, array (n_rows, n_features))
+        ``groups[k]`` is the column feature ``k`` depends on (-1: constant on ``frame``);
+        None when a feature depends on several columns (the front is not separable).
+    """
+    Z = _transform(front, frame)
+    n = len(frame)
+    shifted = np.roll(np.arange(n), 1)
+    groups = np.full(Z.shape[1], -1)
+    for g, column in enumerate(columns):
+        rolled = frame.copy()
+        rolled[column] = frame[column].take(shifted).reset_index(drop=True)
+        changed = ~_same(Z, _transform(front, rolled)).all(axis=0)
+        if (groups[changed] >= 0).any():
+            return None, Z
+        groups[changed] = g
+    rng = np.random.default_rng(random_state)
+    codes = rng.integers(0, n, size=(min(_CHECK_ROWS, n), len(columns)))
+    if not _same(_transform(front, decode(frame, columns, codes)), gather(Z, groups, codes)).all():
+        return None, Z
+    return groups, Z
+
+
+def gather(Z: np.ndarray, groups: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Transformed features of recombined rows: feature ``k`` of row ``i`` from row ``codes[i, groups[k]]``."""
+    source = codes[:, np.maximum(groups, 0)] if len(groups) else np.zeros((len(codes), 0), dtype=int)
+    return Z[source, np.arange(Z.shape[1])]
+
+
+def _position(labels, label) -> int:
+    matches = np.flatnonzero(np.asarray(labels) == label)
+    if not len(matches):
+        raise DataError(f"the model has no class {label!r}; choose one of {list(labels)}")
+    return int(matches[0])
+
+
+def _output_fn(model, task: str, label) -> Callable[[object], np.ndarray]:
+    """The explained output of a model or pipeline: regression value, or the probability of ``label``."""
+    if task == "regression":
+        return lambda X: np.asarray(model.predict(X), dtype=float).reshape(-1)
+    position = _position(model.classes_, label)
+    return lambda X: np.asarray(model.predict_proba(X), dtype=float)[:, position]
+
+
+# -- exact explainers -------------------------------------------------------------------------
+def _pick(values: np.ndarray, base, position: int, n_outputs: int):
+    """Values (n, p) and base of one output from a possibly multi-output explanation."""
+    values = np.asarray(values, dtype=float)
+    base = np.ravel(np.asarray(base, dtype=float))
+    if values.ndim == 3:
+        if values.shape[2] == 1:
+            return values[:, :, 0], float(base[0]), 1.0
+        return values[:, :, position], float(base[position]), 1.0
+    if n_outputs <= 2:  # one output for a binary model: the positive class's margin
+        return values, float(base[0]), 1.0 if position == 1 else -1.0
+    raise ValueError(f"unexpected SHAP value shape {values.shape}")
+
+
+def _tree(model, task: str, label, Z_bg: np.ndarray, Z_x: np.ndarray):
+    """(values (n, p), base, output (n,), output kind) with TreeExplainer."""
+    import shap
+
+    inner = model.estimator_ if isinstance(model, EncodedLabelClassifier) else model
+    explainer = shap.TreeExplainer(inner, data=Z_bg, feature_perturbation="interventional", model_output="raw")
+    raw = explainer.shap_values(Z_x, check_additivity=False)
+    if task == "regression":
+        values, base, _ = _pick(raw, explainer.expected_value, 0, 1)
+        return values, base, np.asarray(model.predict(Z_x), dtype=float), "value"
+    classes = np.asarray(model.classes_)
+    position = _position(classes, label)
+    name = _name(inner)
+    values, base, sign = _pick(raw, explainer.expected_value, position, len(classes))
+    if name in _PROBABILITY_TREES:
+        return values, base, model.predict_proba(Z_x)[:, position], "probability"
+    if name.startswith("HistGradientBoosting"):
+        margin = inner.decision_function(Z_x)
+    elif name.startswith("LGBM"):
+        margin = inner.predict(Z_x, raw_score=True)
+    else:
+        margin = inner.predict(Z_x, output_margin=True)
+    margin = np.asarray(margin, dtype=float)
+    output = margin[:, position] if margin.ndim == 2 else sign * margin
+    kind = "log-odds" if len(classes) == 2 else "raw score"
+    return sign * values, sign * base, output, kind
+
+
+def _linear(model, middle, task: str, label, Z_bg: np.ndarray, Z_x: np.ndarray):
+    """(values (n, p), base, output (n,), output kind) with LinearExplainer; PCA folded into the weights."""
+    import shap
+
+    coef = np.atleast_2d(np.asarray(model.coef_, dtype=float))
+    intercept = np.ravel(np.asarray(model.intercept_, dtype=float))
+    if task == "regression":
+        w, b, kind = coef[0], intercept[0], "value"
+    else:
+        position = _position(model.classes_, label)
+        if coef.shape[0] == 1:  # binary: one margin, the log-odds of classes_[1]
+            sign = 1.0 if position == 1 else -1.0
+            w, b, kind = sign * coef[0], sign * intercept[0], "log-odds"
+        else:
+            w, b, kind = coef[position], intercept[position], "raw score"
+    for _, pca in reversed(middle):  # z = (x - mean) @ components.T [/ sqrt(var)] → linear in x
+        scaled = w / np.sqrt(pca.explained_variance_) if pca.whiten else w
+        w = pca.components_.T @ scaled
+        b = b - pca.mean_ @ w
+    explainer = shap.LinearExplainer((w, b), shap.maskers.Independent(Z_bg, max_samples=len(Z_bg)))
+    values = np.asarray(explainer.shap_values(Z_x), dtype=float)
+    base = float(np.ravel(explainer.expected_value)[0])
+    Z_model = _transform(middle, Z_x)
+    if task == "regression":
+        output = np.asarray(model.predict(Z_model), dtype=float)
+    else:
+        margin = np.asarray(model.decision_function(Z_model), dtype=float)
+        output = margin[:, _position(model.classes_, label)] if margin.ndim == 2 else (
+            margin if _position(model.classes_, label) == 1 else -margin)
+    return values, base, output, kind
+
+
+# -- model-agnostic explainer ------------------------------------------------------------------
+@dataclass
+class _Member:
+    """One pipeline of the explained model, ready to be evaluated on recombined rows."""
+
+    weight: float
+    output: Callable  # transformed (or raw) rows -> output
+    groups: np.ndarray | None = None
+    Z: np.ndarray | None = None
+    rest: list = field(default_factory=list)
+
+    def __call__(self, codes: np.ndarray, frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
+        if self.groups is None:
+            return self.weight * self.output(decode(frame, columns, codes))
+        return self.weight * self.output(_transform(self.rest, gather(self.Z, self.groups, codes)))
+
+
+def _prepare_members(estimator, task, label, frame, columns, random_state) -> list[_Member]:
+    members = []
+    for weight, member in _members(estimator):
+        front, middle, model = _split(member)
+        groups, Z = (feature_groups(front, frame, columns, random_state) if front else (None, None))
+        if groups is None:
+            if front:
+                logger.info("%s: preprocessing mixes columns; evaluating recombined raw rows", _name(model))
+            members.append(_Member(weight, _output_fn(member, task, label)))
+        else:
+            members.append(_Member(weight, _output_fn(model, task, label), groups, Z, list(middle)))
+    return members
+
+
+def _permutation(members, frame, columns, n_x: int, n_bg: int, background_rows: np.ndarray,
+                 random_state: int, progress):
+    """(values (n_x, g), base) with shap.PermutationExplainer over integer row codes per column."""
+    import shap
+
+    n_cols = len(columns)
+
+    def model_fn(codes):
+        codes = np.asarray(codes).astype(int)
+        return sum(member(codes, frame, columns) for member in members)
+
+    codes_x = np.repeat(np.arange(n_x)[:, None], n_cols, axis=1)
+    codes_bg = np.repeat(background_rows[:, None], n_cols, axis=1)
+    per_row = 2 * n_cols + 1
+    n_perm = int(np.clip(AGNOSTIC_BUDGET // max(1, n_x * per_row * len(codes_bg)), 1, MAX_PERMUTATIONS))
+    state = np.random.get_state()  # the explainer seeds numpy's global generator; leave it as it was
+    try:
+        explainer = shap.PermutationExplainer(model_fn, shap.maskers.Independent(codes_bg, max_samples=len(codes_bg)),
+                                              seed=random_state)
+        chunk = max(1, n_x // 20)
+        values, bases = [], []
+        for start in range(0, n_x, chunk):
+            result = explainer(codes_x[start:start + chunk], max_evals=per_row * n_perm, silent=True)
+            values.append(np.asarray(result.values, dtype=float).reshape(-1, n_cols))
+            bases.append(np.ravel(result.base_values))
+            if progress is not None:
+                progress(min(1.0, (start + chunk) / n_x), f"explained {min(n_x, start + chunk)} of {n_x} rows")
+    finally:
+        np.random.set_state(state)
+    return np.vstack(values), float(np.concatenate(bases)[0])
+
+
+# -- entry point -------------------------------------------------------------------------------
+def _choose_class(estimator, classes, class_index, data: pd.DataFrame):
+    if classes is None:
+        return None
+    if class_index is None:
+        class_index = 1 if len(classes) == 2 else int(np.argmax(np.asarray(estimator.predict_proba(data)).mean(axis=0)))
+    if not -len(classes) <= int(class_index) < len(classes):
+        raise DataError(f"class_index {class_index} is out of range; the model has {len(classes)} classes")
+    return classes[int(class_index)]
+
+
+def _sample(X: pd.DataFrame, n: int, rng: np.random.Generator) -> np.ndarray:
+    return np.sort(rng.choice(len(X), size=n, replace=False)) if len(X) > n else np.arange(len(X))
+
+
+def explain(model, X, *, max_rows: int = 1000, background=100, class_index: int | None = None,
+            random_state: int = 0, progress: Callable[[float, str], None] | None = None) -> Explanation:
+    """SHAP values of ``model`` on rows of ``X``, summed back to the original columns.
+
+    Parameters
+    ----------
+    model : AutoML, loaded model, scikit-learn Pipeline or EnsembleModel
+        A fitted model taking the user's raw columns.
+    X : pandas.DataFrame
+        Rows with the model's columns (others are ignored).
+    max_rows : int
+        At most this many rows are explained (a seeded random sample, in their original order).
+    background : int or pandas.DataFrame
+        Rows the expectation is taken over: a sample of this many rows of ``X``, or given rows
+        (e.g. training rows). The permutation explainer uses at most as many as its budget allows.
+    class_index : int, optional
+        Position in the model's classes of the class to explain; default: the positive class
+        (``classes[1]``) for binary, the class with the highest mean probability for multiclass.
+    random_state : int
+        Seed of the row samples and of the permutations.
+    progress : callable(fraction, message), optional
+        Called as the work advances.
+
+    Returns
+    -------
+    Explanation
+
+    Raises
+    ------
+    DataError
+        ``X`` lacks some of the model's columns, or ``class_index`` is out of range.
+
+    Examples
+    --------
+    >>> e = explain(automl, X)  # doctest: +SKIP
+    >>> bool(abs(e.base_value + e.values.sum(axis=1) - e.output).max() < 1e-6)  # doctest: +SKIP
+    True
+    """
+    estimator, task, classes, columns = _unwrap(model)
+    if not isinstance(X, pd.DataFrame):
+        raise DataError("X must be a table (a pandas DataFrame) with the model's columns")
+    if columns is None:
+        found = [_used_columns(m) for _, m in _members(estimator)]
+        columns = list(dict.fromkeys(c for cols in found if cols for c in cols)) or [str(c) for c in X.columns]
+    missing = [c for c in columns if c not in X.columns]
+    if missing:
+        shown = ", ".join(f"'{c}'" for c in missing[:5])
+        raise DataError(f"the rows to explain lack the model's column(s) {shown}; add them (cells may be empty)")
+    if len(X) == 0:
+        raise DataError("there are no rows to explain; give at least one row")
+    rng = np.random.default_rng(random_state)
+    data = X.iloc[_sample(X, max_rows, rng)]
+    if isinstance(background, pd.DataFrame):
+        bg_frame = background.iloc[_sample(background, 1000, rng)]
+    else:
+        bg_frame = X.iloc[_sample(X, max(1, int(background)), rng)]
+    n_x, n_bg = len(data), len(bg_frame)
+    frame = pd.concat([data[columns], bg_frame[columns]], ignore_index=True)
+    label = _choose_class(estimator, classes, class_index, data)
+    if progress is not None:
+        progress(0.0, f"explaining {n_x} rows")
+
+    front, middle, final = _split(estimator) if not isinstance(estimator, EnsembleModel) else ([], [], None)
+    name = _name(final.estimator_ if isinstance(final, EncodedLabelClassifier) else final)
+    exact = bool(front) and ((name in TREE_MODELS and not middle) or (
+        name in LINEAR_MODELS and all(isinstance(s, PCA) for _, s in middle)))
+    groups = None
+    if exact:
+        groups, Z = feature_groups(front, frame, columns, random_state)
+    if groups is not None:
+        if name in _FLOAT32_TREES:
+            Z = Z.astype(np.float32).astype(float)
+        Z_x, Z_bg = Z[:n_x], Z[n_x:]
+        if name in TREE_MODELS:
+            kind_of_explainer = "tree"
+            values, base, output, kind = _tree(final, task, label, Z_bg, Z_x)
+        else:
+            kind_of_explainer = "linear"
+            values, base, output, kind = _linear(final, middle, task, label, Z_bg, Z_x)
+        membership = np.zeros((len(groups), len(columns)))
+        membership[np.flatnonzero(groups >= 0), groups[groups >= 0]] = 1.0
+        column_values = values @ membership
+        if progress is not None:
+            progress(1.0, f"explained {n_x} rows")
+    else:
+        kind_of_explainer = "permutation"
+        members = _prepare_members(estimator, task, label, frame, columns, random_state)
+        per_row = 2 * len(columns) + 1
+        n_used = int(np.clip(AGNOSTIC_BUDGET // max(1, n_x * per_row), MIN_AGNOSTIC_BACKGROUND, n_bg))
+        background_rows = n_x + _sample(bg_frame, n_used, rng)
+        column_values, base = _permutation(members, frame, columns, n_x, n_bg, background_rows,
+                                           random_state, progress)
+        output = _output_fn(estimator, task, label)(data[columns])
+        kind = "value" if task == "regression" else "probability"
+        n_bg = len(background_rows)
+    explanation = Explanation(
+        values=pd.DataFrame(column_values, index=data.index, columns=columns), base_value=float(base),
+        output=np.asarray(output, dtype=float), data=data[columns], class_label=label, output_kind=kind,
+        explainer=kind_of_explainer, n_background=n_bg, classes=[] if classes is None else list(classes))
+    error = explanation.additivity_error()
+    if error > ADDITIVITY_TOLERANCE[kind_of_explainer]:
+        logger.warning("SHAP values add up to the output only within %.2g (tolerance %.0g)", error,
+                       ADDITIVITY_TOLERANCE[kind_of_explainer])
+    logger.info("explained %d rows with the %s explainer (%s of %s)", n_x, kind_of_explainer, kind, label)
+    return explanation
