@@ -17,8 +17,9 @@ __all__ = ["expected_improvement", "log_expected_improvement", "cost_aware_log_e
 _LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
 _LOG_SQRT_PI_OVER_2 = 0.5 * math.log(math.pi / 2.0)
 _INV_SQRT2 = 1.0 / math.sqrt(2.0)
-# Below this z, log h(z) = log phi(z) - 2 log|z| to double precision (BoTorch uses -1/sqrt(eps)).
-_Z_ASYMPTOTIC = -1.0 / math.sqrt(np.finfo(float).eps)
+# Below this z the asymptotic series of h(z) is used (its truncation error is < 1e-20 there,
+# while 1 - |z| Phi(z)/phi(z) ~ 1/z^2 would lose ~eps z^2 to cancellation).
+_Z_ASYMPTOTIC = -1e3
 
 
 def _prepare(mean, std, best, xi):
@@ -28,8 +29,8 @@ def _prepare(mean, std, best, xi):
     if np.any(std < 0):
         raise ValueError("std must be non-negative.")
     mean, std, best = np.broadcast_arrays(mean, std, best)
-    improvement = mean - best - float(xi)
-    return improvement, std
+    improvement = np.atleast_1d(mean - best - float(xi))
+    return improvement, np.atleast_1d(std).copy(), mean.shape
 
 
 def _log_h(z):
@@ -44,12 +45,17 @@ def _log_h(z):
     log_phi = -0.5 * zl * zl - _LOG_SQRT_2PI
     # h(z) = phi(z) (1 - |z| Phi(z)/phi(z)) and Phi(z)/phi(z) = sqrt(pi/2) erfcx(-z/sqrt 2),
     # which erfcx gives to full relative precision (log_ndtr(z) - log_phi(z) would subtract
-    # two numbers of size z^2/2). For z below -1/sqrt(eps) use 1 - |z| Mills(|z|) ~ 1/z^2.
+    # two numbers of size z^2/2).
     far = zl < _Z_ASYMPTOTIC
     zm = np.where(far, -1.0, zl)  # keep erfcx away from the asymptotic branch
     w = np.log(-zm) + np.log(erfcx(-zm * _INV_SQRT2)) + _LOG_SQRT_PI_OVER_2  # log(|z| Phi/phi) < 0
+    w = np.minimum(w, -1e-300)
     log1mexp = np.where(w > -math.log(2.0), np.log(-np.expm1(w)), np.log1p(-np.exp(w)))
-    out[~upper] = log_phi + np.where(far, -2.0 * np.log(np.abs(zl)), log1mexp)
+    # far tail: 1 - |z| Phi/phi = z^-2 (1 - 3 z^-2 + 15 z^-4 - 105 z^-6 + ...)
+    zf = np.where(far, zl, _Z_ASYMPTOTIC)
+    u = 1.0 / (zf * zf)
+    asym = -2.0 * np.log(-zf) + np.log1p(u * (-3.0 + u * (15.0 - 105.0 * u)))
+    out[~upper] = log_phi + np.where(far, asym, log1mexp)
     return out
 
 
@@ -76,14 +82,14 @@ def expected_improvement(mean, std, best, xi=0.0):
     >>> np.round(ei, 4)
     array([0.3989, 1.0833])
     """
-    imp, std = _prepare(mean, std, best, xi)
+    imp, std, shape = _prepare(mean, std, best, xi)
     out = np.maximum(imp, 0.0)
     pos = std > 0
     if np.any(pos):
         s = std[pos]
         z = imp[pos] / s
         out[pos] = s * (np.exp(-0.5 * z * z - _LOG_SQRT_2PI) + z * ndtr(z))
-    return np.maximum(out, 0.0)
+    return np.maximum(out, 0.0).reshape(shape)
 
 
 def log_expected_improvement(mean, std, best, xi=0.0):
@@ -92,8 +98,8 @@ def log_expected_improvement(mean, std, best, xi=0.0):
     ``log EI = log sigma + log h(z)`` with ``h(z) = phi(z) + z Phi(z)``. For ``z > -1`` h is
     computed directly; below, ``h(z) = phi(z) (1 - |z| R(|z|))`` with the Mills ratio
     ``R = Phi/phi`` taken from ``scipy.special.erfcx`` (the log-EI of Ament et al., 2023,
-    as in BoTorch), and the asymptotic form ``log phi(z) - 2 log|z|`` for
-    ``z < -1/sqrt(eps)``. At z = -40, EI itself underflows to 0 while this is about -808.3.
+    as in BoTorch), and for ``z < -1000`` the asymptotic form
+    ``log phi(z) - 2 log|z| + log(1 - 3/z^2 + 15/z^4 - 105/z^6)``. At z = -40, EI itself underflows to 0 while this is about -808.3.
 
     Parameters
     ----------
@@ -113,7 +119,7 @@ def log_expected_improvement(mean, std, best, xi=0.0):
     >>> float(np.round(log_expected_improvement(0.0, 1.0, best=40.0), 2))
     -808.3
     """
-    imp, std = _prepare(mean, std, best, xi)
+    imp, std, shape = _prepare(mean, std, best, xi)
     out = np.empty(imp.shape)
     pos = std > 0
     with np.errstate(divide="ignore"):
@@ -121,7 +127,7 @@ def log_expected_improvement(mean, std, best, xi=0.0):
     if np.any(pos):
         s = std[pos]
         out[pos] = np.log(s) + _log_h(imp[pos] / s)
-    return out
+    return out.reshape(shape)
 
 
 def cost_aware_log_ei(mean, std, best, cost, xi=0.0):
