@@ -16,6 +16,11 @@ Model, in the units of one dataset's standardised scores ``z``::
   over the training datasets (0 — the average pipeline — for a pipeline never observed).
   It is the GP prior mean both in training (the GP models deviations from it) and for a new
   dataset, so with no observations the ranking is "best on average first".
+
+Fitting: PCA of the mean-imputed standardised matrix gives the initial embeddings; Adam on
+mini-batches of datasets then maximises the summed log marginal likelihood of the observed
+entries (plus a weak N(0, I) prior on the embeddings, see ``latent_prior``), with the analytic
+gradients of :func:`automl_engine.recommender.gp.nll_and_grad`.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from collections.abc import Mapping
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
+from threadpoolctl import threadpool_limits
 
 from . import gp
 from .acquisition import log_expected_improvement
@@ -38,7 +44,9 @@ __all__ = ["PMFRecommender"]
 logger = logging.getLogger(__name__)
 
 _STATE_VERSION = 1
-_PARAM_NAMES = ("n_latent", "n_iter", "batch_size", "learning_rate", "n_warm_start", "random_state")
+_PARAM_NAMES = (
+    "n_latent", "n_iter", "batch_size", "learning_rate", "n_warm_start", "random_state", "latent_prior"
+)
 _ARRAY_ATTRS = (
     "embeddings_",
     "kernel_raw_",
@@ -95,9 +103,6 @@ def _check_index(j, n, what):
 
 
 class PMFRecommender(BaseEstimator):
-    _prior_precision = 0.0
-    _rowwise = False
-    _decay = False
     """Recommender of ML pipelines by GP-LVM probabilistic matrix factorisation.
 
     Parameters
@@ -115,6 +120,11 @@ class PMFRecommender(BaseEstimator):
         picks the best pipelines of the nearest training datasets.
     random_state : int, numpy Generator or None
         Seeds the mini-batch sampling (the only randomness).
+    latent_prior : float, default 1.0
+        Precision of the standard GP-LVM Gaussian prior ``N(0, I / latent_prior)`` on the
+        embeddings (MAP estimate); 0 gives pure maximum likelihood. The PCA initialisation
+        scales the first latent dimension to unit mean square, so 1.0 is a weak prior that
+        keeps weakly determined directions from overfitting.
 
     Attributes
     ----------
@@ -162,6 +172,7 @@ class PMFRecommender(BaseEstimator):
         learning_rate=0.05,
         n_warm_start=5,
         random_state=None,
+        latent_prior=1.0,
     ):
         self.n_latent = n_latent
         self.n_iter = n_iter
@@ -169,6 +180,7 @@ class PMFRecommender(BaseEstimator):
         self.learning_rate = learning_rate
         self.n_warm_start = n_warm_start
         self.random_state = random_state
+        self.latent_prior = latent_prior
 
     # ================================================================== fitting
     def _check_params(self):
@@ -183,6 +195,9 @@ class PMFRecommender(BaseEstimator):
         lr = self.learning_rate
         if not isinstance(lr, numbers.Real) or not np.isfinite(lr) or lr <= 0:
             raise ValueError(f"learning_rate must be a positive number, got {lr!r}.")
+        lp = self.latent_prior
+        if not isinstance(lp, numbers.Real) or not np.isfinite(lp) or lp < 0:
+            raise ValueError(f"latent_prior must be a number >= 0, got {lp!r}.")
 
     def fit(self, Y, meta_features=None):
         """Learn pipeline embeddings and the kernel from a score matrix.
@@ -199,6 +214,13 @@ class PMFRecommender(BaseEstimator):
         Returns
         -------
         self
+
+        Notes
+        -----
+        Each optimisation step costs one Cholesky factorisation and one inverse per dataset of
+        the batch, ``O(m^3)`` for m observed entries. BLAS is limited to one thread during
+        fit (threadpoolctl): the matrices are small, and extra BLAS threads competing with
+        other work on the machine slowed it down about tenfold in our measurements.
         """
         self._check_params()
         Y = np.array(Y, dtype=float)
@@ -216,6 +238,12 @@ class PMFRecommender(BaseEstimator):
                     f"meta_features must have shape ({n_datasets}, n_features), got {meta.shape}."
                 )
 
+        with threadpool_limits(limits=1, user_api="blas"):
+            self._fit(Y, meta)
+        return self
+
+    def _fit(self, Y, meta):
+        n_datasets, n_pipelines = Y.shape
         rng = np.random.default_rng(self.random_state)
         Z, row_mean, row_std, usable = _standardise_rows(Y)
         observed = np.isfinite(Z)
@@ -231,7 +259,7 @@ class PMFRecommender(BaseEstimator):
         targets = [Z[d, idx] - prior_mean[idx] for d, idx in zip(np.flatnonzero(usable), rows)]
 
         self.nll_init_ = self._total_nll(kernel, X0, rows, targets)
-        X, kernel, curve = self._optimise(X0, kernel, rows, targets, rng)
+        X, kernel, curve = self._optimise(X0, kernel, rows, targets, counts, rng)
         self.nll_ = self._total_nll(kernel, X, rows, targets)
         logger.info(
             "PMFRecommender fitted on %d x %d (%d usable rows): NLL/entry %.4f -> %.4f",
@@ -255,7 +283,6 @@ class PMFRecommender(BaseEstimator):
         else:
             self.meta_features_ = self.meta_mean_ = self.meta_scale_ = None
         self._finalise()
-        return self
 
     @staticmethod
     def _initialise(R, observed, q):
@@ -306,30 +333,37 @@ class PMFRecommender(BaseEstimator):
             total += gp.negative_log_marginal_likelihood(kernel, X[idx], y)
         return total / n
 
-    def _optimise(self, X, kernel, rows, targets, rng):
-        """Adam on mini-batches of datasets; sparse (lazy) Adam for the embedding rows.
+    def _optimise(self, X, kernel, rows, targets, counts, rng):
+        """Adam on mini-batches of datasets, maximising the marginal likelihood (+ prior on X).
 
-        An embedding row is only updated, and its moment estimates only decayed, at steps
-        where one of the batch's datasets observed that pipeline (bias correction uses the
-        row's own step count). Gradients are per observed entry of the batch.
+        Objective: ``sum_d NLL_d + latent_prior / 2 * sum_j |x_j|^2``. The prior of pipeline
+        j is split evenly over the ``counts[j]`` datasets that observe it, so each dataset's
+        term carries its share and a mini-batch estimate stays unbiased. Gradients are
+        divided by the number of observed entries in the batch.
+
+        Kernel parameters: plain Adam. Embeddings: sparse ("lazy") Adam with one second-moment
+        estimate per *row*: a row is only updated (and its moments only decayed) at steps where
+        a dataset of the batch observed that pipeline, with bias correction by the row's own
+        step count; a per-row (rather than per-coordinate) step size moves an embedding along
+        its gradient, so weak PCA directions are not inflated to the size of strong ones
+        (per-coordinate Adam does that and overfits noticeably with n_latent=20).
         """
         X = X.copy()
         curve = []
         if not rows or self.n_iter == 0:
             return X, kernel, np.asarray(curve, dtype=float)
         lr, b1, b2, eps = float(self.learning_rate), 0.9, 0.999, 1e-8
+        prior = float(self.latent_prior)
         theta = np.array(kernel.raw)
         m_t = np.zeros_like(theta)
         v_t = np.zeros_like(theta)
         m_X = np.zeros_like(X)
-        v_X = np.zeros_like(X)
+        v_X = np.zeros(X.shape[0])
         t_X = np.zeros(X.shape[0])
+        prior_share = prior / np.maximum(counts, 1)
         n_rows = len(rows)
         size = min(int(self.batch_size), n_rows)
-        lr0 = lr
         for step in range(1, int(self.n_iter) + 1):
-            if self._decay:
-                lr = lr0 * (0.1 + 0.9 * 0.5 * (1 + np.cos(np.pi * (step - 1) / self.n_iter)))
             batch = rng.choice(n_rows, size=size, replace=False)
             gX = np.zeros_like(X)
             g_t = np.zeros_like(theta)
@@ -338,11 +372,14 @@ class PMFRecommender(BaseEstimator):
             n_entries = 0
             for b in batch:
                 idx = rows[b]
+                Xb = X[idx]
                 try:
-                    nll, dX, dth = gp.nll_and_grad(kernel, X[idx], targets[b])
+                    nll, dX, dth = gp.nll_and_grad(kernel, Xb, targets[b])
                 except np.linalg.LinAlgError:
                     logger.debug("skipping dataset %d at step %d: covariance not PD", b, step)
                     continue
+                if prior:
+                    dX += prior_share[idx, None] * Xb
                 gX[idx] += dX
                 g_t += dth
                 touched[idx] = True
@@ -351,27 +388,22 @@ class PMFRecommender(BaseEstimator):
             if n_entries == 0 or not (np.all(np.isfinite(g_t)) and np.all(np.isfinite(gX))):
                 logger.debug("skipping step %d: no finite gradient", step)
                 continue
-            gX /= n_entries
             g_t /= n_entries
-            if self._prior_precision:
-                gX += (self._prior_precision * len(rows) / (size * n_entries)) * X * touched[:, None]
             curve.append(loss / n_entries)
 
             m_t = b1 * m_t + (1 - b1) * g_t
             v_t = b2 * v_t + (1 - b2) * g_t**2
             theta -= lr * (m_t / (1 - b1**step)) / (np.sqrt(v_t / (1 - b2**step)) + eps)
-
-            rows_t = np.flatnonzero(touched)
-            t_X[rows_t] += 1
-            tc = t_X[rows_t, None]
-            g = gX[rows_t]
-            m_X[rows_t] = b1 * m_X[rows_t] + (1 - b1) * g
-            g2 = g**2
-            if self._rowwise:
-                g2 = np.repeat(g2.mean(axis=1, keepdims=True), g.shape[1], axis=1)
-            v_X[rows_t] = b2 * v_X[rows_t] + (1 - b2) * g2
-            X[rows_t] -= lr * (m_X[rows_t] / (1 - b1**tc)) / (np.sqrt(v_X[rows_t] / (1 - b2**tc)) + eps)
             kernel = kernel.with_raw(theta)
+
+            r = np.flatnonzero(touched)
+            g = gX[r] / n_entries
+            t_X[r] += 1
+            m_X[r] = b1 * m_X[r] + (1 - b1) * g
+            v_X[r] = b2 * v_X[r] + (1 - b2) * np.mean(g * g, axis=1)
+            m_hat = m_X[r] / (1 - b1 ** t_X[r])[:, None]
+            v_hat = v_X[r] / (1 - b2 ** t_X[r])
+            X[r] -= lr * m_hat / (np.sqrt(v_hat) + eps)[:, None]
         return X, kernel, np.asarray(curve, dtype=float)
 
     def _finalise(self):
@@ -545,7 +577,7 @@ class PMFRecommender(BaseEstimator):
         cond_idx = list(cidx)
         cond_z = list(cz)
         best = float(z.max()) if z.size else None
-        if picks:  # believe the warm-start picks too (fantasies at their predicted mean)
+        if picks and len(picks) < n_eff:  # believe the warm-start picks too (fantasies at their mean)
             mean, _ = self._posterior_z(np.asarray(cond_idx, np.intp), np.asarray(cond_z))
             fantasy = float(mean[picks].max())
             best = fantasy if best is None else max(best, fantasy)

@@ -1,0 +1,300 @@
+"""PMFRecommender end to end on small synthetic matrices (each fit takes about a second)."""
+
+import doctest
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+
+from automl_engine.recommender import PMFRecommender
+from automl_engine.recommender import acquisition, gplvm, kernels, warmstart
+from automl_engine.recommender.warmstart import warm_start_picks
+
+N_DATASETS, N_PIPELINES, RANK = 60, 200, 3
+
+
+def low_rank_scores(n_datasets, n_pipelines, rank=RANK, density=0.3, n_new=10, seed=0):
+    """Scores from true latents, in per-dataset "accuracy" units; the last n_new rows are new datasets."""
+    rng = np.random.default_rng(seed)
+    n = n_datasets + n_new
+    U = rng.normal(size=(n, rank))
+    V = rng.normal(size=(n_pipelines, rank))
+    bias = 0.7 * rng.normal(size=n_pipelines)
+    F = U @ V.T + bias + 0.1 * rng.normal(size=(n, n_pipelines))
+    F = rng.uniform(0.5, 0.9, size=(n, 1)) + rng.uniform(0.02, 0.1, size=(n, 1)) * F
+    Y = F[:n_datasets].copy()
+    Y[rng.random(Y.shape) > density] = np.nan
+    meta = np.column_stack([U[:n_datasets], rng.normal(size=(n_datasets, 2))])
+    return Y, F[n_datasets:], meta
+
+
+@pytest.fixture(scope="module")
+def data():
+    return low_rank_scores(N_DATASETS, N_PIPELINES)
+
+
+@pytest.fixture(scope="module")
+def model(data):
+    Y, _, meta = data
+    return PMFRecommender(n_latent=10, n_iter=150, batch_size=16, random_state=0).fit(Y, meta_features=meta)
+
+
+def test_fitted_attributes(model, data):
+    Y, _, meta = data
+    assert model.embeddings_.shape == (N_PIPELINES, 10)
+    assert model.n_latent_ == 10
+    assert model.prior_mean_.shape == (N_PIPELINES,)
+    assert model.Y_.shape == Y.shape
+    assert model.meta_features_.shape == meta.shape
+    np.testing.assert_allclose(model.meta_features_.mean(axis=0), 0, atol=1e-12)
+    assert len(model.loss_curve_) == 150
+    assert np.all(np.isfinite(model.embeddings_))
+    assert model.kernel_.n_dims == 10
+
+
+def test_marginal_likelihood_improves_over_pca(model):
+    assert model.nll_ < model.nll_init_ - 0.1
+
+
+def test_predictions_beat_the_per_pipeline_mean(model, data):
+    _, new_rows, _ = data
+    rng = np.random.default_rng(1)
+    model_corr, base_corr = [], []
+    for row in new_rows:
+        seen = rng.choice(N_PIPELINES, size=10, replace=False)
+        held = np.setdiff1d(np.arange(N_PIPELINES), seen)
+        mean, std = model.predict({int(j): float(row[j]) for j in seen})
+        assert np.all(std[held] > 0)
+        model_corr.append(np.corrcoef(mean[held], row[held])[0, 1])
+        base_corr.append(np.corrcoef(model.prior_mean_[held], row[held])[0, 1])
+    assert np.mean(model_corr) > np.mean(base_corr) + 0.2, (np.mean(model_corr), np.mean(base_corr))
+
+
+def test_predict_returns_observed_values_in_user_units(model, data):
+    _, new_rows, _ = data
+    row = new_rows[0]
+    observed = {3: float(row[3]), 50: float(row[50]), 120: float(row[120])}
+    mean, std = model.predict(observed)
+    assert mean.shape == std.shape == (N_PIPELINES,)
+    for j, v in observed.items():
+        assert mean[j] == v and std[j] == 0.0
+    # predictions live on the scale of the observed scores, not of the standardised ones
+    spread = np.ptp(row)
+    assert np.all(np.abs(mean - row.mean()) < 5 * spread)
+
+
+@pytest.mark.parametrize("observed", [{}, {7: 0.8}, {7: 0.8, 9: 0.8}, {7: 0.8, 9: float("nan")}])
+def test_predict_with_few_observations(model, observed):
+    mean, std = model.predict(observed)
+    assert np.all(np.isfinite(mean)) and np.all(np.isfinite(std))
+    unobserved = [j for j in range(N_PIPELINES) if j not in observed or not np.isfinite(observed[j])]
+    assert np.all(std[unobserved] > 0)
+    if 7 in observed:
+        assert mean[7] == 0.8
+    if not observed:  # the prior mean orders the pipelines
+        assert np.argmax(mean) == np.argmax(model.prior_mean_)
+
+
+@given(
+    observed=st.dictionaries(st.integers(0, N_PIPELINES - 1), st.floats(0.0, 1.0), max_size=30),
+    exclude=st.sets(st.integers(0, N_PIPELINES - 1), max_size=20),
+    n=st.integers(1, 4),
+    use_meta=st.booleans(),
+)
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_suggest_never_returns_observed_or_excluded(model, data, observed, exclude, n, use_meta):
+    meta = data[2][5] + 0.1 if use_meta else None
+    picks = model.suggest(observed, n=n, meta_features=meta, exclude=exclude)
+    assert len(picks) == n
+    assert len(set(picks)) == n
+    assert not set(picks) & set(observed)
+    assert not set(picks) & exclude
+    assert all(isinstance(j, int) and 0 <= j < N_PIPELINES for j in picks)
+
+
+def test_suggest_when_few_pipelines_are_left(model):
+    observed = {j: 0.5 for j in range(N_PIPELINES - 3)}
+    picks = model.suggest(observed, n=5, exclude=[N_PIPELINES - 1])
+    assert sorted(picks) == [N_PIPELINES - 3, N_PIPELINES - 2]
+    assert model.suggest({j: 0.5 for j in range(N_PIPELINES)}, n=2) == []
+
+
+def test_failed_evaluations_are_not_suggested_again(model):
+    best = model.suggest({}, n=1)[0]
+    assert best not in model.suggest({best: float("nan")}, n=3)
+
+
+def test_batch_is_greedy_kriging_believer(model, data):
+    observed = {int(j): float(data[1][2][j]) for j in range(0, N_PIPELINES, 17)}
+    one = model.suggest(observed, n=1)
+    batch = model.suggest(observed, n=5)
+    assert batch[0] == one[0]
+    assert len(set(batch)) == 5
+
+
+def test_cost_aware_suggestions(model, data):
+    observed = {int(j): float(data[1][3][j]) for j in range(0, N_PIPELINES, 13)}
+    plain = model.suggest(observed, n=1)[0]
+    assert model.suggest(observed, n=1, costs=np.full(N_PIPELINES, 7.0)) == [plain]
+    costs = np.ones(N_PIPELINES)
+    costs[plain] = 1e9
+    assert model.suggest(observed, n=1, costs=costs)[0] != plain
+    with pytest.raises(ValueError):
+        model.suggest(observed, costs=np.ones(3))
+
+
+def test_warm_start_returns_best_pipelines_of_nearest_datasets(model, data):
+    Y, _, meta = data
+    target = 7
+    idx, dist = model.warm_start_neighbours(meta[target], k=3)
+    assert idx[0] == target and dist[0] == pytest.approx(0.0)
+    assert np.all(np.diff(dist) >= 0) and len(idx) == 3
+    first = model.suggest({}, n=1, meta_features=meta[target])
+    assert first == [int(np.nanargmax(Y[target]))]
+    order, _ = model.warm_start_neighbours(meta[target], k=None)
+    assert model.suggest({}, n=3, meta_features=meta[target]) == warm_start_picks(Y, order, 3)
+    # the next call continues with the next nearest dataset's best
+    second = model.suggest({first[0]: 0.9}, n=1, meta_features=meta[target])
+    assert second == warm_start_picks(Y, order, 2)[1:]
+
+
+def test_warm_start_ends_after_n_warm_start_observations(model, data):
+    _, new_rows, meta = data
+    observed = {int(j): float(new_rows[4][j]) for j in range(model.n_warm_start)}
+    assert model.suggest(observed, n=2, meta_features=meta[7]) == model.suggest(observed, n=2)
+
+
+def test_warm_start_needs_meta_features(data):
+    Y, _, _ = data
+    rec = PMFRecommender(n_latent=3, n_iter=5, random_state=0).fit(Y)
+    with pytest.raises(ValueError):
+        rec.warm_start_neighbours(np.zeros(5))
+    assert len(rec.suggest({}, n=2, meta_features=np.zeros(5))) == 2  # falls back to EI
+
+
+def test_deterministic_with_random_state(data):
+    Y, _, meta = data
+    a = PMFRecommender(n_latent=5, n_iter=30, batch_size=8, random_state=3).fit(Y, meta)
+    b = PMFRecommender(n_latent=5, n_iter=30, batch_size=8, random_state=3).fit(Y, meta)
+    c = PMFRecommender(n_latent=5, n_iter=30, batch_size=8, random_state=4).fit(Y, meta)
+    np.testing.assert_array_equal(a.embeddings_, b.embeddings_)
+    np.testing.assert_array_equal(a.kernel_raw_, b.kernel_raw_)
+    assert a.suggest({1: 0.5, 2: 0.7}, n=3) == b.suggest({1: 0.5, 2: 0.7}, n=3)
+    assert not np.array_equal(a.embeddings_, c.embeddings_)
+
+
+@pytest.mark.parametrize("with_meta", [True, False])
+def test_state_round_trip_through_npz(data, tmp_path, with_meta):
+    Y, new_rows, meta = data
+    rec = PMFRecommender(n_latent=4, n_iter=20, random_state=0)
+    rec.fit(Y, meta_features=meta if with_meta else None)
+    path = tmp_path / "rec.npz"
+    np.savez(path, **rec.get_state())
+    with np.load(path) as npz:  # allow_pickle=False
+        loaded = PMFRecommender.from_state(npz)
+    observed = {int(j): float(new_rows[0][j]) for j in (1, 30, 77)}
+    for a, b in zip(rec.predict(observed), loaded.predict(observed)):
+        np.testing.assert_array_equal(a, b)
+    m = meta[2] if with_meta else None
+    assert rec.suggest(observed, n=3, meta_features=m) == loaded.suggest(observed, n=3, meta_features=m)
+    assert rec.get_params() == loaded.get_params()
+    np.testing.assert_array_equal(rec.project_2d(), loaded.project_2d())
+    if with_meta:
+        np.testing.assert_array_equal(rec.warm_start_neighbours(meta[2])[0], loaded.warm_start_neighbours(meta[2])[0])
+    else:
+        assert loaded.meta_features_ is None
+
+
+def test_state_rejects_unknown_version(model):
+    state = model.get_state()
+    state["format_version"] = np.array(99)
+    with pytest.raises(ValueError):
+        PMFRecommender.from_state(state)
+
+
+def test_never_observed_pipeline_keeps_prior_and_high_std():
+    Y, new_rows, _ = low_rank_scores(30, 40, seed=5)
+    Y[:, 11] = np.nan
+    Y[3, :] = np.nan
+    Y[3, 0] = 0.9  # a row with a single observation: skipped in the likelihood
+    rec = PMFRecommender(n_latent=5, n_iter=40, batch_size=8, random_state=0).fit(Y)
+    assert rec.pipeline_counts_[11] == 0
+    assert rec.prior_mean_[11] == 0.0
+    observed = {int(j): float(new_rows[0][j]) for j in (0, 5, 9, 20)}
+    mean, std = rec.predict(observed)
+    others = np.setdiff1d(np.arange(40), [0, 5, 9, 20, 11])
+    assert std[11] >= std[others].max() - 1e-12
+    assert 11 in rec.suggest(observed, n=40)  # still reachable
+
+
+@pytest.mark.parametrize(
+    "Y",
+    [
+        np.array([[0.5]]),
+        np.array([[0.1, 0.5, np.nan], [0.3, np.nan, np.nan]]),
+        np.full((3, 4), np.nan),
+        np.array([[0.7, 0.7, 0.7], [0.2, np.nan, 0.4]]),
+        np.arange(12.0).reshape(3, 4),
+    ],
+)
+def test_works_on_tiny_and_degenerate_matrices(Y):
+    rec = PMFRecommender(n_latent=20, n_iter=10, random_state=0).fit(Y, meta_features=np.ones((Y.shape[0], 2)))
+    n = Y.shape[1]
+    assert rec.embeddings_.shape == (n, rec.n_latent_)
+    assert 1 <= rec.n_latent_ <= min(Y.shape)
+    for observed in ({}, {0: 0.3}, {0: 0.3, n - 1: 0.6}):
+        mean, std = rec.predict(observed)
+        assert np.all(np.isfinite(mean)) and np.all(np.isfinite(std))
+        picks = rec.suggest(observed, n=2, meta_features=np.ones(2))
+        assert not set(picks) & set(observed)
+        assert len(picks) == min(2, n - len(observed))
+    assert rec.project_2d().shape == (n, 2)
+
+
+def test_project_2d(model):
+    P = model.project_2d()
+    assert P.shape == (N_PIPELINES, 2)
+    np.testing.assert_allclose(P.mean(axis=0), 0, atol=1e-10)
+    assert np.var(P[:, 0]) >= np.var(P[:, 1])
+
+
+def test_input_validation(data):
+    Y, _, meta = data
+    with pytest.raises(NotFittedError):
+        PMFRecommender().predict({})
+    with pytest.raises(ValueError):
+        PMFRecommender().fit(np.zeros(5))
+    with pytest.raises(ValueError):
+        PMFRecommender().fit(np.array([[1.0, np.inf]]))
+    with pytest.raises(ValueError):
+        PMFRecommender().fit(Y, meta_features=meta[:3])
+    with pytest.raises(ValueError):
+        PMFRecommender(n_latent=0).fit(Y)
+    with pytest.raises(ValueError):
+        PMFRecommender(learning_rate=-1.0).fit(Y)
+    rec = PMFRecommender(n_latent=2, n_iter=2).fit(Y)
+    with pytest.raises(ValueError):
+        rec.predict({N_PIPELINES: 0.5})
+    with pytest.raises(ValueError):
+        rec.predict({-1: 0.5})
+    with pytest.raises(ValueError):
+        rec.suggest({}, n=0)
+    with pytest.raises(ValueError):
+        rec.suggest({}, exclude=[N_PIPELINES + 4])
+
+
+def test_sklearn_conventions():
+    rec = PMFRecommender(n_latent=3, random_state=1, latent_prior=0.0)
+    assert rec.get_params()["n_latent"] == 3
+    twin = clone(rec)
+    assert twin.get_params() == rec.get_params()
+    assert not hasattr(twin, "embeddings_")
+
+
+@pytest.mark.parametrize("module", [gplvm, kernels, acquisition, warmstart])
+def test_docstring_examples(module):
+    result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.failed == 0
