@@ -9,6 +9,7 @@ COMMIT_EVERY="${COMMIT_EVERY:-1200}"
 automl knowledge build --store "$STORE" --n-jobs "${N_JOBS:-2}" --export-every 600 "$@" &
 BUILD=$!
 commit_artifact() {
+  automl knowledge fit >/dev/null 2>&1 || echo "recommender fit failed"
   git add automl_engine/knowledge/data/*.npz 2>/dev/null
   git commit -q -m "Knowledge build: partial results ($(automl knowledge info | tail -2 | awk '{printf "%s %s datasets, %s observed; ", $1, $2, $6}'))" \
     -- automl_engine/knowledge/data/ 2>/dev/null && echo "committed at $(date -u +%H:%M)"

@@ -47,6 +47,11 @@ def add_parsers(sub) -> None:
     export.add_argument("--store", type=Path, default=None)
     export.add_argument("--out", type=Path, default=None)
     export.set_defaults(handler=cmd_export)
+    fit = ksub.add_parser("fit", help="fit the shipped PMF recommender on the meta-train rows of the artifact")
+    fit.add_argument("--out", type=Path, default=None, help="folder of the artifact (default: the package's)")
+    fit.add_argument("--n-latent", type=int, default=20)
+    fit.add_argument("--n-iter", type=int, default=300)
+    fit.set_defaults(handler=cmd_fit_recommender)
 
 
 def default_store_path() -> Path:
@@ -103,6 +108,23 @@ def cmd_export(args) -> int:
         raise DataError(f"there is no build store at {store_path}; run 'automl knowledge build' first or pass --store")
     summary = export(KnowledgeStore(store_path), args.out or data_dir())
     print(json.dumps(summary, indent=2))
+    return 0
+
+
+def cmd_fit_recommender(args) -> int:
+    from automl_engine.knowledge.recommender_io import fit_recommender, recommender_path, save_recommender
+
+    folder = args.out or data_dir()
+    for task_type in TASK_TYPES:
+        knowledge = load_knowledge(task_type, folder / f"{task_type}.npz")
+        if knowledge.train.sum() < 3:
+            print(f"{task_type}: fewer than 3 meta-train datasets; no recommender fitted")
+            continue
+        start = time.perf_counter()
+        recommender = fit_recommender(knowledge, n_latent=args.n_latent, n_iter=args.n_iter)
+        save_recommender(recommender, recommender_path(task_type, folder))
+        print(f"{task_type}: fitted on {int(knowledge.train.sum())} datasets x {len(knowledge.pipeline_ids)} "
+              f"pipelines in {time.perf_counter() - start:.1f} s")
     return 0
 
 

@@ -1,0 +1,182 @@
+"""Surrogate benchmark (the PMF paper's protocol): replay searches on the stored performance matrix.
+
+On held-out datasets (the meta-test split, never used to fit), "evaluating" pipeline d returns
+the stored score. Regret = best stored score in the row − best found so far. Compared: PMF
+(GP-LVM + warm start + EI), PMF without warm start, PCA embeddings without the GP-LVM
+refinement, and random search with 1×, 2× and 4× the evaluations.
+
+Usage:
+    python benchmarks/surrogate_regret.py [--protocol split|loo] [--write docs/BENCHMARKS.md]
+
+``loo`` holds out each meta-train dataset in turn (fit on the others): more held-out rows when
+the meta-test split is small; the meta-test rows are still never used.
+"""
+from __future__ import annotations
+
+import argparse
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from automl_engine.knowledge.artifact import failures_as_worst, load_knowledge
+from automl_engine.recommender import PMFRecommender
+
+CHECKPOINTS = (1, 3, 5, 10, 25, 50)
+RANDOM_SEEDS = 20
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def replay(recommender, scores: np.ndarray, available: np.ndarray, meta, budget: int) -> np.ndarray:
+    """Best score found after each of ``budget`` recommender picks, restricted to available entries."""
+    unavailable = tuple(np.flatnonzero(~available))
+    observed: dict[int, float] = {}
+    best = []
+    for _ in range(min(budget, int(available.sum()))):
+        pick = recommender.suggest(observed, n=1, meta_features=meta, exclude=unavailable)[0]
+        observed[pick] = float(scores[pick])
+        best.append(max(observed.values()))
+    return _pad(np.array(best), budget)
+
+
+def random_curves(scores: np.ndarray, available: np.ndarray, budget: int, seeds: int) -> np.ndarray:
+    """Best-so-far curves of uniform random search, one row per seed."""
+    idx = np.flatnonzero(available)
+    curves = []
+    for seed in range(seeds):
+        order = np.random.default_rng(seed).permutation(idx)[:budget]
+        curves.append(_pad(np.maximum.accumulate(scores[order]), budget))
+    return np.array(curves)
+
+
+def _pad(curve: np.ndarray, budget: int) -> np.ndarray:
+    return np.concatenate([curve, np.full(budget - len(curve), curve[-1] if len(curve) else np.nan)])
+
+
+def fit_variants(Y, meta, seed: int = 0) -> dict:
+    pmf = PMFRecommender(n_latent=20, n_iter=300, random_state=seed).fit(Y, meta_features=meta)
+    pca = PMFRecommender(n_latent=20, n_iter=0, random_state=seed).fit(Y, meta_features=meta)
+    return {"PMF": (pmf, True), "PMF, no warm start": (pmf, False), "PCA embeddings (no GP-LVM)": (pca, True)}
+
+
+def held_out_rows(knowledge, protocol: str):
+    """(train mask, held-out row) pairs."""
+    train = knowledge.train.copy()
+    if protocol == "split":
+        return [(train, i) for i in np.flatnonzero(~train)]
+    pairs = []
+    for i in np.flatnonzero(train):
+        mask = train.copy()
+        mask[i] = False
+        pairs.append((mask, i))
+    return pairs
+
+
+def run(task_type: str, protocol: str, budget: int = max(CHECKPOINTS)) -> pd.DataFrame:
+    knowledge = load_knowledge(task_type)
+    Y_all = failures_as_worst(knowledge.scores, knowledge.status)
+    rows = []
+    fitted = {}
+    for mask, i in held_out_rows(knowledge, protocol):
+        key = mask.tobytes()
+        if key not in fitted:
+            fitted[key] = fit_variants(Y_all[mask], knowledge.meta_features[mask])
+        scores, available = Y_all[i], knowledge.status[i] != 0
+        if available.sum() < 2:
+            continue
+        best = np.nanmax(scores[available])
+        curves = {name: replay(rec, scores, available, knowledge.meta_features[i] if warm else None, budget)
+                  for name, (rec, warm) in fitted[key].items()}
+        rand = random_curves(scores, available, 4 * budget, RANDOM_SEEDS)
+        for t in CHECKPOINTS:
+            record = {"dataset": knowledge.datasets[i], "evaluations": t}
+            for name, curve in curves.items():
+                record[name] = best - curve[t - 1]
+            for factor in (1, 2, 4):
+                record[f"random ×{factor}"] = float(np.mean(best - rand[:, factor * t - 1]))
+            rows.append(record)
+    return pd.DataFrame(rows)
+
+
+def summarise(results: pd.DataFrame) -> pd.DataFrame:
+    systems = [c for c in results.columns if c not in ("dataset", "evaluations")]
+    mean = results.groupby("evaluations")[systems].mean()
+    median = results.groupby("evaluations")[systems].median()
+    return pd.concat({"mean": mean, "median": median}, axis=1)
+
+
+def chart(results_by_type: dict, path: Path) -> None:
+    import altair as alt
+
+    frames = []
+    for task_type, results in results_by_type.items():
+        systems = [c for c in results.columns if c not in ("dataset", "evaluations")]
+        long = results.groupby("evaluations")[systems].mean().reset_index().melt("evaluations", var_name="system",
+                                                                                 value_name="mean regret")
+        long["task type"] = task_type
+        frames.append(long)
+    data = pd.concat(frames)
+    plot = alt.Chart(data).mark_line(point=True).encode(
+        x=alt.X("evaluations:Q", scale=alt.Scale(type="log")), y="mean regret:Q", color="system:N",
+        strokeDash=alt.condition("indexof(datum.system, 'random') >= 0", alt.value([4, 3]), alt.value([1, 0])),
+    ).properties(width=320, height=240).facet(column="task type:N").resolve_scale(y="independent")
+    plot.save(str(path), scale_factor=1.5)
+
+
+def to_markdown(summary: pd.DataFrame, n_rows: int, task_type: str) -> str:
+    lines = [f"**{task_type}** — {n_rows} held-out datasets; mean regret (lower is better), median in brackets",
+             ""]
+    systems = list(summary["mean"].columns)
+    lines.append("| evaluations | " + " | ".join(systems) + " |")
+    lines.append("|---|" + "---|" * len(systems))
+    for t in summary.index:
+        cells = [f"{summary['mean'].loc[t, s]:.4f} ({summary['median'].loc[t, s]:.4f})" for s in systems]
+        lines.append(f"| {t} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--protocol", choices=("split", "loo"), default="split")
+    parser.add_argument("--write", type=Path, default=None, help="markdown file to update (section between markers)")
+    args = parser.parse_args(argv)
+    start = time.time()
+    results, sections = {}, []
+    for task_type in ("classification", "regression"):
+        frame = run(task_type, args.protocol)
+        if frame.empty:
+            sections.append(f"**{task_type}** — no held-out datasets with observations yet.")
+            continue
+        results[task_type] = frame
+        sections.append(to_markdown(summarise(frame), frame["dataset"].nunique(), task_type))
+    report = "\n\n".join(sections)
+    print(report)
+    if args.write and results:
+        image = ROOT / "docs" / "img" / f"regret_{args.protocol}.png"
+        chart(results, image)
+        header = (f"Command: `python benchmarks/surrogate_regret.py --protocol {args.protocol} --write {args.write}`  \n"
+                  f"Machine: {platform.machine()}, {platform.system()}, Python {platform.python_version()}, "
+                  f"ran in {time.time() - start:.0f} s.\n\n")
+        write_section(args.write, f"surrogate-{args.protocol}", header + report +
+                      f"\n\n![regret]({image.relative_to(args.write.resolve().parent)})\n")
+    return 0
+
+
+def write_section(path: Path, name: str, body: str) -> None:
+    """Replace (or append) the text between ``<!-- name -->`` and ``<!-- /name -->`` in ``path``."""
+    path = Path(path)
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
+    start, end = f"<!-- {name} -->", f"<!-- /{name} -->"
+    block = f"{start}\n{body}\n{end}"
+    if start in text and end in text:
+        text = text[: text.index(start)] + block + text[text.index(end) + len(end):]
+    else:
+        text = text.rstrip() + "\n\n" + block + "\n"
+    path.write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
