@@ -34,7 +34,7 @@ HEAD_BYTES = 256 * 1024
 SNIFF_CHARS = 64 * 1024
 CHUNK_BYTES = 16 * 1024 * 1024
 DELIMITERS = (",", ";", "\t", "|")
-NA_MARKERS = frozenset({"", "?", "-", "--", "na", "n/a", "nan", "null", "none", "nil", "missing",
+NA_MARKERS = frozenset({"", ".", "?", "-", "--", "na", "n/a", "nan", "null", "none", "nil", "missing",
                         "#n/a", "<na>", "nat"})
 """Cell values treated as missing (compared after stripping spaces and lower-casing)."""
 _NA_VALUES = sorted({v for m in NA_MARKERS for v in (m, m.upper(), m.capitalize())})

@@ -439,7 +439,7 @@ def prepare_data(df: pd.DataFrame, target: str, *, task: str = "auto",
                         f"regression.")
     loader_sampled = "sampled_from" in df.attrs
     n_rows_original = int(df.attrs.get("sampled_from", len(df)))
-    df = clean_table(df)
+    df = _clean_with_target_labels(df, columns.index(target))
     df.columns = columns
     report = gr.DataReport(target=target, n_rows_original=n_rows_original)
 
@@ -516,6 +516,25 @@ def prepare_data(df: pd.DataFrame, target: str, *, task: str = "auto",
                 report.status_counts())
     return PreparedData(X=X, y=y, task=task, column_types=column_types, columns=infos,
                         report=report, n_rows_original=n_rows_original, target=target)
+
+
+def _clean_with_target_labels(df: pd.DataFrame, target_position: int) -> pd.DataFrame:
+    """``clean_table``, except that a target mixing numbers and words is kept as text labels.
+
+    A feature like that is refused (it is ambiguous), but a target such as grades 9–12 plus
+    "other" is simply a set of classes.
+    """
+    features = df.drop(columns=df.columns[target_position])
+    cleaned = clean_table(features)
+    target = df.iloc[:, [target_position]]
+    try:
+        target = clean_table(target)
+    except DataError:
+        column = target.iloc[:, 0]
+        target = column.astype("str").where(column.notna()).to_frame()
+    out = pd.concat([cleaned.iloc[:, :target_position], target, cleaned.iloc[:, target_position:]], axis=1)
+    out.attrs = dict(df.attrs)
+    return out
 
 
 def _resolve_task(y: pd.Series, task: str) -> str:

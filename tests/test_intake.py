@@ -12,7 +12,7 @@ from automl_engine import _readers
 from automl_engine.column_types import (BOOLEAN, CATEGORICAL, CONSTANT, DATETIME,
                                         HIGH_CARDINALITY, ID_LIKE, NUMERIC, TEXT)
 from automl_engine.errors import DataError
-from automl_engine.intake import (ColumnInfo, PreparedData, detect_task, infer_column_types,
+from automl_engine.intake import (ColumnInfo, PreparedData, clean_table, detect_task, infer_column_types,
                                   load_table, prepare_data)
 from automl_engine.samples import sample_datasets
 
@@ -496,3 +496,17 @@ def test_samples_load_and_prepare():
         tasks[name] = data.task
         assert data.report.status_counts()["alert"] == 0
     assert tasks == {"wine": "multiclass", "diabetes": "regression"}
+
+
+def test_a_target_mixing_numbers_and_words_is_a_set_of_classes():
+    frame = pd.DataFrame({"x": np.arange(100) % 7 * 1.5,
+                          "grade": [str(9 + i % 4) if i % 5 else "other" for i in range(100)]})
+    prepared = prepare_data(frame, "grade")
+    assert prepared.task == "multiclass"
+    assert set(prepared.y) == {"9", "10", "11", "12", "other"}
+
+
+def test_a_lone_dot_is_a_missing_value_not_text():
+    frame = pd.DataFrame({"v": ["1.5", ".", "2", "3"] * 10, "y": [0, 1] * 20})
+    cleaned = clean_table(frame)
+    assert pd.api.types.is_numeric_dtype(cleaned["v"]) and cleaned["v"].isna().sum() == 10
