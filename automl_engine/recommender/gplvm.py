@@ -493,7 +493,8 @@ class PMFRecommender(BaseEstimator):
         Parameters
         ----------
         meta_features : array-like of shape (n_features,), raw, same columns as in ``fit``
-        k : int, number of neighbours
+            (NaN = unknown, treated as the training mean)
+        k : int or None, number of neighbours (None: all training datasets, in order)
 
         Returns
         -------
