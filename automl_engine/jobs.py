@@ -1,14 +1,11 @@
-"""Background searches for a multi-user server: a bounded pool of evaluation workers, run
-history written as it goes, stop and resume.
+"""Background searches for a multi-user server: bounded evaluation workers, history as it goes, resume.
 
-One :class:`JobManager` per server process (the app keeps it in ``st.cache_resource``) bounds
-the total number of evaluation worker processes over all sessions: a job asks for ``n_jobs``
-slots and waits, in the visible ``"queued"`` state, until they are free (first come, first
-served). A :class:`SearchJob` runs :meth:`AutoML.fit <automl_engine.automl.AutoML.fit>` in a
-thread, collects its :class:`~automl_engine.search.SearchEvent` s, and writes every evaluation
-to a :class:`~automl_engine.runs.RunStore` as it happens, with a parquet copy of the data,
-so a run interrupted by a closed browser or a killed server can be resumed.
-Nothing here imports streamlit; callers poll ``status``, ``events()`` and ``progress``.
+One :class:`JobManager` per server process bounds the evaluation worker processes of all
+sessions: a job asks for ``n_jobs`` slots and waits, visibly ``"queued"``, until they are free
+(first come, first served). A :class:`SearchJob` runs ``AutoML.fit`` in a thread, collects its
+SearchEvents and writes each evaluation to a RunStore as it happens, with a parquet copy of the
+data, so a run cut short by a closed browser or a killed server can be resumed. No streamlit
+here: callers poll ``status``, ``events()`` and ``progress``.
 """
 from __future__ import annotations
 
@@ -75,18 +72,12 @@ def save_frame(frame: pd.DataFrame, path: Path) -> Path:
 
 
 class SearchJob:
-    """One search running in a background thread. Create jobs with :meth:`JobManager.submit`.
+    """One search in a background thread; made by :meth:`JobManager.submit` / :meth:`JobManager.resume`.
 
-    Attributes
-    ----------
-    run_id : str — the run's id in the RunStore (also the job's id)
-    owner : str — the session that started it
-    settings : dict — the AutoML keyword arguments
-    automl : AutoML or None — the estimator being fitted (``recommender_``, ``catalogue_``,
-        ``meta_features_`` are set once the search starts)
-    result : AutoML or None — the fitted estimator, once finished (or stopped with a model)
-    error : str or None — a sentence saying why the job failed
-    history : list of dict — the records of the earlier part of a resumed run
+    ``run_id`` (its RunStore id), ``owner``, ``settings`` (AutoML keyword arguments); ``automl``, the
+    estimator being fitted (``recommender_``, ``catalogue_``, ``meta_features_`` are set once the
+    search starts); ``result``, the fitted AutoML (finished, or stopped with a model); ``error``, a
+    sentence saying why it failed; ``history``, the records of the earlier part of a resumed run.
     """
 
     def __init__(self, manager: "JobManager", run_id: str, frame: pd.DataFrame, target: str, settings: dict,
@@ -275,11 +266,8 @@ class JobManager:
 
     Examples
     --------
-    >>> manager = JobManager(max_workers=2)                                     # doctest: +SKIP
-    >>> job = manager.submit(frame, "target", {"max_evals": 4}, owner="me")     # doctest: +SKIP
-    >>> job.status, job.progress.fraction                                       # doctest: +SKIP
-    ('running', 0.25)
-    >>> job.stop(); job.wait(); job.result.leaderboard_                         # doctest: +SKIP
+    >>> job = JobManager(max_workers=2).submit(frame, "y", {"max_evals": 4}, owner="me")  # doctest: +SKIP
+    >>> job.status, job.progress.fraction, job.stop(), job.wait()                        # doctest: +SKIP
     """
 
     def __init__(self, max_workers: int = 2, store_path=None, knowledge_dir=None, keep_done: int = 100):
@@ -289,8 +277,8 @@ class JobManager:
         self._in_use = 0
         self._waiting: deque[SearchJob] = deque()
         self._jobs: dict[str, SearchJob] = {}
-        self._recommenders: dict = {}
-        self._recommender_lock = threading.Lock()
+        self._knowledge: dict = {}
+        self._knowledge_lock = threading.Lock()
 
     # -- places --------------------------------------------------------------------------------
     def store(self) -> RunStore:
@@ -304,22 +292,29 @@ class JobManager:
         return self.knowledge_dir or os.environ.get(KNOWLEDGE_DIR_ENV) or None
 
     # -- shared read-only knowledge -------------------------------------------------------------
+    def _cached(self, kind: str, task_type: str, load):
+        key = (kind, str(self._knowledge_dir()), task_type)
+        with self._knowledge_lock:
+            if key not in self._knowledge:
+                self._knowledge[key] = load(self._knowledge_dir())
+            return self._knowledge[key]
+
     def recommender(self, task_type: str):
         """The fitted recommender of ``task_type`` (None if there is too little knowledge)."""
         from automl_engine.knowledge.recommender_io import load_recommender
 
-        key = (str(self._knowledge_dir()), task_type)
-        with self._recommender_lock:
-            if key not in self._recommenders:
-                self._recommenders[key] = load_recommender(task_type, self._knowledge_dir())
-            return self._recommenders[key]
+        return self._cached("recommender", task_type, lambda folder: load_recommender(task_type, folder))
+
+    def loaded_recommender(self, task_type: str):
+        """The recommender of ``task_type`` if a job has loaded it already, else None (never blocks)."""
+        return self._knowledge.get(("recommender", str(self._knowledge_dir()), task_type))
 
     def knowledge(self, task_type: str):
         """The knowledge the recommender of ``task_type`` was fitted on (dataset names, meta-features)."""
         from automl_engine.knowledge.artifact import load_knowledge
 
-        folder = self._knowledge_dir()
-        return load_knowledge(task_type, Path(folder) / f"{task_type}.npz" if folder else None)
+        return self._cached("knowledge", task_type, lambda folder: load_knowledge(
+            task_type, Path(folder) / f"{task_type}.npz" if folder else None))
 
     def recommender_for(self, task: str, y: pd.Series):
         from automl_engine.catalogue import task_type_of
@@ -353,15 +348,14 @@ class JobManager:
 
     def resume(self, run_id: str, owner: str | None = None, extra_evals: int = 0, extra_seconds: float = 0.0,
                recommender=None) -> SearchJob:
-        """Continue a stored run where it ended, with its saved data and settings.
+        """Continue a stored run where it ended, with its saved data and settings (the live job if it runs).
 
         The evaluations already done count against the budget: an interrupted or stopped run
         finishes its budget; ``extra_evals`` / ``extra_seconds`` extend it (to go on after a
         finished one). The job keeps the run's id, so its evaluations continue the same run.
         """
-        live = self._jobs.get(run_id)
-        if live is not None and not live.done:
-            return live
+        if self.is_live(run_id):
+            return self._jobs[run_id]
         store = self.store()
         run = store.get(run_id)
         if run is None or (owner is not None and run["owner"] != owner):
@@ -384,15 +378,15 @@ class JobManager:
 
     def _start(self, job: SearchJob) -> SearchJob:
         with self._cond:
+            running = self._jobs.get(job.run_id)
+            if running is not None and not running.done:   # two resumes of one run at once: one job
+                return running
             self._jobs[job.run_id] = job
-            self._forget_old()
+            done = sorted((j for j in self._jobs.values() if j.done), key=lambda j: j.created)
+            for old in done[:max(0, len(done) - self.keep_done)]:
+                del self._jobs[old.run_id]
         job._thread.start()
         return job
-
-    def _forget_old(self) -> None:
-        done = sorted((j for j in self._jobs.values() if j.done), key=lambda j: j.created)
-        for job in done[:max(0, len(done) - self.keep_done)]:
-            del self._jobs[job.run_id]
 
     def get(self, run_id: str) -> SearchJob | None:
         return self._jobs.get(run_id)
