@@ -1,0 +1,71 @@
+"""Holdout diagnostics of the best pipeline: refit on a (stratified) 80 %, predict the other 20 %.
+
+A refit rather than the search's out-of-fold predictions: those live only inside a running
+search and are not stored with a run, while a refit works for any fitted model, is the same
+kind of estimate a user gets from "train, then test on unseen rows", and costs one fit.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone
+from sklearn.metrics import auc, confusion_matrix, roc_curve
+from sklearn.model_selection import train_test_split
+
+from automl_engine.evaluation import as_labels
+from automl_engine.intake import prepare_data
+
+HOLDOUT = 0.2
+METHOD = ("the best single pipeline refitted on a random 80 % of the rows (stratified by class for "
+          "classification) and scored on the other 20 %, which it never saw")
+
+
+def holdout_diagnostics(automl, frame: pd.DataFrame, target: str, exclude=(), random_state: int = 0) -> dict:
+    """Confusion matrix and ROC curves (classification) or predicted/actual/residuals (regression).
+
+    Returns a dict with ``kind`` ("classification"/"regression"), ``n_test``, ``pipeline`` and
+    frames for :mod:`automl_app.charts`.
+    """
+    task = automl.task_
+    prepared = prepare_data(frame, target, task=task, exclude=tuple(exclude), random_state=random_state)
+    X, y = prepared.X, as_labels(prepared.y, task)
+    classification = task != "regression"
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=HOLDOUT, random_state=random_state, stratify=y if classification else None)
+    model = clone(automl.best_pipeline_).fit(X_train, y_train)
+    out = {"kind": "classification" if classification else "regression", "n_test": int(len(y_test)),
+           "pipeline": automl.best_record_["description"]}
+    if not classification:
+        predicted = np.asarray(model.predict(X_test), dtype=float)
+        actual = np.asarray(y_test, dtype=float)
+        out["points"] = pd.DataFrame({"actual": actual, "predicted": predicted, "residual": actual - predicted})
+        out["rmse"] = float(np.sqrt(np.mean((actual - predicted) ** 2)))
+        return out
+    classes = np.asarray(model.classes_)
+    predicted = model.predict(X_test)
+    matrix = confusion_matrix(y_test, predicted, labels=classes)
+    totals = matrix.sum(axis=1, keepdims=True)
+    share = np.divide(matrix, totals, out=np.zeros_like(matrix, dtype=float), where=totals > 0)
+    out["confusion"] = pd.DataFrame([
+        {"actual": str(a), "predicted": str(p), "count": int(matrix[i, j]), "share": float(share[i, j])}
+        for i, a in enumerate(classes) for j, p in enumerate(classes)])
+    out["accuracy"] = float(np.trace(matrix) / max(1, matrix.sum()))
+    out["roc"] = _roc_frame(model, X_test, y_test, classes)
+    return out
+
+
+def _roc_frame(model, X_test, y_test, classes) -> pd.DataFrame:
+    if not hasattr(model, "predict_proba"):
+        return pd.DataFrame(columns=["curve", "fpr", "tpr"])
+    proba = model.predict_proba(X_test)
+    shown = classes[1:] if len(classes) == 2 else classes     # binary: the positive class only
+    parts = []
+    for label in shown:
+        column = int(np.flatnonzero(classes == label)[0])
+        truth = np.asarray(y_test) == label
+        if truth.all() or not truth.any():
+            continue
+        fpr, tpr, _ = roc_curve(truth, proba[:, column])
+        name = f"{str(label)[:40]} vs rest (AUC {auc(fpr, tpr):.3f})"
+        parts.append(pd.DataFrame({"curve": name, "fpr": fpr, "tpr": tpr}))
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["curve", "fpr", "tpr"])

@@ -1,0 +1,55 @@
+"""History page: this owner's runs only; reopen one; resume an interrupted one; extend a finished one."""
+from apphelpers import finish, load_sample, start_tiny_search, texts
+from automl_engine.intake import load_table
+from automl_engine.jobs import JobManager
+from automl_engine.runs import RunStore
+from automl_engine.samples import sample_datasets
+
+
+def test_no_runs_yet(app):
+    app.switch_page("pages/history.py").run()
+    assert not app.exception and "No runs yet" in texts(app.info)[0]
+
+
+def test_reopen_and_extend_a_finished_run(app):
+    load_sample(app)
+    job = finish(app, start_tiny_search(app, max_evals=2), timeout=300).session_state["job"]
+    RunStore().create(name="someone else's", target="x", settings={}, owner="f" * 32)
+    app.switch_page("pages/history.py").run()
+    table = app.dataframe[0].value
+    assert list(table["run"]) == [job.run_id] and table["status"].iloc[0] == "finished"
+    assert app.selectbox(key="history_run").value == job.run_id
+    app.button(key="open_run").click().run()
+    assert not app.exception and texts(app.title) == ["Leaderboard"]
+    assert len(app.dataframe[0].value) >= 2
+    app.switch_page("pages/history.py").run()
+    app.number_input(key="extra_evals").set_value(1)
+    app.number_input(key="extra_seconds").set_value(0)
+    app.button(key="extend_run").click().run()
+    assert not app.exception and texts(app.title) == ["Search"]
+    extended = app.session_state["job"]
+    assert extended.run_id == job.run_id and extended is not job
+    finish(app, extended)
+    assert extended.status == "finished" and len(extended.records()) == 3
+    assert RunStore().get(job.run_id)["n_evaluations"] == 3
+
+
+def test_an_interrupted_run_is_marked_and_can_be_resumed(app):
+    owner = app.session_state["owner"]
+    path, target = sample_datasets()["wine"]
+    other_server = JobManager(max_workers=1)       # a server process that was killed mid-search
+    job = other_server.submit(load_table(path), target, {"max_evals": 3, "strategy": "random", "learn": False,
+                                                         "n_folds": 3}, owner=owner, name="wine.csv")
+    job.stop()
+    job.wait(120)
+    RunStore().update(job.run_id, status="running")
+    app.switch_page("pages/history.py").run()
+    assert app.dataframe[0].value["status"].iloc[0] == "interrupted"
+    app.button(key="resume_run").click().run()
+    assert not app.exception and texts(app.title) == ["Search"]
+    resumed = app.session_state["job"]
+    assert resumed.run_id == job.run_id
+    finish(app, resumed)
+    assert resumed.status == "finished" and len(resumed.records()) == 3
+    assert app.session_state["automl"] is resumed.result
+    assert app.session_state["data"].shape == (178, 14) and app.session_state["target"] == target

@@ -1,0 +1,50 @@
+"""Leaderboard page: every pipeline, family filter, one pipeline's details, holdout diagnostics."""
+from apphelpers import finish, load_sample, start_tiny_search, texts
+
+
+def test_without_a_run_the_page_says_what_to_do(app):
+    app.switch_page("pages/leaderboard.py").run()
+    assert not app.exception and "No evaluated pipelines yet" in texts(app.info)[0]
+
+
+def search_then_leaderboard(app, sample, max_evals=3):
+    load_sample(app, sample)
+    job = start_tiny_search(app, max_evals=max_evals)
+    finish(app, job)
+    assert job.status == "finished", job.error
+    app.switch_page("pages/leaderboard.py").run()
+    assert not app.exception
+    return job
+
+
+def test_classification_leaderboard_details_and_diagnostics(app):
+    job = search_then_leaderboard(app, "wine")
+    board = app.dataframe[0].value
+    assert len(board) >= 3 and set(board["iteration"]) >= {1, 2, 3}
+    families = app.multiselect(key=f"families_{job.run_id}")
+    keep = families.value[0]
+    families.set_value([keep]).run()
+    assert set(app.dataframe[0].value["family"]) == {keep}
+    picker = app.selectbox(key=f"detail_{job.run_id}")
+    evaluated = {r["iteration"] for r in job.records()}
+    assert picker.value == next(int(i) for i in board["iteration"] if i in evaluated)   # the best pipeline
+    details = app.json[0].value
+    assert all(k in details for k in ("pipeline", "hyper_parameters", "steps", "fit_time_s", "estimator"))
+    assert len(job.records()[0]["fold_scores"]) == 3
+    assert "80 %" in " ".join(texts(app.caption))       # the UI says how diagnostics are computed
+    app.button(key="diagnose").click().run()
+    assert not app.exception and not app.error
+    diagnostics = app.session_state["diagnostics"][job.run_id]
+    assert diagnostics["kind"] == "classification" and diagnostics["n_test"] == 36   # 20 % of 178
+    assert diagnostics["confusion"]["count"].sum() == 36
+    assert set(diagnostics["roc"]["curve"].str.split(" vs").str[0]) == {"class_0", "class_1", "class_2"}
+    assert len(app.get("vega_lite_chart")) == 3           # fold scores, confusion matrix, ROC
+
+
+def test_regression_diagnostics(app):
+    job = search_then_leaderboard(app, "diabetes", max_evals=2)
+    app.button(key="diagnose").click().run()
+    assert not app.exception
+    diagnostics = app.session_state["diagnostics"][job.run_id]
+    assert diagnostics["kind"] == "regression" and len(diagnostics["points"]) == 89
+    assert len(app.get("vega_lite_chart")) == 3           # fold scores, predicted vs actual, residuals

@@ -1,0 +1,82 @@
+"""Search page: tiny searches end to end, live progress, Stop, the queued notice, both charts."""
+from apphelpers import finish, load_sample, start_tiny_search, texts, wait_until
+from automl_app.state import job_manager
+from automl_engine.intake import load_table
+from automl_engine.samples import sample_datasets
+
+
+def charts(at):
+    return at.get("vega_lite_chart")
+
+
+def test_without_data_the_page_points_to_the_data_page(app):
+    app.switch_page("pages/search.py").run()
+    assert not app.exception
+    assert "Load a table and pick its target" in texts(app.info)[0]
+    assert not app.button   # no Start without data
+
+
+def test_a_tiny_search_ends_with_a_leaderboard_and_a_model(app):
+    load_sample(app)
+    job = start_tiny_search(app, max_evals=2)
+    assert job.settings["max_evals"] == 2 and job.settings["strategy"] == "random"
+    assert app.session_state["job"] is job and app.session_state["owner"] == job.owner
+    finish(app, job)
+    assert job.status == "finished", job.error
+    assert "Finished: 2 pipelines evaluated" in texts(app.success)[0]
+    board = app.dataframe[0].value
+    assert len(board) >= 2 and board["score"].iloc[0] >= board["score"].iloc[-1]
+    assert len(charts(app)) == 1                       # convergence; no latent map for random search
+    assert "latent-space map appears" in " ".join(texts(app.info))
+    assert app.session_state["automl"] is job.result and app.session_state["automl_run"] == job.run_id
+    assert not app.button(key="start").disabled
+
+
+def test_stop_ends_a_running_search_and_keeps_the_best(app):
+    load_sample(app)
+    job = start_tiny_search(app, max_evals=40)
+    wait_until(lambda: len(job.records()) >= 1)
+    app.run()                                          # the live view while it runs
+    assert app.button(key="start").disabled
+    assert app.get("progress") and "pipelines" in app.get("progress")[0].proto.text
+    app.button(key="stop").click().run()
+    assert not app.exception
+    finish(app, job, timeout=120)
+    assert job.status == "stopped" and len(job.records()) < 40
+    assert "Stopped after" in texts(app.warning)[0]
+    assert app.session_state["automl"] is job.result
+
+
+def test_a_search_waits_queued_while_the_server_workers_are_busy(app):
+    load_sample(app)
+    manager = job_manager()
+    path, target = sample_datasets()["wine"]
+    blocker = manager.submit(load_table(path), target, {"max_evals": 40, "strategy": "random",
+                                                        "n_jobs": manager.max_workers, "learn": False})
+    try:
+        wait_until(lambda: blocker.status == "running")
+        job = start_tiny_search(app, max_evals=2)
+        wait_until(lambda: manager.queue_position(job) == 1)
+        app.run()
+        queued = " ".join(texts(app.info))
+        assert job.status == "queued" and "Queued (number 1 in line)" in queued
+        assert app.button(key="stop").label == "Cancel"
+    finally:
+        blocker.stop()
+    finish(app, job)
+    assert job.status == "finished", job.error
+
+
+def test_the_recommender_search_shows_the_latent_space_and_why(app, knowledge_dir, monkeypatch):
+    monkeypatch.setenv("AUTOML_KNOWLEDGE_DIR", str(knowledge_dir))
+    load_sample(app)
+    job = start_tiny_search(app, max_evals=3, strategy="pmf")
+    finish(app, job)
+    assert job.status == "finished", job.error
+    assert hasattr(job.result.recommender_, "project_2d")
+    assert len(charts(app)) == 2                       # convergence + latent space
+    assert {r["source"] for r in job.records()} <= {"warm start", "expected improvement"}
+    why = app.expander[0]
+    tables = [t.value for t in why.dataframe]
+    assert tables and set(tables[0]["dataset"]) <= {f"corpus_set_{i}" for i in range(6)}
+    assert len(tables[0]) == 5
