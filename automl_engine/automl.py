@@ -128,6 +128,8 @@ class AutoML(BaseEstimator):
                                   self.eval_timeout, costs, self.on_event, seed, source, history,
                                   round_size=max(2, int(self.n_jobs)) if deterministic else None)
             self.history_ = self._search.run()
+        self.search_stats_ = {"search_seconds": self._search.elapsed(),
+                              "recommender_seconds": self._search.recommender_seconds}
         if not any(h["status"] == "ok" for h in self.history_):
             raise DataError("no pipeline could be fitted on this data; check the guardrail alerts, "
                             "or give the search more time")
