@@ -1,0 +1,66 @@
+"""Tables and a chart from benchmarks/peers.py results, written into docs/BENCHMARKS.md."""
+from __future__ import annotations
+
+import platform
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from surrogate_regret import write_section  # noqa: E402
+
+TIE = 1e-3
+
+
+def win_tie_loss(wide: pd.DataFrame, peer: str) -> str:
+    if peer not in wide or "pmf" not in wide:
+        return "–"
+    diff = (wide["pmf"] - wide[peer]).dropna()
+    return f"{int((diff > TIE).sum())}/{int((diff.abs() <= TIE).sum())}/{int((diff < -TIE).sum())}"
+
+
+def summary_table(results: pd.DataFrame) -> tuple[str, pd.DataFrame]:
+    lines = ["| budget | datasets | system | mean test score | mean rank | PMF win/tie/loss vs it | "
+             "time to 99% of final (s) | failed evaluations | crashed runs |", "|---|---|---|---|---|---|---|---|---|"]
+    ranks_rows = []
+    for (kind, budget), group in results.groupby(["budget_kind", "budget"]):
+        scores = group.assign(test_score=group["test_score"].where(~group["crashed"], -np.inf))
+        wide = scores.pivot_table(index=["dataset", "seed"], columns="system", values="test_score", aggfunc="first")
+        wide = wide.dropna()
+        ranks = wide.rank(axis=1, ascending=False, method="average")
+        label = f"{budget:g} {'s' if kind == 'seconds' else 'evaluations'}"
+        for system in wide.columns:
+            sub = group[group["system"] == system]
+            ranks_rows.append({"budget": label, "system": system, "mean rank": ranks[system].mean()})
+            lines.append(
+                f"| {label} | {len(wide)} | {system} | {wide[system].replace(-np.inf, np.nan).mean():.4f} | "
+                f"{ranks[system].mean():.2f} | {'–' if system == 'pmf' else win_tie_loss(wide, system)} | "
+                f"{sub['time_to_99'].mean():.1f} | {int(sub['failures'].fillna(0).sum())} | {int(sub['crashed'].sum())} |")
+    return "\n".join(lines), pd.DataFrame(ranks_rows)
+
+
+def per_dataset_table(results: pd.DataFrame) -> str:
+    wide = results.pivot_table(index="dataset", columns=["budget_kind", "budget", "system"], values="test_score",
+                               aggfunc="mean")
+    header = ["dataset"] + [f"{s} @{b:g}{'s' if k == 'seconds' else 'ev'}" for k, b, s in wide.columns]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for name, row in wide.iterrows():
+        lines.append(f"| {name} | " + " | ".join("" if pd.isna(v) else f"{v:.3f}" for v in row) + " |")
+    return "\n".join(lines)
+
+
+def write_report(results: pd.DataFrame, path: Path, command_args: str) -> None:
+    import altair as alt
+
+    table, ranks = summary_table(results)
+    image = Path(path).resolve().parent / "img" / "peers_rank.png"
+    image.parent.mkdir(parents=True, exist_ok=True)
+    chart = alt.Chart(ranks).mark_bar().encode(x="system:N", y=alt.Y("mean rank:Q", title="mean rank (lower is better)"),
+                                               color="system:N", column="budget:N").properties(width=120, height=200)
+    chart.save(str(image), scale_factor=1.5)
+    body = (f"Command: `python benchmarks/peers.py {command_args}`  \nMachine: {platform.machine()}, 2 cores, "
+            f"Python {platform.python_version()}, one worker per system.\n\n{table}\n\n![mean rank]({image.relative_to(Path(path).resolve().parent)})\n\n"
+            f"<details><summary>Per dataset (test score)</summary>\n\n{per_dataset_table(results)}\n\n</details>\n")
+    write_section(path, "peers", body)
