@@ -15,8 +15,9 @@ CLASSIFICATION_FAMILIES = ("logreg", "linear_svm", "rbf_svm", "knn", "naive_baye
                            "extra_trees", "hist_gradient_boosting", "lightgbm", "xgboost", "mlp", "adaboost")
 REGRESSION_FAMILIES = ("ridge", "lasso", "elastic_net", "svr", "knn", "decision_tree", "random_forest", "extra_trees",
                        "hist_gradient_boosting", "lightgbm", "xgboost", "mlp")
-# Keep the tests quick: fewer trees / iterations than some catalogue entries.
-_SMALL = {"n_estimators": 20, "max_iter": 30}
+# Keep the tests quick: fewer trees / boosting iterations than some catalogue entries.
+_SMALL = {"n_estimators": 20}
+_SMALL_ITER = {"hist_gradient_boosting": 30, "mlp": 60}
 
 
 def table(task: str, n: int = 120, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
@@ -36,6 +37,8 @@ def spec_for(task_type: str, family: str, prep: dict | None = None, params: dict
     spec = next(s for s in load_catalogue(task_type) if s.family == family)
     new_params = {k: (_SMALL[k] if k in _SMALL and isinstance(v, int) and v > _SMALL[k] else v)
                   for k, v in spec.params.items()}
+    if family in _SMALL_ITER:
+        new_params["max_iter"] = min(new_params.get("max_iter", 100), _SMALL_ITER[family])
     new_params.update(params or {})
     return dataclasses.replace(spec, params=new_params, prep={**spec.prep, **(prep or {})})
 

@@ -1,0 +1,425 @@
+"""Save and load fitted models as skops files with a model card; no arbitrary code runs on load.
+
+File format
+-----------
+A skops zip holding one dict: ``{"format": "automl-engine/model", "format_version": 1,
+"card": <model card as JSON text>, "model": <the final fitted estimator>}``. The estimator is the
+AutoML's ``model_``: a scikit-learn ``Pipeline`` of the catalogue, or an ``EnsembleModel`` of them.
+
+Trusted types
+-------------
+skops constructs only the types it trusts. Beyond its defaults (builtins, numpy arrays, most of
+scikit-learn), ``load_model`` trusts exactly ``TRUSTED_TYPES``: the types that saved pipelines of
+every catalogue family and preprocessing variant contain, as listed once by
+``scripts/trusted_types_candidates.py`` and reviewed by hand (each is a plain data holder, a
+fitted model whose state is restored from arrays or a model string, or a scoring function that is
+only called when fitting). A file holding any other type is refused before anything is built.
+
+Version policy
+--------------
+A model saved under another version of scikit-learn, LightGBM or XGBoost is loaded, with one
+``ModelVersionWarning`` saying which versions differ and what to do; the same sentence is kept in
+``LoadedModel.warnings`` for the UI. Loading is refused only when the file itself is unusable.
+"""
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+import os
+import platform
+import tempfile
+import warnings
+import zipfile
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from automl_engine.errors import DataError
+
+logger = logging.getLogger(__name__)
+
+FORMAT = "automl-engine/model"
+FORMAT_VERSION = 1
+
+TRUSTED_TYPES = (
+    # this package: plain estimators whose state is arrays and parameters
+    "automl_engine.ensemble.EnsembleModel",
+    "automl_engine.transformers.BoundedPolynomialFeatures",
+    "automl_engine.transformers.DatetimeFeatures",
+    "automl_engine.transformers.EncodedLabelClassifier",
+    "automl_engine.transformers.Flatten",
+    "automl_engine.transformers.ToNumeric",
+    "automl_engine.transformers.ToStrings",
+    # containers and dtypes
+    "collections.OrderedDict",
+    "numpy.dtype",
+    # LightGBM / XGBoost: wrappers, and boosters restored from their own model text / bytes
+    "lightgbm.basic.Booster",
+    "lightgbm.sklearn.LGBMClassifier",
+    "lightgbm.sklearn.LGBMRegressor",
+    "xgboost.core.Booster",
+    "xgboost.sklearn.XGBClassifier",
+    "xgboost.sklearn.XGBRegressor",
+    # scikit-learn internals of the catalogue's estimators
+    "sklearn.calibration._CalibratedClassifier",
+    "sklearn.calibration._SigmoidCalibration",
+    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+    "sklearn.metrics._dist_metrics.EuclideanDistance64",
+    "sklearn.metrics._dist_metrics.ManhattanDistance64",
+    "sklearn.neighbors._kd_tree.KDTree",
+    "sklearn.neural_network._stochastic_optimizers.AdamOptimizer",
+    "sklearn.tree._tree.Tree",
+    # score functions of SelectPercentile (called only when fitting)
+    "sklearn.feature_selection._univariate_selection.f_classif",
+    "sklearn.feature_selection._univariate_selection.f_regression",
+)
+"""Types trusted beyond skops' defaults; reviewed, never taken from the file being loaded."""
+
+VERSIONED_LIBRARIES = ("scikit-learn", "lightgbm", "xgboost")
+"""Libraries whose version change may change a loaded model's predictions."""
+_CARD_LIBRARIES = ("automl-engine", "scikit-learn", "numpy", "pandas", "scipy", "skops", "lightgbm", "xgboost")
+
+
+class ModelVersionWarning(UserWarning):
+    """The model file was saved under other library versions than the running ones."""
+
+
+# -- model card --------------------------------------------------------------------------------
+_MODULES = {"scikit-learn": "sklearn", "automl-engine": "automl_engine"}
+
+
+def _version(package: str) -> str | None:
+    """Installed version of ``package`` (its module's ``__version__`` first: xgboost ships as xgboost-cpu)."""
+    try:
+        module = importlib.import_module(_MODULES.get(package, package))
+        version = getattr(module, "__version__", None)
+        if version:
+            return str(version)
+    except ImportError:
+        return None
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def library_versions() -> dict[str, str | None]:
+    """Versions of Python and of the libraries a saved model depends on."""
+    versions = {name: _version(name) for name in _CARD_LIBRARIES}
+    versions["python"] = platform.python_version()
+    return versions
+
+
+def _jsonable(value):
+    if isinstance(value, (np.generic,)):
+        return value.item()
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)
+
+
+def _expected_dtype(kind: str) -> str:
+    return {"numeric": "number", "boolean": "boolean or two values", "datetime": "date/time",
+            "categorical": "text or category", "high_cardinality": "text or category", "text": "text"}.get(kind, "any")
+
+
+def _description(estimator) -> str:
+    from sklearn.pipeline import Pipeline
+
+    if isinstance(estimator, Pipeline):
+        return " → ".join(type(step).__name__ if not isinstance(step, str) else step
+                          for _, step in estimator.steps)
+    return type(estimator).__name__
+
+
+def _validation(record: dict | None) -> str | None:
+    if not record:
+        return None
+    n = len(record.get("fold_scores") or [])
+    return "holdout" if n == 1 else f"{n}-fold cross-validation" if n else None
+
+
+def make_card(automl_or_model, *, dtypes: dict | None = None) -> dict:
+    """The model card of a fitted AutoML (or a bare fitted Pipeline / EnsembleModel) as a dict.
+
+    Keys: ``format_version``, ``task``, ``target``, ``metric``, ``cv_score``, ``cv_score_std``,
+    ``validation``, ``holdout_score``, ``input_schema`` (list of ``{"name", "kind", "dtype"}``),
+    ``classes``, ``pipeline`` (description), ``pipeline_id``, ``family``, ``ensemble`` (members
+    with weights, or None), ``leaderboard_top`` (best few), ``versions``, ``trained_at``,
+    ``saved_at``, ``data_fingerprint``, ``n_rows``, ``data_checks``.
+    """
+    from automl_engine.explain import _unwrap, _used_columns, _members
+
+    estimator, task, classes, columns = _unwrap(automl_or_model)
+    existing = getattr(automl_or_model, "card", None)
+    if isinstance(existing, dict):  # re-saving a loaded model keeps its card
+        return {**existing, "saved_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    kinds = dict(getattr(automl_or_model, "column_types_", {}) or {})
+    if not kinds:
+        found = [_used_columns(m) for _, m in _members(estimator)]
+        kinds = {c: "unknown" for cols in found if cols for c in cols}
+    dtypes = dtypes or dict(getattr(automl_or_model, "dtypes_", None) or {})
+    record = getattr(automl_or_model, "best_record_", None) or {}
+    ensemble = getattr(automl_or_model, "ensemble_", None)
+    report = getattr(automl_or_model, "data_report_", None)
+    leaderboard = getattr(automl_or_model, "leaderboard_", None)
+    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    card = {
+        "format_version": FORMAT_VERSION,
+        "task": task,
+        "target": getattr(automl_or_model, "target_name_", None),
+        "metric": getattr(automl_or_model, "metric_", None),
+        "cv_score": _jsonable(ensemble["score"] if ensemble else record.get("score")),
+        "cv_score_std": _jsonable(None if ensemble else record.get("score_std")),
+        "validation": _validation(record),
+        "holdout_score": _jsonable(record.get("holdout_score")),
+        "input_schema": [{"name": str(c), "kind": k, "dtype": str(dtypes.get(c, _expected_dtype(k)))}
+                         for c, k in kinds.items()],
+        "classes": None if classes is None else _jsonable(list(classes)),
+        "pipeline": record.get("description") or _description(estimator),
+        "pipeline_id": record.get("pipeline_id"),
+        "family": record.get("family"),
+        "model_type": type(estimator).__name__,
+        "ensemble": None if not ensemble else [
+            {"weight": float(w), "pipeline": d} for w, d in ensemble["members"]],
+        "leaderboard_top": None if leaderboard is None else _jsonable(
+            leaderboard.head(5)[[c for c in ("pipeline_id", "description", "score") if c in leaderboard]]
+            .to_dict(orient="records")),
+        "versions": library_versions(),
+        "trained_at": getattr(automl_or_model, "fitted_at_", None) or now,
+        "saved_at": now,
+        "data_fingerprint": getattr(automl_or_model, "fingerprint_", None),
+        "n_rows": None if report is None else _jsonable(getattr(report, "n_rows_used", None)),
+        "data_checks": None if report is None else _jsonable(
+            [{"name": c.name, "status": c.status, "message": c.message} for c in report.checks]),
+    }
+    return card
+
+
+def model_card_markdown(card: dict) -> str:
+    """The model card as Markdown (title, summary, input schema table, versions)."""
+    def fmt(value):
+        return "—" if value is None else f"{value:.4f}" if isinstance(value, float) else str(value)
+
+    lines = [f"# Model card: {card.get('target') or 'model'} ({card.get('task')})", "",
+             f"- **Task:** {fmt(card.get('task'))}", f"- **Target:** {fmt(card.get('target'))}",
+             f"- **Metric:** {fmt(card.get('metric'))}",
+             f"- **Score ({card.get('validation') or 'validation'}):** {fmt(card.get('cv_score'))}"
+             + (f" ± {card['cv_score_std']:.4f}" if isinstance(card.get("cv_score_std"), float) else ""),
+             f"- **Holdout score:** {fmt(card.get('holdout_score'))}",
+             f"- **Pipeline:** {fmt(card.get('pipeline'))}"]
+    if card.get("classes") is not None:
+        lines.append("- **Classes:** " + ", ".join(str(c) for c in card["classes"]))
+    if card.get("ensemble"):
+        lines.append("- **Ensemble members:**")
+        lines += [f"  - {m['weight']:.2f} × {m['pipeline']}" for m in card["ensemble"]]
+    lines += [f"- **Trained:** {fmt(card.get('trained_at'))}", f"- **Saved:** {fmt(card.get('saved_at'))}",
+              f"- **Data fingerprint:** {fmt(card.get('data_fingerprint'))}",
+              f"- **Training rows:** {fmt(card.get('n_rows'))}", "", "## Input columns", "",
+              "| column | kind | expected values |", "|---|---|---|"]
+    lines += [f"| {c['name']} | {c['kind']} | {c['dtype']} |" for c in card.get("input_schema", [])]
+    lines += ["", "## Library versions", "", "| library | version |", "|---|---|"]
+    lines += [f"| {k} | {fmt(v)} |" for k, v in (card.get("versions") or {}).items()]
+    return "\n".join(lines) + "\n"
+
+
+# -- the loaded model --------------------------------------------------------------------------
+class LoadedModel:
+    """A model read back from a file: ``predict``, ``predict_proba`` (classification) and its ``card``.
+
+    Attributes
+    ----------
+    model_ : the fitted estimator (Pipeline or EnsembleModel)
+    card : dict, the model card
+    task_, classes_, column_types_, feature_names_in_, target_name_ : from the card and the model
+    warnings : list of str, e.g. the version-mismatch sentence
+    """
+
+    def __init__(self, model, card: dict, warnings_: list[str] | None = None):
+        self.model_ = model
+        self.card = card
+        self.task_ = card.get("task") or "regression"
+        self.classes_ = None if self.task_ == "regression" else np.asarray(model.classes_)
+        self.column_types_ = {c["name"]: c["kind"] for c in card.get("input_schema", [])}
+        self.feature_names_in_ = np.asarray(list(self.column_types_), dtype=object)
+        self.target_name_ = card.get("target")
+        self.metric_ = card.get("metric")
+        self.warnings = list(warnings_ or [])
+
+    def _frame(self, X) -> pd.DataFrame:
+        if not isinstance(X, pd.DataFrame):
+            raise DataError("the model takes a table (a pandas DataFrame) with the training columns")
+        missing = [c for c in self.column_types_ if c not in X.columns]
+        if missing:
+            shown = ", ".join(f"'{c}'" for c in missing[:5])
+            raise DataError(f"the data lacks the model's column(s) {shown}; add them with the same names as in "
+                            f"the training data")
+        return X[list(self.column_types_)] if self.column_types_ else X
+
+    def predict(self, X) -> np.ndarray:
+        """Predicted labels or values for the rows of ``X``."""
+        return self.model_.predict(self._frame(X))
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Class probabilities, columns in ``classes_`` order (classification only)."""
+        if self.task_ == "regression":
+            raise AttributeError("predict_proba is only available for classification")
+        return self.model_.predict_proba(self._frame(X))
+
+    def save(self, path) -> Path:
+        return save_model(self, path)
+
+    def __repr__(self) -> str:
+        return f"LoadedModel(task={self.task_!r}, target={self.target_name_!r}, pipeline={self.card.get('pipeline')!r})"
+
+
+# -- save / load -------------------------------------------------------------------------------
+def save_model(automl_or_model, path) -> Path:
+    """Write the final fitted model and its model card to a skops file; returns the path.
+
+    Parameters
+    ----------
+    automl_or_model : fitted AutoML, LoadedModel, Pipeline or EnsembleModel
+    path : str or path-like; the folder is created if needed. The write is atomic.
+
+    Examples
+    --------
+    >>> path = automl.save("model.skops")      # doctest: +SKIP
+    >>> load_model(path).predict(X)            # doctest: +SKIP
+    """
+    import skops.io as sio
+
+    from automl_engine.explain import _unwrap
+
+    estimator = _unwrap(automl_or_model)[0]
+    card = make_card(automl_or_model)
+    payload = {"format": FORMAT, "format_version": FORMAT_VERSION, "card": json.dumps(card), "model": estimator}
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp = tempfile.mkstemp(prefix=".model-", suffix=".skops", dir=path.parent)
+    os.close(handle)
+    try:
+        sio.dump(payload, tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    logger.info("saved %s model to %s", card["task"], path)
+    return path
+
+
+def model_bytes(automl_or_model) -> bytes:
+    """The skops file ``save_model`` would write, as bytes (for a download button)."""
+    with tempfile.TemporaryDirectory() as folder:
+        return save_model(automl_or_model, Path(folder) / "model.skops").read_bytes()
+
+
+def _not_a_model(name: str) -> DataError:
+    return DataError(f"'{name}' is not a model file saved by this app (it is not a valid skops file); "
+                     f"save the model again from the app or with AutoML.save")
+
+
+def _untrusted(source, name: str) -> list[str]:
+    import skops.io as sio
+
+    try:
+        found = sio.get_untrusted_types(**({"data": source} if isinstance(source, bytes) else {"file": source}))
+    except Exception as exc:  # noqa: BLE001 - any parse failure means the file is not usable
+        raise _not_a_model(name) from exc
+    return sorted(set(found) - set(TRUSTED_TYPES))
+
+
+def _version_warning(card: dict) -> str | None:
+    saved = card.get("versions") or {}
+    current = library_versions()
+    differ = [f"{lib} {saved.get(lib)} (running {current.get(lib)})" for lib in VERSIONED_LIBRARIES
+              if saved.get(lib) and current.get(lib) and saved.get(lib) != current.get(lib)]
+    if not differ:
+        return None
+    return (f"This model was saved with {', '.join(differ)}, so its predictions may differ from when it was "
+            f"trained; re-train it with this version, or install the saved versions to use it as it was.")
+
+
+def load_model(path) -> LoadedModel:
+    """Load a model file written by ``save_model``, trusting only ``TRUSTED_TYPES``.
+
+    Parameters
+    ----------
+    path : str, path-like, or bytes (the file's content)
+
+    Returns
+    -------
+    LoadedModel
+
+    Raises
+    ------
+    DataError
+        The file is missing, not a skops file, corrupt, not saved by this app, or holds a type
+        outside the reviewed list (a tampered file); the message is one sentence.
+
+    Warns
+    -----
+    ModelVersionWarning
+        The file was saved under another scikit-learn, LightGBM or XGBoost version.
+    """
+    import io
+
+    import skops.io as sio
+
+    if isinstance(path, (bytes, bytearray)):
+        source, name = bytes(path), "the uploaded file"
+        is_zip = zipfile.is_zipfile(io.BytesIO(source))
+    else:
+        source = str(path)
+        name = Path(path).name
+        if not Path(path).is_file():
+            raise DataError(f"there is no model file at '{path}'; check the path")
+        is_zip = zipfile.is_zipfile(source)
+    if not is_zip:
+        raise _not_a_model(name)
+    foreign = _untrusted(source, name)
+    if foreign:
+        shown = ", ".join(foreign[:5])
+        raise DataError(f"'{name}' was refused because it holds types this app does not trust ({shown}), "
+                        f"so it may have been tampered with; load only model files saved by this app")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            payload = sio.loads(source, trusted=list(TRUSTED_TYPES)) if isinstance(source, bytes) else \
+                sio.load(source, trusted=list(TRUSTED_TYPES))
+        except Exception as exc:  # noqa: BLE001 - a damaged file can fail in many ways
+            raise _not_a_model(name) from exc
+    if not (isinstance(payload, dict) and payload.get("format") == FORMAT and "model" in payload):
+        raise _not_a_model(name)
+    if int(payload.get("format_version", 0)) > FORMAT_VERSION:
+        raise DataError(f"'{name}' was saved by a newer version of this app (format "
+                        f"{payload.get('format_version')}); upgrade the app to load it")
+    try:
+        card = json.loads(payload.get("card") or "{}")
+    except (TypeError, ValueError) as exc:
+        raise _not_a_model(name) from exc
+    notes = []
+    sentence = _version_warning(card)
+    inconsistent = [w for w in caught if "InconsistentVersionWarning" in type(w.message).__name__]
+    if sentence is None and inconsistent:
+        message = inconsistent[0].message
+        saved = getattr(message, "original_sklearn_version", "another version")
+        sentence = (f"This model was saved with scikit-learn {saved} (running {_version('scikit-learn')}), so its "
+                    f"predictions may differ from when it was trained; re-train it with this version, or install "
+                    f"the saved version to use it as it was.")
+    if sentence:
+        notes.append(sentence)
+        warnings.warn(sentence, ModelVersionWarning, stacklevel=2)
+        logger.warning(sentence)
+    for other in caught:
+        if other not in inconsistent:
+            logger.debug("while loading %s: %s", name, other.message)
+    return LoadedModel(payload["model"], card, notes)
