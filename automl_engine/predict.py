@@ -1,0 +1,230 @@
+"""Predictions on new tables: schema checks against the model card, prediction frames, safe CSV.
+
+``check_schema`` never raises: it returns sentences for the user. ``predict_frame`` refuses
+(``DataError``) only what cannot be predicted: missing columns. ``to_csv_bytes`` escapes text
+cells that a spreadsheet would run as a formula.
+"""
+from __future__ import annotations
+
+import io
+import logging
+import warnings
+
+import numpy as np
+import pandas as pd
+from pandas.api import types as ptypes
+
+from automl_engine.errors import DataError
+
+logger = logging.getLogger(__name__)
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+"""Cells (text) starting with one of these are prefixed with a single quote in CSV downloads."""
+_SHOWN = 3
+
+
+def _quote(values, limit: int = _SHOWN) -> str:
+    return ", ".join(f"'{v}'" for v in list(values)[:limit])
+
+
+def _schema(card: dict) -> list[dict]:
+    return [c for c in (card or {}).get("input_schema", []) if isinstance(c, dict) and "name" in c]
+
+
+def _text_values(column: pd.Series) -> pd.Series:
+    present = column[column.notna()]
+    return present.astype(str).str.strip()
+
+
+def _bad_numbers(column: pd.Series) -> pd.Series:
+    """Values of ``column`` that are not numbers (empty when the column is numeric)."""
+    if ptypes.is_bool_dtype(column):
+        return pd.Series([], dtype=object)
+    if ptypes.is_numeric_dtype(column):
+        return pd.Series([], dtype=object)
+    if ptypes.is_datetime64_any_dtype(column):
+        return column.dropna().astype(str)
+    text = _text_values(column)
+    numbers = pd.to_numeric(text, errors="coerce")
+    return text[numbers.isna() & (text != "")]
+
+
+def _bad_dates(column: pd.Series) -> pd.Series:
+    """Values of ``column`` that cannot be read as dates."""
+    if ptypes.is_datetime64_any_dtype(column):
+        return pd.Series([], dtype=object)
+    if ptypes.is_numeric_dtype(column) or ptypes.is_bool_dtype(column):
+        return column.dropna().astype(str)
+    text = _text_values(column)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        parsed = pd.to_datetime(text, errors="coerce", format="mixed")
+    return text[parsed.isna() & (text != "")]
+
+
+def _column_problem(name: str, kind: str, column: pd.Series) -> str | None:
+    if kind == "numeric":
+        bad = _bad_numbers(column)
+        if len(bad):
+            return (f"Column '{name}' should hold numbers but {len(bad)} value(s) are not, such as "
+                    f"{_quote(bad.unique())}; those cells are treated as missing.")
+    elif kind == "datetime":
+        bad = _bad_dates(column)
+        if len(bad):
+            return (f"Column '{name}' should hold dates but {len(bad)} value(s) cannot be read as dates, such as "
+                    f"{_quote(bad.unique())}; those cells are treated as missing.")
+    if len(column) and column.isna().all():
+        return f"Column '{name}' is empty in every row; predictions use the values typical of the training data."
+    return None
+
+
+def check_schema(card: dict, frame) -> list[str]:
+    """Sentences about how ``frame`` differs from the columns the model was trained on.
+
+    Reports missing columns (predictions are refused until they are added), columns the model
+    does not use (ignored), and values that do not fit a column's kind (text in a numeric
+    column, unreadable dates). Never raises: anything unexpected becomes a sentence.
+
+    Parameters
+    ----------
+    card : dict
+        A model card (see ``automl_engine.model_io.make_card``).
+    frame : pandas.DataFrame
+        The new data.
+
+    Returns
+    -------
+    list of str
+        Empty when the table fits the model.
+
+    Examples
+    --------
+    >>> card = {"input_schema": [{"name": "age", "kind": "numeric", "dtype": "number"}]}
+    >>> check_schema(card, pd.DataFrame({"age": ["12", "old"]}))[0][:42]
+    "Column 'age' should hold numbers but 1 val"
+    """
+    try:
+        return _check_schema(card, frame)
+    except Exception as exc:  # noqa: BLE001 - the contract is sentences, never an exception
+        logger.debug("schema check failed: %r", exc)
+        return [f"The table could not be checked against the model's columns ({type(exc).__name__}); "
+                f"predictions may fail."]
+
+
+def _check_schema(card: dict, frame) -> list[str]:
+    if not isinstance(frame, pd.DataFrame):
+        return ["The data is not a table; upload a CSV, Excel or Parquet file with a header row."]
+    messages = []
+    schema = _schema(card)
+    names = [str(c) for c in frame.columns]
+    duplicated = sorted({n for n in names if names.count(n) > 1})
+    if duplicated:
+        messages.append(f"Column name(s) {_quote(duplicated, 5)} appear more than once; only the first of each is "
+                        f"used.")
+    expected = [str(c["name"]) for c in schema]
+    missing = [c for c in expected if c not in names]
+    if missing:
+        messages.append(f"The table lacks {len(missing)} column(s) the model needs: {_quote(missing, 5)}; add them "
+                        f"with the same names as in the training data (cells may be empty).")
+    target = (card or {}).get("target")
+    extra = [c for c in dict.fromkeys(names) if c not in expected]
+    if target is not None and str(target) in extra:
+        extra.remove(str(target))
+        messages.append(f"The table holds the target column '{target}'; it is ignored for predicting.")
+    if extra:
+        messages.append(f"{len(extra)} column(s) the model does not use are ignored: {_quote(extra, 5)}"
+                        f"{' and more' if len(extra) > 5 else ''}.")
+    if len(frame) == 0:
+        messages.append("The table has no rows to predict; add at least one row below the header.")
+        return messages
+    for column in schema:
+        name = str(column["name"])
+        if name in missing:
+            continue
+        series = frame.iloc[:, names.index(name)]
+        problem = _column_problem(name, str(column.get("kind", "")), series)
+        if problem:
+            messages.append(problem)
+    return messages
+
+
+def predict_frame(model, frame: pd.DataFrame, *, include_input: bool = False) -> pd.DataFrame:
+    """Predictions for the rows of ``frame``: a ``prediction`` column and ``proba_<label>`` columns.
+
+    Parameters
+    ----------
+    model : LoadedModel or fitted AutoML
+    frame : pandas.DataFrame
+        New rows with the training columns (others are ignored).
+    include_input : bool
+        Put the input columns first.
+
+    Raises
+    ------
+    DataError
+        Columns the model needs are missing, or the model cannot predict these rows.
+    """
+    card = getattr(model, "card", None) or {"input_schema": [{"name": c, "kind": k}
+                                                             for c, k in getattr(model, "column_types_", {}).items()]}
+    expected = [str(c["name"]) for c in _schema(card)]
+    if not isinstance(frame, pd.DataFrame):
+        raise DataError("the data is not a table; give a DataFrame or a CSV, Excel or Parquet file")
+    frame = frame.loc[:, ~pd.Index([str(c) for c in frame.columns]).duplicated()]
+    frame.columns = [str(c) for c in frame.columns]
+    missing = [c for c in expected if c not in frame.columns]
+    if missing:
+        raise DataError(f"the table lacks the model's column(s) {_quote(missing, 5)}; add them with the same names "
+                        f"as in the training data (cells may be empty)")
+    if len(frame) == 0:
+        raise DataError("the table has no rows to predict; add at least one row below the header")
+    X = frame[expected] if expected else frame
+    try:
+        predictions = model.predict(X)
+        task = getattr(model, "task_", None)
+        proba = None if task == "regression" or not hasattr(model, "predict_proba") else model.predict_proba(X)
+    except DataError:
+        raise
+    except (ValueError, TypeError) as exc:
+        raise DataError(f"the model could not predict these rows ({exc}); check that each column holds the same "
+                        f"kind of values as in the training data") from exc
+    out = pd.DataFrame({"prediction": np.asarray(predictions)}, index=frame.index)
+    if proba is not None:
+        for label, values in zip(np.asarray(model.classes_), np.asarray(proba).T):
+            out[f"proba_{label}"] = values
+    return pd.concat([frame, out], axis=1) if include_input else out
+
+
+def _escape(value):
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def escape_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` whose text cells and column names cannot run as spreadsheet formulas.
+
+    Text starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading single
+    quote; numbers (negative ones included), dates and missing cells are left as they are.
+    """
+    out = frame.copy()
+    out.columns = [_escape(str(c)) for c in frame.columns]
+    for i in range(out.shape[1]):
+        column = out.iloc[:, i]
+        if ptypes.is_numeric_dtype(column) or ptypes.is_datetime64_any_dtype(column) or ptypes.is_bool_dtype(column):
+            continue
+        out.isetitem(i, column.map(_escape).astype(object))
+    return out
+
+
+def to_csv_bytes(frame: pd.DataFrame) -> bytes:
+    """UTF-8 CSV (RFC 4180: CRLF rows, so cells holding CR or LF are quoted) of ``frame`` without its
+    index, formula-like text escaped (see ``escape_formulas``).
+
+    Examples
+    --------
+    >>> to_csv_bytes(pd.DataFrame({"a": ["=1+1", "x"], "b": [-1.5, 2.0]}))
+    b"a,b\\r\\n'=1+1,-1.5\\r\\nx,2.0\\r\\n"
+    """
+    buffer = io.StringIO()
+    escape_formulas(frame).to_csv(buffer, index=False, lineterminator="\r\n")
+    return buffer.getvalue().encode("utf-8")

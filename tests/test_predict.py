@@ -1,0 +1,156 @@
+"""Schema checks, prediction frames, formula-safe CSV, and the `automl predict` command."""
+import argparse
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from automl_engine import DataError, load_model
+from automl_engine.cli import predict_cmd
+from automl_engine.model_io import save_model
+from automl_engine.predict import check_schema, escape_formulas, predict_frame, to_csv_bytes
+
+from model_zoo import fitted
+from tables import MIXED_TYPES
+
+CARD = {"target": "label", "input_schema": [
+    {"name": "age", "kind": "numeric", "dtype": "number"},
+    {"name": "when", "kind": "datetime", "dtype": "date/time"},
+    {"name": "colour", "kind": "categorical", "dtype": "text or category"},
+]}
+
+
+def good_frame(n=3):
+    return pd.DataFrame({"age": np.arange(n, dtype=float), "when": pd.date_range("2024-01-01", periods=n),
+                         "colour": ["red", "blue", "red"][:n]})
+
+
+def test_a_fitting_table_has_no_messages():
+    assert check_schema(CARD, good_frame()) == []
+    text_dates = good_frame().assign(when=["2024-01-01", "2024-02-03", None], age=["1", "2.5", None])
+    assert check_schema(CARD, text_dates) == []
+
+
+def test_missing_unexpected_and_target_columns():
+    frame = good_frame().drop(columns=["when"]).assign(extra=1, label="x")
+    messages = check_schema(CARD, frame)
+    assert any("lacks 1 column" in m and "'when'" in m for m in messages)
+    assert any("'extra'" in m and "ignored" in m for m in messages)
+    assert any("target column 'label'" in m for m in messages)
+    assert all(isinstance(m, str) and m.endswith(".") for m in messages)
+
+
+def test_type_mismatches():
+    frame = good_frame().assign(age=["12", "old", "n/a?"], when=["2024-01-01", "not a date", "2024-13-45"])
+    messages = check_schema(CARD, frame)
+    assert any(m.startswith("Column 'age' should hold numbers") and "'old'" in m for m in messages)
+    assert any(m.startswith("Column 'when' should hold dates") and "'not a date'" in m for m in messages)
+    assert check_schema(CARD, good_frame().iloc[:0]) == ["The table has no rows to predict; add at least one "
+                                                        "row below the header."]
+    assert check_schema(CARD, "not a frame")[0].startswith("The data is not a table")
+
+
+cells = st.one_of(st.none(), st.integers(-10**6, 10**6), st.floats(allow_nan=True, allow_infinity=True),
+                  st.text(max_size=8), st.booleans(), st.datetimes(), st.sampled_from(["=1+1", "-", "2024-01-01", ""]))
+
+
+@st.composite
+def frames(draw):
+    names = draw(st.lists(st.one_of(st.sampled_from(["age", "when", "colour", "label", "x"]), st.text(max_size=4),
+                                    st.integers(0, 3)), min_size=0, max_size=5))
+    n = draw(st.integers(0, 4))
+    data = [[draw(cells) for _ in names] for _ in range(n)]
+    return pd.DataFrame(data, columns=names) if names else pd.DataFrame(index=range(n))
+
+
+schemas = st.fixed_dictionaries({"input_schema": st.lists(st.fixed_dictionaries({
+    "name": st.one_of(st.sampled_from(["age", "when", "colour"]), st.text(max_size=4)),
+    "kind": st.sampled_from(["numeric", "datetime", "categorical", "text", "boolean", "weird"])}), max_size=4),
+    "target": st.one_of(st.none(), st.sampled_from(["label", "x"]))})
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(card=st.one_of(st.just(CARD), schemas), frame=frames())
+def test_check_schema_returns_sentences_for_any_frame(card, frame):
+    messages = check_schema(card, frame)
+    assert isinstance(messages, list) and all(isinstance(m, str) and m for m in messages)
+
+
+@pytest.fixture(scope="module")
+def saved_models(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("models")
+    out = {}
+    for task, family in (("multiclass", "random_forest"), ("regression", "ridge")):
+        model, X, y = fitted(task, family)
+        out[task] = (load_model(save_model(model, folder / f"{task}.skops")), X, folder / f"{task}.skops")
+    return out
+
+
+def test_predict_frame_classification(saved_models):
+    model, X, _ = saved_models["multiclass"]
+    out = predict_frame(model, X.assign(extra="ignored"))
+    assert list(out.columns) == ["prediction", "proba_high", "proba_low", "proba_mid"]
+    assert out.index.equals(X.index)
+    np.testing.assert_allclose(out.filter(like="proba_").sum(axis=1), 1.0)
+    assert set(out["prediction"]) <= {"low", "mid", "high"}
+    both = predict_frame(model, X.head(5), include_input=True)
+    assert list(both.columns[: len(X.columns)]) == list(X.columns)
+    with pytest.raises(DataError, match="'review'"):
+        predict_frame(model, X.drop(columns=["review"]))
+
+
+def test_predict_frame_regression(saved_models):
+    model, X, _ = saved_models["regression"]
+    out = predict_frame(model, X)
+    assert list(out.columns) == ["prediction"] and out["prediction"].dtype.kind == "f"
+
+
+def test_csv_escapes_formulas_but_keeps_numbers():
+    frame = pd.DataFrame({"text": ["=HYPERLINK(\"x\")", "+1", "-2", "@SUM(A1)", "\tTab", "\rCR", "plain", None],
+                          "number": [-1.5, -2, 3, 0, -0.0, 1e9, 2, np.nan],
+                          "=bad header": list(range(-4, 4))})
+    text = to_csv_bytes(frame).decode("utf-8")
+    back = pd.read_csv(io.StringIO(text), keep_default_na=False)
+    assert list(back.columns) == ["text", "number", "'=bad header"]
+    assert back["text"].tolist()[:7] == ["'=HYPERLINK(\"x\")", "'+1", "'-2", "'@SUM(A1)", "'\tTab", "'\rCR", "plain"]
+    assert ",-1.5," in text and ",'-1.5" not in text  # numbers are not quoted or escaped
+    assert back["'=bad header"].tolist() == list(range(-4, 4))
+    assert escape_formulas(frame)["number"].tolist()[:3] == [-1.5, -2.0, 3.0]
+
+
+def run_cli(argv):
+    parser = argparse.ArgumentParser()
+    predict_cmd.add_parsers(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(argv)
+    return args.handler(args)
+
+
+def test_cli_predict_writes_escaped_csv(saved_models, tmp_path, capsys):
+    model, X, path = saved_models["multiclass"]
+    data = tmp_path / "new.csv"
+    X.head(6).assign(review=["=cmd|' /C calc'!A0"] + list(X["review"].iloc[1:6]), extra=1).to_csv(data, index=False)
+    out = tmp_path / "pred.csv"
+    assert run_cli(["predict", str(path), str(data), "--out", str(out)]) == 0
+    written = pd.read_csv(out)
+    assert len(written) == 6 and "prediction" in written and "proba_low" in written
+    assert written["review"].iloc[0].startswith("'=")
+    assert "ignored" in capsys.readouterr().err
+    assert run_cli(["predict", str(path), str(data)]) == 0
+    assert capsys.readouterr().out.startswith("num_a,")
+
+
+def test_cli_predict_errors_are_data_errors(saved_models, tmp_path):
+    model, X, path = saved_models["multiclass"]
+    data = tmp_path / "new.csv"
+    X.drop(columns=["city"]).to_csv(data, index=False)
+    with pytest.raises(DataError, match="'city'"):
+        run_cli(["predict", str(path), str(data)])
+    with pytest.raises(DataError, match="no model file"):
+        run_cli(["predict", str(tmp_path / "nope.skops"), str(data)])
+    bogus = tmp_path / "bogus.skops"
+    bogus.write_text("hello")
+    with pytest.raises(DataError, match="not a model file"):
+        run_cli(["predict", str(bogus), str(data)])
