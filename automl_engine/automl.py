@@ -29,6 +29,8 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_EVALS = 25
 ENSEMBLE_CANDIDATES = 10
+FALLBACK_PIPELINES = 3
+FALLBACK_TIMEOUT = 120.0  # seconds; the fallback must produce a model
 STRATEGIES = ("pmf", "random")
 
 
@@ -128,6 +130,8 @@ class AutoML(BaseEstimator):
                                   self.eval_timeout, costs, self.on_event, seed, source, history,
                                   round_size=max(2, int(self.n_jobs)) if deterministic else None)
             self.history_ = self._search.run()
+            if not any(h["status"] == "ok" for h in self.history_) and not self._search.stopped:
+                self._fallback(catalogue, costs, evaluator)
         self.search_stats_ = {"search_seconds": self._search.elapsed(),
                               "recommender_seconds": self._search.recommender_seconds}
         if not any(h["status"] == "ok" for h in self.history_):
@@ -135,6 +139,24 @@ class AutoML(BaseEstimator):
                             "or give the search more time")
         self._finish(problem, catalogue, prepared, metric)
         return self
+
+    def _fallback(self, catalogue, costs, evaluator) -> None:
+        """Nothing succeeded within the budget: evaluate the cheapest pipelines until one does."""
+        order = np.argsort(costs) if costs is not None else np.arange(len(catalogue))
+        tried = {h["pipeline_index"] for h in self.history_}
+        cheapest = [int(i) for i in order if int(i) not in tried][:FALLBACK_PIPELINES]
+        self._search.time_budget, self._search.max_evals = None, len(self.history_) + 1
+        self._search.eval_timeout = max(self.eval_timeout, FALLBACK_TIMEOUT)
+        for index in cheapest:
+            self._search.source_name = "fallback"
+            key = self._search._submit(index)
+            result = None
+            while result is None or result.key != key:
+                result = evaluator.next_result(timeout=1.0)
+            self._search.tell(result)
+            if result.ok:
+                break
+        self.history_ = self._search.history
 
     def stop(self) -> None:
         """End a running ``fit`` early (from another thread); the best so far is kept."""

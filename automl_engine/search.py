@@ -161,7 +161,7 @@ class Search:
     def _source(self) -> str:
         finite = sum(np.isfinite(v) for v in self.observed.values())
         n_warm = getattr(self.recommender, "n_warm_start", 0)
-        if self.source_name != "random" and self.problem.meta_features is not None and finite < n_warm:
+        if self.source_name not in ("random", "fallback") and self.problem.meta_features is not None and finite < n_warm:
             return "warm start"
         return self.source_name
 

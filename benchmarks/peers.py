@@ -30,6 +30,8 @@ from automl_engine import AutoML
 from automl_engine.intake import prepare_data
 
 ROOT = Path(__file__).resolve().parents[1]
+RESULT_COLUMNS = ["dataset", "task", "seed", "system", "budget_kind", "budget", "test_score", "fit_seconds",
+                  "time_to_99", "evaluations", "failures", "crashed", "error"]
 FLAML_ESTIMATORS = ["lgbm", "rf", "extra_tree", "xgboost", "lrl1", "kneighbor"]
 
 
@@ -145,7 +147,7 @@ def run_all(datasets, seeds, budgets, evals, results_path: Path) -> pd.DataFrame
                     traceback.print_exc()
                 print(f"{name} seed={seed} {system} {kind}={budget}: {record.get('test_score'):.4f}", flush=True)
                 results_path.parent.mkdir(parents=True, exist_ok=True)
-                pd.DataFrame([record]).to_csv(results_path, mode="a", header=not results_path.exists(), index=False)
+                pd.DataFrame([record]).reindex(columns=RESULT_COLUMNS).to_csv(results_path, mode="a", header=not results_path.exists(), index=False)
     return pd.read_csv(results_path)
 
 

@@ -154,3 +154,13 @@ def test_finished_search_grows_the_local_knowledge_and_is_used_next_time(isolate
 def test_opting_out_leaves_the_local_store_empty(isolated_data_dir):
     AutoML(max_evals=1, strategy="random", random_state=0, learn=False, n_folds=3).fit(IRIS.data, IRIS.target)
     assert not (isolated_data_dir / "knowledge.sqlite").exists()
+
+
+def test_a_budget_too_small_for_any_pipeline_still_yields_a_model():
+    """Every evaluation times out within the budget: the cheapest pipelines are tried until one fits."""
+    m = AutoML(time_budget=1, eval_timeout=0.001, strategy="random", random_state=0, learn=False, n_folds=3,
+               ensemble=False)
+    m.fit(IRIS.data, IRIS.target)
+    assert any(h["status"] == "ok" for h in m.history_)
+    assert m.history_[-1]["source"] == "fallback"
+    assert m.score(IRIS.data, IRIS.target) > 0.5
