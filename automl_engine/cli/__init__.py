@@ -17,11 +17,12 @@ class _Parser(argparse.ArgumentParser):
 
 
 def make_parser() -> argparse.ArgumentParser:
-    from automl_engine.cli import fit_cmd, knowledge_cmd
+    from automl_engine.cli import fit_cmd, knowledge_cmd, predict_cmd
 
     parser = _Parser(prog="automl", description="AutoML with a recommender over a catalogue of ML pipelines.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     fit_cmd.add_parsers(sub)
+    predict_cmd.add_parsers(sub)
     knowledge_cmd.add_parsers(sub)
     return parser
 

@@ -1,0 +1,93 @@
+"""The `automl` command, run for real in a subprocess: exit codes, one-line errors, no tracebacks."""
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.datasets import load_wine
+
+
+def automl(*args, env_dir=None, timeout=600):
+    env = None
+    if env_dir is not None:
+        import os
+
+        env = {**os.environ, "AUTOML_DATA_DIR": str(env_dir)}
+    return subprocess.run([sys.executable, "-m", "automl_engine.cli", *map(str, args)], capture_output=True,
+                          text=True, timeout=timeout, env=env)
+
+
+@pytest.fixture(scope="module")
+def wine_csv(tmp_path_factory):
+    path = tmp_path_factory.mktemp("data") / "wine.csv"
+    load_wine(as_frame=True).frame.to_csv(path, index=False)
+    return path
+
+
+def _assert_clean_error(result, *words):
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    assert "Traceback" not in result.stderr
+    for word in words:
+        assert word in lines[0]
+
+
+def test_fit_prints_a_leaderboard_saves_a_model_and_predict_uses_it(wine_csv, tmp_path):
+    model = tmp_path / "wine.skops"
+    fit = automl("fit", wine_csv, "--target", "target", "--max-evals", "3", "--strategy", "random", "--seed", "0",
+                 "--no-learn", "--out", model, env_dir=tmp_path / "d")
+    assert fit.returncode == 0, fit.stderr
+    assert "balanced_accuracy" in fit.stdout and "Traceback" not in fit.stderr
+    assert model.exists()
+    run_id = fit.stdout.strip().splitlines()[-1].split()[1].rstrip(":")
+    out = tmp_path / "pred.csv"
+    pred = automl("predict", model, wine_csv, "--out", out, env_dir=tmp_path / "d")
+    assert pred.returncode == 0, pred.stderr
+    predictions = pd.read_csv(out)
+    assert len(predictions) == 178
+    resumed = automl("fit", wine_csv, "--target", "target", "--max-evals", "4", "--strategy", "random",
+                     "--no-learn", "--resume", run_id, "--out", model, env_dir=tmp_path / "d")
+    assert resumed.returncode == 0, resumed.stderr
+    assert "evaluations: 4" in resumed.stdout
+
+
+@pytest.mark.parametrize("content, words", [
+    (b"", ("empty",)),
+    (b"a,b,c\n", ("no rows",)),
+    (bytes(range(256)) * 20, ()),
+])
+def test_bad_files_give_one_line_and_exit_2(tmp_path, content, words):
+    path = tmp_path / "bad.csv"
+    path.write_bytes(content)
+    _assert_clean_error(automl("fit", path, "--target", "a"))
+
+
+def test_missing_target_and_missing_file(wine_csv, tmp_path):
+    _assert_clean_error(automl("fit", wine_csv, "--target", "nope"), "nope")
+    _assert_clean_error(automl("fit", tmp_path / "absent.csv", "--target", "x"))
+    _assert_clean_error(automl("fit", wine_csv, "--target", "target", "--max-evals", "0"), "--max-evals")
+    _assert_clean_error(automl("fit", wine_csv))  # argparse: --target is required
+
+
+def test_constant_target_is_refused(tmp_path):
+    path = tmp_path / "const.csv"
+    pd.DataFrame({"x": np.arange(50.0), "z": np.arange(50.0) % 3, "y": 1}).to_csv(path, index=False)
+    _assert_clean_error(automl("fit", path, "--target", "y"))
+
+
+def test_predict_refuses_a_file_that_is_not_a_model(wine_csv, tmp_path):
+    fake = tmp_path / "fake.skops"
+    fake.write_bytes(b"not a model at all")
+    _assert_clean_error(automl("predict", fake, wine_csv))
+
+
+def test_catalogue_and_knowledge_info_json():
+    catalogue = json.loads(automl("catalogue", "--json").stdout)
+    assert catalogue["classification"]["pipelines"] >= 1000 and catalogue["regression"]["pipelines"] >= 600
+    info = json.loads(automl("knowledge", "info", "--json").stdout)
+    for task_type in ("classification", "regression"):
+        assert {"datasets", "pipelines", "density"} <= set(info[task_type])
+        assert info[task_type]["pipelines"] == catalogue[task_type]["pipelines"]
