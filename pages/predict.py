@@ -1,0 +1,92 @@
+"""Predict: new data through the best model, downloads of the predictions, the model file and its card."""
+import json
+
+import streamlit as st
+from streamlit.errors import StreamlitAPIException
+
+from automl_app.text import md
+from automl_engine.errors import DataError
+from automl_engine.intake import load_table
+from automl_engine.model_io import make_card, model_bytes, model_card_markdown
+from automl_engine.predict import check_schema, predict_frame, to_csv_bytes
+
+ss = st.session_state
+UPLOAD_TYPES = ["csv", "tsv", "txt", "parquet", "xlsx"]
+SNIPPET = '''from automl_engine import load_model, load_table
+
+model = load_model("model.skops")          # refuses files with types it does not trust
+new = load_table("new.csv")
+predictions = model.predict(new)
+'''
+PROBA_LINE = "probabilities = model.predict_proba(new)   # columns in model.classes_ order\n"
+
+
+def go_to_search() -> None:
+    try:
+        st.page_link("pages/search.py", label="Go to Search", icon=":material/travel_explore:")
+    except StreamlitAPIException:  # the page runs outside the app's navigation (a bare AppTest)
+        st.caption("Open the Search page to start one.")
+
+
+def model_files(automl) -> dict:
+    """Card and skops bytes of ``automl``, computed once per model."""
+    cached = ss.get("model_files")
+    if not cached or cached.get("id") != id(automl):
+        card = make_card(automl)
+        cached = {"id": id(automl), "card": card, "skops": model_bytes(automl),
+                  "card_json": json.dumps(card, indent=2).encode("utf-8"),
+                  "card_md": model_card_markdown(card).encode("utf-8")}
+        ss["model_files"] = cached
+    return cached
+
+
+st.title("Predict")
+automl = ss.get("automl")
+if automl is None:
+    st.info("There is no model yet: run a search, and its best model predicts new data here.",
+            icon=":material/batch_prediction:")
+    go_to_search()
+    st.stop()
+
+try:
+    files = model_files(automl)
+except Exception as exc:  # noqa: BLE001 - a sentence, never a traceback
+    st.error(md(f"The model could not be packaged for download ({type(exc).__name__}: {exc}).", limit=600),
+             icon=":material/error:")
+    st.stop()
+card = files["card"]
+
+st.subheader("Predict new data")
+st.caption(md(f"The table needs the {len(card['input_schema'])} columns the model was trained on; other columns "
+              f"are ignored.", limit=None))
+upload = st.file_uploader("Table to predict (CSV, TSV, Excel or Parquet)", type=UPLOAD_TYPES, key="predict_upload")
+if upload is not None:
+    try:
+        frame = load_table(upload)
+        for sentence in check_schema(card, frame):
+            st.warning(md(sentence, limit=600), icon=":material/warning:")
+        predictions = predict_frame(automl, frame, include_input=True)
+    except DataError as exc:
+        st.error(md(str(exc), limit=600), icon=":material/error:")
+    except Exception as exc:  # noqa: BLE001 - a sentence, never a traceback
+        st.error(md(f"The predictions could not be made ({type(exc).__name__}: {exc}).", limit=600),
+                 icon=":material/error:")
+    else:
+        st.dataframe(predictions, hide_index=True, key="predictions")
+        st.download_button("Download predictions (CSV)", to_csv_bytes(predictions), file_name="predictions.csv",
+                           mime="text/csv", key="download_predictions", icon=":material/download:")
+        st.caption("Text cells that a spreadsheet would run as a formula (starting with =, +, -, @) are prefixed "
+                   "with a quote in the download.")
+
+st.subheader("The model")
+left, middle, right = st.columns(3)
+left.download_button("Model file (.skops)", files["skops"], file_name="model.skops",
+                     mime="application/octet-stream", key="download_model", icon=":material/download:")
+middle.download_button("Model card (JSON)", files["card_json"], file_name="model_card.json",
+                       mime="application/json", key="download_card_json", icon=":material/description:")
+right.download_button("Model card (Markdown)", files["card_md"], file_name="model_card.md",
+                      mime="text/markdown", key="download_card_md", icon=":material/description:")
+st.caption("The .skops file holds no pickled code: loading it builds only the types this app has reviewed.")
+st.code(SNIPPET + (PROBA_LINE if card.get("task") != "regression" else ""), language="python")
+with st.expander("Model card"):
+    st.json(card, expanded=1)

@@ -1,0 +1,61 @@
+"""Explain page (AppTest on the page file): no-model hint, charts on a sample, a failing explanation's sentence."""
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from fitted_model import fitted_automl
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGE = str(ROOT / "pages/explain.py")
+TIMEOUT = 600
+
+
+@pytest.fixture(scope="module", autouse=True)
+def session():
+    return fitted_automl()  # before any AppTest run (see fitted_model)
+
+
+def page(automl=None, data=None, target=None):
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    at.session_state["automl"], at.session_state["data"], at.session_state["target"] = automl, data, target
+    return at.run()
+
+
+def charts(at):
+    return at.get("vega_lite_chart")
+
+
+def test_without_a_model_the_page_says_so():
+    at = page()
+    assert not at.exception
+    assert "no model to explain" in at.info[0].value
+    assert not charts(at)
+
+
+def test_charts_for_the_fitted_model(session):
+    automl, data = session
+    at = page(automl, data, "label")
+    assert not at.exception and not at.error
+    assert len(charts(at)) == 4  # importance, beeswarm, dependence, waterfall
+    assert any("SHAP values" in c.value for c in at.caption)
+    result = at.session_state["explanation"]["result"]
+    assert list(result.values.columns) == list(automl.column_types_)
+    assert result.class_label == "yes"
+    column = at.selectbox(key="explain_dependence")
+    assert column.value == result.importance().index[0]
+    column.set_value(list(automl.column_types_)[-1]).run()
+    row = at.selectbox(key="explain_row")
+    row.set_value(result.values.index[3]).run()
+    assert not at.exception and len(charts(at)) == 4
+    assert at.session_state["explanation"]["result"] is result  # not recomputed for a chart choice
+    at.selectbox(key="explain_class").set_value(0).run()
+    assert not at.exception and at.session_state["explanation"]["result"].class_label == "no"
+
+
+def test_unusable_data_shows_one_sentence(session):
+    automl, data = session
+    at = page(automl, data.drop(columns=["city"]), "label")
+    assert not at.exception
+    assert at.error and "'city'" in at.error[0].value.replace("\\", "")
+    assert not charts(at)
