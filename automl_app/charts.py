@@ -93,7 +93,7 @@ def roc_chart(frame: pd.DataFrame) -> alt.LayerChart:
         strokeDash=[4, 4], color="#9e9e9e").encode(x="fpr:Q", y="tpr:Q")
     curves = alt.Chart(frame).mark_line(interpolate="step-after").encode(
         x=alt.X("fpr:Q", title="false positive rate"), y=alt.Y("tpr:Q", title="true positive rate"),
-        color=alt.Color("curve:N", title=None, legend=alt.Legend(orient="bottom", labelLimit=260)))
+        color=alt.Color("curve:N", title=None, legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=300)))
     return alt.layer(diagonal, curves).properties(height=HEIGHT, title="ROC curve (holdout)")
 
 

@@ -2,15 +2,16 @@
 import pandas as pd
 import streamlit as st
 
-from automl_app.state import profile, set_data
+from automl_app.state import profile, require_session, set_data
 from automl_app.text import md, short
 from automl_engine.errors import DataError
 from automl_engine.intake import load_table
 from automl_engine.samples import sample_datasets
 
+require_session()
 ss = st.session_state
 TASKS = ["auto", "binary", "multiclass", "regression"]
-STATUS_LABELS = {"passed": "✅ passed", "fixed": "🛠️ fixed", "alert": "⚠️ alert"}
+STATUS_ICONS = {"passed": ":material/check_circle:", "fixed": ":material/build:", "alert": ":material/warning:"}
 
 st.title("Data")
 
@@ -63,12 +64,12 @@ with target_col:
                                 format_func=short, placeholder="Pick the column to predict", key=f"target_{token}")
 target = ss["target"]
 with task_col:
-    detected = profile(data, target, "auto", ()) if target else None
-    label = f"auto (detected: {detected['task']})" if detected and detected["task"] else "auto"
     ss["task"] = st.selectbox("Task", TASKS, index=TASKS.index(ss["task"]) if ss["task"] in TASKS else 0,
-                              format_func=lambda t: label if t == "auto" else t, key=f"task_{token}",
-                              disabled=target is None,
-                              help="Detected from the target's values; override it if the guess is wrong.")
+                              key=f"task_{token}", disabled=target is None,
+                              help="auto: detected from the target's values; override it if the guess is wrong.")
+    detected = profile(data, target, "auto", ()) if target else None
+    if detected and detected["task"]:
+        st.caption(f"Detected from the target: {detected['task']}")
 features = [c for c in columns if c != target]
 ss["exclude"] = st.multiselect("Columns to leave out", features, default=[c for c in ss["exclude"] if c in features],
                                format_func=short, key=f"exclude_{token}_{columns.index(target) if target else -1}",
@@ -105,10 +106,9 @@ if report is not None and len(report):
     counts = report["status"].value_counts()
     metric_cols = st.columns(3)
     for col, status in zip(metric_cols, ("passed", "fixed", "alert")):
-        col.metric(STATUS_LABELS[status], int(counts.get(status, 0)))
-    shown = report.assign(status=report["status"].map(STATUS_LABELS))
-    shown = shown.sort_values("status", key=lambda s: s.map({v: i for i, v in enumerate(
-        [STATUS_LABELS["alert"], STATUS_LABELS["fixed"], STATUS_LABELS["passed"]])}), kind="stable")
+        col.metric(f"{STATUS_ICONS[status]} {status}", int(counts.get(status, 0)))
+    order = {"alert": 0, "fixed": 1, "passed": 2}
+    shown = report.sort_values("status", key=lambda s: s.map(order), kind="stable")
     st.dataframe(shown[["status", "name", "message", "action"]].rename(
         columns={"name": "check", "message": "finding", "action": "what is done"}), hide_index=True)
     st.page_link("pages/search.py", label="Next: search for a model", icon=":material/arrow_forward:")

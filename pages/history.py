@@ -5,10 +5,11 @@ import pandas as pd
 import streamlit as st
 
 from automl_app import views
-from automl_app.state import job_manager, open_run, resume_run, run_status
+from automl_app.state import job_manager, open_run, require_session, resume_run, run_status
 from automl_app.text import md, short
 from automl_engine.errors import DataError
 
+require_session()
 ss = st.session_state
 manager = job_manager()
 st.title("History")
@@ -61,13 +62,13 @@ why_not = ("This run is still going: open it to watch." if live else
 
 c1, c2, c3 = st.columns(3)
 with c1:
-    if st.button("Open", icon=":material/open_in_new:", key="open_run", type="primary",
+    if st.button("Open this run", icon=":material/open_in_new:", key="open_run", type="primary",
                  help="Show its leaderboard and charts (and load its data)."):
         open_run(run_id)
         st.switch_page("pages/leaderboard.py")
 with c2:
     if status in ("interrupted", "stopped", "failed"):
-        if st.button("Resume", icon=":material/play_arrow:", key="resume_run",
+        if st.button("Resume this run", icon=":material/play_arrow:", key="resume_run",
                      disabled=not resumable or mine_running, help=why_not or
                      "Go on where it ended: the evaluations done count against its budget."):
             try:
@@ -80,7 +81,7 @@ with c3:
     timed = bool(run["settings"].get("time_budget"))
     extra_seconds = st.number_input("More seconds", 0, 24 * 3600, 60 if timed else 0, step=30, key="extra_seconds",
                                     help="A run with a time budget also needs more time to go on.")
-    if st.button("Extend", icon=":material/add:", key="extend_run", disabled=not resumable or mine_running,
+    if st.button("Extend this run", icon=":material/add:", key="extend_run", disabled=not resumable or mine_running,
                  help=why_not or "Evaluate more pipelines, continuing from everything this run learned."):
         try:
             resume_run(run_id, extra_evals=int(extra), extra_seconds=float(extra_seconds))

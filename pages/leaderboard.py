@@ -3,11 +3,12 @@ import streamlit as st
 
 from automl_app import charts, views
 from automl_app.diagnostics import METHOD, holdout_diagnostics
-from automl_app.state import current_view
+from automl_app.state import current_view, require_session
 from automl_app.text import md, short
 from automl_engine.catalogue import load_catalogue, task_type_of
 from automl_engine.errors import DataError
 
+require_session()
 ss = st.session_state
 st.title("Leaderboard")
 view = current_view()
@@ -76,6 +77,7 @@ if diagnostics is None and st.button("Compute holdout diagnostics", icon=":mater
             diagnostics = holdout_diagnostics(automl, ss["data"], view.target or ss["target"], ss["exclude"],
                                               random_state=int(view.settings.get("random_state") or 0))
         ss["diagnostics"][view.run_id] = diagnostics
+        st.rerun()
     except (DataError, ValueError) as exc:
         st.error(md(f"The diagnostics could not be computed: {exc}", limit=400), icon=":material/error:")
 if diagnostics is not None:

@@ -2,11 +2,12 @@
 import streamlit as st
 
 from automl_app import charts, views
-from automl_app.state import current_view, job_manager, profile, start_search
+from automl_app.state import current_view, job_manager, profile, require_session, start_search
 from automl_app.text import duration, md, short
 from automl_engine.catalogue import load_catalogue, task_type_of
 from automl_engine.evaluation.metrics import CLASSIFICATION_METRICS, REGRESSION_METRICS
 
+require_session()
 ss = st.session_state
 manager = job_manager()
 BOARD_CONFIG = {
