@@ -1,0 +1,61 @@
+"""The real app in a real browser: upload a CSV, pick the target, search, see the leaderboard and both
+charts, stop a second search, reopen it from History. Also a bad file first, and column names with
+markup that must show as text."""
+import os
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from automl_engine.runs import RunStore
+from automl_engine.samples import sample_datasets
+from helpers import chromium_page, streamlit_server, tour
+from knowledge_fixture import build_tiny_knowledge
+
+pytestmark = pytest.mark.e2e
+HOSTILE = "<b>bold</b> [link](http://example.com)"
+
+
+@pytest.fixture(scope="module")
+def knowledge(tmp_path_factory):
+    return build_tiny_knowledge(tmp_path_factory.mktemp("knowledge"))
+
+
+def test_upload_search_stop_and_reopen(tmp_path, knowledge):
+    path, target = sample_datasets()["wine"]
+    frame = pd.read_csv(path)
+    frame.insert(1, HOSTILE, frame["malic_acid"])
+    csv = tmp_path / "wine.csv"
+    frame.to_csv(csv, index=False)
+    bad = tmp_path / "empty.csv"
+    bad.write_bytes(b"")
+    data_dir = Path(os.environ["AUTOML_DATA_DIR"])
+    data_dir.mkdir(parents=True, exist_ok=True)
+
+    with streamlit_server(data_dir, knowledge) as url, chromium_page() as page:
+        seen = tour(page, url, csv, target, bad_file=bad)
+        assert page.locator("b", has_text="bold").count() == 0        # markup in a name stays text
+        assert page.locator("a[href='http://example.com']").count() == 0
+
+    assert "empty.csv" in seen["bad_file_error"] and "The file is empty" in seen["bad_file_error"]
+    assert seen["leaderboard_canvases"] >= 3          # fold scores, confusion matrix, ROC curve
+    assert seen["history_runs"] == 2
+    assert "stopped" in seen["reopened_caption"]
+    runs = RunStore(data_dir / "runs.sqlite").list()
+    assert sorted(r["status"] for r in runs) == ["finished", "stopped"]
+    assert len({r["owner"] for r in runs}) == 1
+    assert all(Path(r["data_path"]).is_file() for r in runs)
+
+
+def test_a_page_address_as_first_request_of_a_fresh_server(tmp_path):
+    """With pages in `pages/`, Streamlit's legacy mode would run the page alone (no session defaults)."""
+    from playwright.sync_api import expect
+
+    with streamlit_server(tmp_path) as url, chromium_page() as page:
+        page.goto(f"{url}/search")
+        expect(page.get_by_role("heading", level=1)).to_be_visible(timeout=60_000)
+        page.wait_for_timeout(1500)
+        assert page.get_by_test_id("stException").count() == 0
+        assert "owner=" in page.url
+        expect(page.get_by_test_id("stSidebarNav").get_by_role("link", name="History")).to_be_visible(
+            timeout=30_000)
