@@ -119,7 +119,8 @@ class SearchJob:
         return max(1, min(int(self.settings.get("n_jobs") or 1), self.manager.max_workers))
 
     def events(self, since: int = 0) -> list:
-        """SearchEvents of this job (not of the resumed earlier part), from index ``since``."""
+        """SearchEvents of this job (not of the resumed earlier part), from index ``since``; only the
+        latest keeps its ``posterior_mean`` / ``posterior_std``."""
         with self._lock:
             return self._events[since:]
 
@@ -185,6 +186,8 @@ class SearchJob:
     # -- the thread ----------------------------------------------------------------------------
     def _on_event(self, event) -> None:
         with self._lock:
+            if self._events:   # the posterior arrays (one value per pipeline) only matter on the latest event
+                self._events[-1].posterior_mean = self._events[-1].posterior_std = None
             self._events.append(event)
         try:
             self.store.add_evaluation(self.run_id, event.record)
