@@ -4,6 +4,9 @@ Public API: ``AutoML``, ``PMFRecommender``, ``load_table``, ``load_model``, ``ex
 """
 from automl_engine.automl import AutoML
 from automl_engine.errors import DataError
+# Imported eagerly (it needs no shap at import time): a lazy wrapper named ``explain`` would be
+# replaced by the submodule ``automl_engine.explain`` as soon as anything imports that submodule.
+from automl_engine.explain import explain
 from automl_engine.intake import load_table
 from automl_engine.recommender import PMFRecommender
 
@@ -13,13 +16,6 @@ def load_model(path):
     from automl_engine.model_io import load_model as _load
 
     return _load(path)
-
-
-def explain(model, X, **kwargs):
-    """SHAP values of ``model`` on ``X`` in terms of the original columns (see ``automl_engine.explain``)."""
-    from automl_engine.explain import explain as _explain
-
-    return _explain(model, X, **kwargs)
 
 
 __all__ = ["AutoML", "DataError", "PMFRecommender", "explain", "load_model", "load_table"]
