@@ -110,30 +110,44 @@ def waterfall_frame(e, row, bars: int = WATERFALL_BARS) -> pd.DataFrame:
     steps = [(f"{c} = {_short(data[c])}", float(contributions[c])) for c in shown]
     if rest:
         steps.append((f"{len(rest)} other columns", float(contributions[rest].sum())))
-    rows = [{"label": "base value", "start": 0.0, "end": e.base_value, "contribution": e.base_value, "kind": "base"}]
+    rows = [{"label": f"base value {e.base_value:.4g}", "start": 0.0, "end": e.base_value, "contribution": e.base_value, "kind": "base"}]
     level = e.base_value
     for label, value in steps:
         rows.append({"label": label, "start": level, "end": level + value, "contribution": value,
                      "kind": "up" if value >= 0 else "down"})
         level += value
-    rows.append({"label": "output", "start": 0.0, "end": float(e.output[position]),
+    rows.append({"label": f"output {float(e.output[position]):.4g}", "start": 0.0, "end": float(e.output[position]),
                  "contribution": float(e.output[position]), "kind": "output"})
     frame = pd.DataFrame(rows)
     frame["order"] = np.arange(len(frame))
     return frame
 
 
-def waterfall_chart(e, row, bars: int = WATERFALL_BARS) -> alt.Chart:
+def waterfall_chart(e, row, bars: int = WATERFALL_BARS) -> alt.LayerChart:
+    """Bars for the contributions, markers for the base value and the row's output."""
     frame = waterfall_frame(e, row, bars)
-    colours = alt.Scale(domain=["base", "up", "down", "output"], range=["#888888", "#d62728", "#1f77b4", "#444444"])
-    return alt.Chart(frame, title=f"Row {row}: from the base value to its {output_label(e)}").mark_bar().encode(
+    ends = frame["kind"].isin(["base", "output"])
+    frame.loc[ends, "start"] = frame.loc[ends, "end"]
+    colours = alt.Scale(domain=["base", "up", "down", "output"], range=["#888888", "#d62728", "#1f77b4", "#222222"])
+    base = alt.Chart(frame, title=f"Row {row}: from the base value to its {output_label(e)}").encode(
         y=alt.Y("label:N", sort=alt.EncodingSortField("order"), title=None),
-        x=alt.X("start:Q", title=output_label(e), scale=alt.Scale(zero=False)), x2="end:Q",
         color=alt.Color("kind:N", scale=colours, legend=None),
         tooltip=["label", alt.Tooltip("contribution:Q", format="+.4g"), alt.Tooltip("end:Q", format=".4g")],
-    ).properties(height=max(150, 26 * len(frame)))
+    )
+    x = alt.X("start:Q", title=output_label(e), scale=alt.Scale(zero=False), axis=alt.Axis(format=".3~g"))
+    bars_layer = base.transform_filter("datum.kind == 'up' || datum.kind == 'down'").mark_bar().encode(x=x, x2="end:Q")
+    marks = base.transform_filter("datum.kind == 'base' || datum.kind == 'output'").mark_point(
+        filled=True, size=120, shape="diamond").encode(x=alt.X("end:Q"))
+    return alt.layer(bars_layer, marks).properties(height=max(150, 26 * len(frame)))
 
 
 def _short(value, limit: int = 30) -> str:
-    text = "(missing)" if value is None or (np.ndim(value) == 0 and pd.isna(value)) else str(value)
+    if value is None or (np.ndim(value) == 0 and pd.isna(value)):
+        return "(missing)"
+    if isinstance(value, (float, np.floating)):
+        text = f"{value:.4g}"
+    elif isinstance(value, pd.Timestamp) and value == value.normalize():
+        text = value.strftime("%Y-%m-%d")
+    else:
+        text = str(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"

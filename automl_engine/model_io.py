@@ -115,8 +115,11 @@ def library_versions() -> dict[str, str | None]:
 
 
 def _jsonable(value):
+    """``value`` as plain JSON types (numpy scalars unwrapped, NaN and infinities as None)."""
     if isinstance(value, (np.generic,)):
-        return value.item()
+        value = value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
     if isinstance(value, (list, tuple, np.ndarray)):
         return [_jsonable(v) for v in value]
     if isinstance(value, dict):

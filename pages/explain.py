@@ -58,8 +58,10 @@ if not cached or cached.get("key") != key:
     ss["explanation"] = {"key": key, "result": result}
 e = ss["explanation"]["result"]
 
-st.caption(md(f"Explained: the {charts.output_label(e)} with the {e.explainer} explainer over {e.n_background} "
-              f"background rows; base value {e.base_value:.4g}. For every row, base value + the SHAP values of its "
+baseline = (f"over {e.n_background} background rows" if e.n_background else
+            "whose base value is the model's average output on its training data")
+st.caption(md(f"Explained: the {charts.output_label(e)} with the {e.explainer} explainer {baseline}; base value "
+              f"{e.base_value:.4g}. For every row, base value + the SHAP values of its "
               f"columns = the model's output (within {ADDITIVITY_TOLERANCE[e.explainer]:g}, relative). One-hot "
               f"levels, text terms and date parts are summed into the column they come from.", limit=None))
 
