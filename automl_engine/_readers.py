@@ -128,7 +128,7 @@ def decode_head(head: bytes, encoding: str, complete: bool) -> str:
     if "\x00" in text or n_control > 0.01 * len(text):
         raise DataError(f"The file holds binary data, not a text table; upload {_FORMATS_HINT}.")
     stripped = text[:256].lstrip().lower()
-    if stripped.startswith(("<!doctype", "<html", "<?xml", "<")):
+    if stripped.startswith(("<!doctype", "<html", "<?xml", "<svg", "<table", "<body", "<head")):
         raise DataError(f"The file is an HTML or XML document, not a table; upload {_FORMATS_HINT}.")
     if stripped.startswith(("{", "[")):
         raise DataError(f"The file looks like JSON, not a table; convert it to {_FORMATS_HINT}.")

@@ -129,6 +129,8 @@ class AutoML(BaseEstimator):
             self._search = Search(problem, catalogue, recommender, evaluator, max_evals, self.time_budget,
                                   self.eval_timeout, costs, self.on_event, seed, source, history,
                                   round_size=max(2, int(self.n_jobs)) if deterministic else None)
+            if getattr(self, "_stop_requested", False):  # stop() arrived before the search existed
+                self._search.stop()
             self.history_ = self._search.run()
             if not any(h["status"] == "ok" for h in self.history_) and not self._search.stopped:
                 self._fallback(catalogue, costs, evaluator)
@@ -138,6 +140,8 @@ class AutoML(BaseEstimator):
             raise DataError("no pipeline could be fitted on this data; check the guardrail alerts, "
                             "or give the search more time")
         self._finish(problem, catalogue, prepared, metric)
+        self._search.release_data()  # a fitted model need not hold the training data twice
+        self._stop_requested = False
         return self
 
     def _fallback(self, catalogue, costs, evaluator) -> None:
@@ -160,6 +164,7 @@ class AutoML(BaseEstimator):
 
     def stop(self) -> None:
         """End a running ``fit`` early (from another thread); the best so far is kept."""
+        self._stop_requested = True
         search = getattr(self, "_search", None)
         if search is not None:
             search.stop()

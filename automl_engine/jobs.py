@@ -162,9 +162,8 @@ class SearchJob:
         search, catalogue = getattr(self.automl, "_search", None), getattr(self.automl, "catalogue_", None)
         if search is None or catalogue is None:
             return ()
-        try:  # Search keeps its evaluations in flight in a private dict; read it defensively
-            pending = list(getattr(search, "_pending", {}).values())
-            return tuple(catalogue[p["pipeline_index"]].description for p in pending)
+        try:
+            return tuple(search.in_flight())
         except Exception:  # noqa: BLE001 - a display nicety, never worth an error
             return ()
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from automl_engine.paths import user_data_dir
 
-RUNNING, FINISHED, STOPPED, FAILED = "running", "finished", "stopped", "failed"
+QUEUED, RUNNING, FINISHED, STOPPED, FAILED = "queued", "running", "finished", "stopped", "failed"
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (

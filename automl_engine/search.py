@@ -208,6 +208,15 @@ class Search:
             self.on_event(event)
         return event
 
+    def in_flight(self) -> list[str]:
+        """Descriptions of the pipelines being evaluated right now."""
+        return [self.catalogue[p["pipeline_index"]].description for p in list(self._pending.values())]
+
+    def release_data(self) -> None:
+        """Drop the data and out-of-fold predictions once the caller no longer needs them."""
+        self.problem = None
+        self.oof = {}
+
     def best_score(self) -> float:
         scores = [h["score"] for h in self.history if h["status"] == "ok"]
         return max(scores) if scores else float("nan")
