@@ -32,10 +32,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def streamlit_server(data_dir: Path, knowledge_dir: Path | None = None, log_path: Path | None = None):
+def streamlit_server(data_dir: Path, knowledge_dir: Path | None = None, log_path: Path | None = None,
+                     extra_env: dict | None = None):
     """``streamlit run streamlit_app.py`` on a free port; yields its URL; stops it (and only it) after."""
     port = free_port()
-    env = {**os.environ, "AUTOML_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "AUTOML_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1", **(extra_env or {})}
     if knowledge_dir is not None:
         env["AUTOML_KNOWLEDGE_DIR"] = str(knowledge_dir)
     log = open(log_path or data_dir / "streamlit.log", "w")

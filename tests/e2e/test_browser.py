@@ -59,3 +59,19 @@ def test_a_page_address_as_first_request_of_a_fresh_server(tmp_path):
         assert "owner=" in page.url
         expect(page.get_by_test_id("stSidebarNav").get_by_role("link", name="History")).to_be_visible(
             timeout=30_000)
+
+
+def test_an_upload_over_the_size_limit_is_refused_with_a_message(tmp_path):
+    """The limit of .streamlit/config.toml (here lowered to 1 MB) refuses a bigger file before intake."""
+    from playwright.sync_api import expect
+
+    big = tmp_path / "big.csv"
+    pd.DataFrame({"a": range(120_000), "b": range(120_000)}).to_csv(big, index=False)
+    assert big.stat().st_size > 1024 * 1024
+    with streamlit_server(tmp_path, extra_env={"STREAMLIT_SERVER_MAX_UPLOAD_SIZE": "1"}) as url, \
+            chromium_page() as page:
+        page.goto(url)
+        expect(page.get_by_role("heading", name="Data", level=1)).to_be_visible(timeout=60_000)
+        page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(big))
+        expect(page.get_by_text("File must be 1.0MB or smaller")).to_be_visible(timeout=30_000)
+        assert page.get_by_test_id("stException").count() == 0
