@@ -1,9 +1,13 @@
-"""One small fitted AutoML shared by the Explain and Predict page tests.
+"""One small fitted AutoML shared by the Explain and Predict page tests, and keeping ``__main__``.
 
-Fit it before the first AppTest run of a test module: AppTest runs a page file as ``__main__``,
-and evaluation workers started afterwards (forkserver) would re-run that page as ``__mp_main__``.
+AppTest runs a page file as ``__main__`` and leaves it there; evaluation workers started while it
+is (forkserver) would re-run that page as ``__mp_main__``. So the model is fitted before the first
+AppTest run of a module, and ``keep_main_module`` puts the real ``__main__`` back after each test.
 """
 import functools
+import sys
+
+import pytest
 
 import numpy as np
 import pandas as pd
@@ -19,3 +23,11 @@ def fitted_automl():
     y = pd.Series(np.where(X["num_b"] + (X["colour"] == "red") > 1.0, "yes", "no"), name="label")
     automl = AutoML(max_evals=3, strategy="random", random_state=0, learn=False, ensemble=False).fit(X, y)
     return automl, X.assign(label=y.to_numpy())
+
+
+@pytest.fixture(autouse=True)
+def keep_main_module():
+    """Restore ``sys.modules["__main__"]`` after a test that ran a page file with AppTest."""
+    main = sys.modules.get("__main__")
+    yield
+    sys.modules["__main__"] = main

@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from fitted_model import fitted_automl
+from fitted_model import fitted_automl, keep_main_module  # noqa: F401 - autouse fixture
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = str(ROOT / "pages/predict.py")
