@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from automl_engine.paths import user_data_dir
+from automl_engine.sqlite import connect, open_database
 
 QUEUED, RUNNING, FINISHED, STOPPED, FAILED = "queued", "running", "finished", "stopped", "failed"
 
@@ -61,16 +62,10 @@ class RunStore:
     """
 
     def __init__(self, path=None):
-        self.path = Path(path) if path else user_data_dir() / "runs.sqlite"
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with closing(self._connect()) as db, db:
-            db.executescript(SCHEMA)
+        self.path = open_database(Path(path) if path else user_data_dir() / "runs.sqlite", SCHEMA)
 
     def _connect(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, timeout=30)
-        db.execute("PRAGMA journal_mode=WAL")
-        db.row_factory = sqlite3.Row
-        return db
+        return connect(self.path)
 
     def create(self, *, name: str, target: str, settings: dict, owner: str = "", data_path: str = "",
                task: str = "", metric: str = "", fingerprint: str = "") -> str:

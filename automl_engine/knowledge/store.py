@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from automl_engine.sqlite import connect, open_database
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS datasets (
     name TEXT PRIMARY KEY, task_type TEXT NOT NULL, task TEXT NOT NULL, origin TEXT NOT NULL,
@@ -37,15 +39,10 @@ class KnowledgeStore:
     """
 
     def __init__(self, path):
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with closing(self._connect()) as db, db:
-            db.executescript(SCHEMA)
+        self.path = open_database(Path(path), SCHEMA)
 
     def _connect(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, timeout=30)
-        db.execute("PRAGMA journal_mode=WAL")
-        return db
+        return connect(self.path)
 
     def add_dataset(self, name: str, task_type: str, task: str, origin: str, meta_features: dict,
                     split: str = "", fingerprint: str = "", rows: int = 0, features: int = 0) -> None:
@@ -76,7 +73,6 @@ class KnowledgeStore:
         if origin:
             query, args = query + " AND origin=?", args + [origin]
         with closing(self._connect()) as db:
-            db.row_factory = sqlite3.Row
             records = [dict(r) for r in db.execute(query + " ORDER BY name", args)]
         for record in records:
             record["meta_features"] = json.loads(record["meta_features"] or "{}")
@@ -93,7 +89,6 @@ class KnowledgeStore:
         if dataset is not None:
             query, args = query + " WHERE dataset=?", [dataset]
         with closing(self._connect()) as db:
-            db.row_factory = sqlite3.Row
             return [dict(r) for r in db.execute(query, args)]
 
     def count(self) -> int:
