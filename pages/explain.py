@@ -3,9 +3,12 @@ import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
 from automl_app import explain_charts as charts
+from automl_app.state import require_session
 from automl_app.text import md, short
 from automl_engine.errors import DataError
 from automl_engine.explain import ADDITIVITY_TOLERANCE, explain
+
+require_session()
 
 ss = st.session_state
 SAMPLE_SIZES = [100, 200, 500, 1000]

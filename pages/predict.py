@@ -4,11 +4,14 @@ import json
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
+from automl_app.state import require_session
 from automl_app.text import md
 from automl_engine.errors import DataError
 from automl_engine.intake import load_table
 from automl_engine.model_io import make_card, model_bytes, model_card_markdown
 from automl_engine.predict import check_schema, predict_frame, to_csv_bytes
+
+require_session()
 
 ss = st.session_state
 UPLOAD_TYPES = ["csv", "tsv", "txt", "parquet", "xlsx"]

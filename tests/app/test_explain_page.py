@@ -18,6 +18,7 @@ def session():
 
 def page(automl=None, data=None, target=None):
     at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    at.session_state["owner"] = "apptest"  # as the entry point would have set it (see require_session)
     at.session_state["automl"], at.session_state["data"], at.session_state["target"] = automl, data, target
     return at.run()
 
