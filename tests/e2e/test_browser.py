@@ -75,3 +75,60 @@ def test_an_upload_over_the_size_limit_is_refused_with_a_message(tmp_path):
         page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(big))
         expect(page.get_by_text("File must be 1.0MB or smaller")).to_be_visible(timeout=30_000)
         assert page.get_by_test_id("stException").count() == 0
+
+
+def test_explain_then_download_the_model_and_the_predictions(tmp_path, knowledge):
+    """Search → Explain charts → Predict: the model file and the predictions CSV are downloaded, and the
+    downloaded model, loaded on its own, predicts what the page offered."""
+    import re
+
+    from playwright.sync_api import expect
+
+    from automl_engine import load_model
+    from helpers import SEARCH_TIMEOUT_MS, choose, idle, open_page, set_number, show_charts, vega_canvases
+
+    path, target = sample_datasets()["wine"]
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    with streamlit_server(data_dir, knowledge) as url, chromium_page() as page:
+        page.goto(url)
+        expect(page.get_by_role("heading", name="Data", level=1)).to_be_visible()
+        page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(path))
+        expect(page.get_by_text("Target column")).to_be_visible()
+        idle(page)
+        choose(page, "Target column", target)
+        open_page(page, "Search")
+        set_number(page, "Time budget", 0)
+        set_number(page, "Pipelines to evaluate", 3)
+        choose(page, "Cross-validation folds", "3")
+        page.get_by_role("button", name="Start the search").click()
+        expect(page.get_by_text(re.compile(r"Finished: \d+ pipelines evaluated"))).to_be_visible(
+            timeout=SEARCH_TIMEOUT_MS)
+        idle(page)
+
+        open_page(page, "Explain")
+        expect(page.get_by_test_id("stVegaLiteChart")).to_have_count(4, timeout=180_000)
+        idle(page)
+        show_charts(page)
+        expect(vega_canvases(page)).to_have_count(4, timeout=30_000)
+
+        open_page(page, "Predict")
+        with page.expect_download() as model_download:
+            page.get_by_role("button", name="Model file (.skops)").click()
+        model_path = tmp_path / "model.skops"
+        model_download.value.save_as(model_path)
+        page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(path))
+        expect(page.get_by_role("button", name="Download predictions (CSV)")).to_be_visible(timeout=60_000)
+        idle(page)
+        with page.expect_download() as csv_download:
+            page.get_by_role("button", name="Download predictions (CSV)").click()
+        csv_path = tmp_path / "predictions.csv"
+        csv_download.value.save_as(csv_path)
+        assert page.get_by_test_id("stException").count() == 0
+
+    model = load_model(model_path)
+    offered = pd.read_csv(csv_path)
+    frame = pd.read_csv(path)
+    assert len(offered) == len(frame)
+    assert (offered["prediction"].astype(str).to_numpy() ==
+            pd.Series(model.predict(frame)).astype(str).to_numpy()).all()
