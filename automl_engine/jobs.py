@@ -10,6 +10,7 @@ here: callers poll ``status``, ``events()`` and ``progress``.
 from __future__ import annotations
 
 import logging
+import sys
 import os
 import threading
 import time
@@ -53,6 +54,11 @@ def _sentence(exc: BaseException) -> str:
     detail = " ".join(str(exc).split())[:200] or "no message"
     return (f"The search stopped on an unexpected error ({type(exc).__name__}: {detail}); "
             "the evaluations saved so far are kept and the server log has the details.")
+
+
+def _server_shutting_down(exc: BaseException) -> bool:
+    """The interpreter is exiting (the server was stopped): not the search's fault."""
+    return sys.is_finalizing() or (isinstance(exc, RuntimeError) and "interpreter shutdown" in str(exc))
 
 
 def save_frame(frame: pd.DataFrame, path: Path) -> Path:
@@ -246,6 +252,9 @@ class SearchJob:
         except Exception as exc:  # noqa: BLE001 - every failure becomes a sentence for the user
             if self._stop.is_set() and isinstance(exc, DataError):
                 self._finish(STOPPED, "Stopped before any pipeline finished, so there is no model.")
+            elif _server_shutting_down(exc):
+                # the stored run stays "running": History shows it as interrupted and offers to resume it
+                logger.warning("search %s interrupted by the server shutting down", self.run_id)
             else:
                 logger.exception("search %s failed", self.run_id)
                 self._finish(FAILED, _sentence(exc))
