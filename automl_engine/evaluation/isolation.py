@@ -11,7 +11,7 @@ import multiprocessing
 import time
 
 from automl_engine.evaluation.evaluate import (
-    CANCELLED, FAILED, MEMORY, TIMEOUT, EvaluationResult, EvaluationTask, evaluate,
+    CANCELLED, FAILED, MEMORY, TIMEOUT, EvaluationResult, EvaluationTask,
 )
 
 logger = logging.getLogger(__name__)
