@@ -13,6 +13,7 @@ from automl_engine.knowledge.store import KnowledgeStore
 
 STATUS_CODES = {"unobserved": 0, "ok": 1, "failed": 2, "timeout": 3, "memory": 4}
 STATUS_NAMES = {code: name for name, code in STATUS_CODES.items()}
+R2_FLOOR = -1.0
 
 
 def data_dir() -> Path:
@@ -54,8 +55,13 @@ class Knowledge:
         return float(self.observed_count() / size) if size else 0.0
 
     def training_matrix(self) -> np.ndarray:
-        """Scores for fitting the recommender: failures count as the row's worst observed score."""
-        return failures_as_worst(self.scores, self.status)
+        """Scores for fitting the recommender: failures count as the row's worst observed score.
+
+        R² below −1 counts as −1 (any model that bad is equally useless): a single catastrophic
+        pipeline would otherwise dominate its dataset's standardisation.
+        """
+        scores = self.scores if self.task_type != "regression" else np.maximum(self.scores, R2_FLOOR)
+        return failures_as_worst(scores, self.status)
 
     def summary(self) -> dict:
         return {

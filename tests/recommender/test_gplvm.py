@@ -148,6 +148,7 @@ def test_cost_aware_suggestions(model, data):
 
 def test_warm_start_returns_best_pipelines_of_nearest_datasets(model, data):
     Y, _, meta = data
+    model = PMFRecommender(**{**model.get_params(), "warm_start": "nearest_best"}).fit(Y, meta_features=meta)
     target = 7
     idx, dist = model.warm_start_neighbours(meta[target], k=3)
     assert idx[0] == target and dist[0] == pytest.approx(0.0)
@@ -159,6 +160,24 @@ def test_warm_start_returns_best_pipelines_of_nearest_datasets(model, data):
     # the next call continues with the next nearest dataset's best
     second = model.suggest({first[0]: 0.9}, n=1, meta_features=meta[target])
     assert second == warm_start_picks(Y, order, 2)[1:]
+
+
+def test_neighbour_mean_warm_start_prefers_a_pipeline_good_on_every_neighbour():
+    """Pipeline 0 is best on the nearest dataset only; pipeline 1 is second there and best elsewhere."""
+    rng = np.random.default_rng(0)
+    Y = rng.normal(0.5, 0.05, size=(12, 30))
+    Y[0, 0], Y[0, 1] = 0.99, 0.95          # nearest dataset: 0 first, 1 second
+    Y[1:6, 0] = 0.10                        # ... but 0 is poor on the other near datasets
+    Y[1:6, 1] = 0.97                        # ... where 1 is best
+    meta = np.vstack([np.zeros(3) + 0.1 * i for i in range(12)])
+    query = np.zeros(3)
+    mean_rule = PMFRecommender(n_latent=2, n_iter=5, random_state=0).fit(Y, meta_features=meta)
+    best_rule = PMFRecommender(n_latent=2, n_iter=5, random_state=0, warm_start="nearest_best").fit(
+        Y, meta_features=meta)
+    assert best_rule.suggest({}, n=1, meta_features=query) == [0]
+    assert mean_rule.suggest({}, n=1, meta_features=query) == [1]
+    picks = mean_rule.suggest({}, n=3, meta_features=query, exclude=(1,))
+    assert 1 not in picks and len(set(picks)) == 3
 
 
 def test_warm_start_ends_after_n_warm_start_observations(model, data):

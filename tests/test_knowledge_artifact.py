@@ -1,0 +1,27 @@
+"""The shipped knowledge's training matrix: failures count as the row's worst, R² floored at −1."""
+import numpy as np
+
+from automl_engine.knowledge.artifact import STATUS_CODES, Knowledge
+
+
+def _knowledge(task_type, scores, status):
+    n, p = scores.shape
+    return Knowledge(task_type, "1", np.array([f"d{i}" for i in range(n)]), np.array(["x"] * n),
+                     np.array(["train"] * n), np.array([f"p{j}" for j in range(p)]), scores, status,
+                     np.ones_like(scores), np.zeros((n, 2)), np.array(["a", "b"]), 0.0)
+
+
+def test_regression_scores_are_floored_and_failures_take_the_row_minimum():
+    ok, failed, unseen = STATUS_CODES["ok"], STATUS_CODES["failed"], STATUS_CODES["unobserved"]
+    scores = np.array([[0.8, -50.0, np.nan, np.nan], [0.3, 0.5, np.nan, np.nan]])
+    status = np.array([[ok, ok, failed, unseen], [ok, ok, unseen, failed]], dtype=np.int8)
+    matrix = _knowledge("regression", scores, status).training_matrix()
+    assert matrix[0, 1] == -1.0 and matrix[0, 2] == -1.0 and np.isnan(matrix[0, 3])
+    assert matrix[1, 3] == 0.3 and np.isnan(matrix[1, 2])
+
+
+def test_classification_scores_are_kept_as_they_are():
+    ok = STATUS_CODES["ok"]
+    scores = np.array([[0.2, 0.9]])
+    matrix = _knowledge("classification", scores, np.array([[ok, ok]], dtype=np.int8)).training_matrix()
+    assert np.array_equal(matrix, scores)
