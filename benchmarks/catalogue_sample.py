@@ -8,7 +8,6 @@ Reports, per family, how many evaluated within their timeout, the mean score and
 from __future__ import annotations
 
 import argparse
-import platform
 import sys
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from automl_engine.catalogue import build_pipeline, load_catalogue
 from automl_engine.evaluation import DEFAULT_METRIC, EvaluationTask, Evaluator, Limits, make_folds
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from surrogate_regret import write_section  # noqa: E402
+from report import publish  # noqa: E402
 
 
 def markdown(frame: pd.DataFrame, index: bool = True) -> str:
@@ -79,13 +78,9 @@ def main(argv=None) -> int:
         failures = frame[frame["status"] != "ok"]
         if len(failures):
             sections.append(markdown(failures[["family", "status", "error"]], index=False))
-    report = "\n\n".join(sections)
-    print(report)
-    if args.write:
-        header = (f"Command: `python benchmarks/catalogue_sample.py --per-family {args.per_family} --write {args.write}`  \n"
-                  f"Machine: {platform.machine()}, 2 cores, Python {platform.python_version()}, 2 worker processes, "
-                  f"the knowledge build running at the same time.\n\n")
-        write_section(args.write, "catalogue-sample", header + report)
+    publish("\n\n".join(sections), args.write, "catalogue-sample",
+            f"python benchmarks/catalogue_sample.py --per-family {args.per_family} --write {args.write}",
+            "2 worker processes, the knowledge build running at the same time.")
     return 0
 
 

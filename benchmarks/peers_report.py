@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from surrogate_regret import write_section  # noqa: E402
+from report import write_section  # noqa: E402
 
 TIE = 1e-3
 

@@ -8,7 +8,6 @@ against the search's wall time.
 from __future__ import annotations
 
 import argparse
-import platform
 import sys
 import time
 from pathlib import Path
@@ -20,7 +19,7 @@ from automl_engine.knowledge.artifact import load_knowledge
 from automl_engine.knowledge.recommender_io import load_recommender
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from surrogate_regret import write_section  # noqa: E402
+from report import publish  # noqa: E402
 
 
 def main(argv=None) -> int:
@@ -43,13 +42,9 @@ def main(argv=None) -> int:
         lines.append(f"| {name}: {args.evals}-evaluation search, wall time | {stats['search_seconds']:.1f} s |")
         lines.append(f"| {name}: time in the recommender (suggest + predict) | "
                      f"{stats['recommender_seconds']:.2f} s ({100 * share:.2f}%) |")
-    report = "\n".join(lines)
-    print(report)
-    if args.write:
-        header = (f"Command: `python benchmarks/search_overhead.py --evals {args.evals} --write {args.write}`  \n"
-                  f"Machine: {platform.machine()}, 2 cores, Python {platform.python_version()}; the knowledge build "
-                  f"was running on both cores at the same time.\n\n")
-        write_section(args.write, "search-overhead", header + report)
+    publish("\n".join(lines), args.write, "search-overhead",
+            f"python benchmarks/search_overhead.py --evals {args.evals} --write {args.write}",
+            "the knowledge build was running on both cores at the same time.")
     return 0
 
 

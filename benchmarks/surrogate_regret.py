@@ -26,6 +26,9 @@ import pandas as pd
 from automl_engine.knowledge.artifact import load_knowledge
 from automl_engine.recommender import PMFRecommender
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from report import write_section  # noqa: E402
+
 CHECKPOINTS = (1, 3, 5, 10, 25, 50)
 RANDOM_SEEDS = 20
 ROOT = Path(__file__).resolve().parents[1]
@@ -174,19 +177,6 @@ def main(argv=None) -> int:
         write_section(args.write, f"surrogate-{args.protocol}", header + report +
                       f"\n\n![regret]({image.relative_to(args.write.resolve().parent)})\n")
     return 0
-
-
-def write_section(path: Path, name: str, body: str) -> None:
-    """Replace (or append) the text between ``<!-- name -->`` and ``<!-- /name -->`` in ``path``."""
-    path = Path(path)
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    start, end = f"<!-- {name} -->", f"<!-- /{name} -->"
-    block = f"{start}\n{body}\n{end}"
-    if start in text and end in text:
-        text = text[: text.index(start)] + block + text[text.index(end) + len(end):]
-    else:
-        text = text.rstrip() + "\n\n" + block + "\n"
-    path.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":
