@@ -133,7 +133,7 @@ class AutoML(BaseEstimator):
                 self._search.stop()
             self.history_ = self._search.run()
             if not any(h["status"] == "ok" for h in self.history_) and not self._search.stopped:
-                self._fallback(catalogue, costs, evaluator)
+                self._fallback(catalogue, costs)
         self.search_stats_ = {"search_seconds": self._search.elapsed(),
                               "recommender_seconds": self._search.recommender_seconds}
         if not any(h["status"] == "ok" for h in self.history_):
@@ -144,22 +144,12 @@ class AutoML(BaseEstimator):
         self._stop_requested = False
         return self
 
-    def _fallback(self, catalogue, costs, evaluator) -> None:
+    def _fallback(self, catalogue, costs) -> None:
         """Nothing succeeded within the budget: evaluate the cheapest pipelines until one does."""
         order = np.argsort(costs) if costs is not None else np.arange(len(catalogue))
         tried = {h["pipeline_index"] for h in self.history_}
         cheapest = [int(i) for i in order if int(i) not in tried][:FALLBACK_PIPELINES]
-        self._search.time_budget, self._search.max_evals = None, len(self.history_) + 1
-        self._search.eval_timeout = max(self.eval_timeout, FALLBACK_TIMEOUT)
-        for index in cheapest:
-            self._search.source_name = "fallback"
-            key = self._search._submit(index)
-            result = None
-            while result is None or result.key != key:
-                result = evaluator.next_result(timeout=1.0)
-            self._search.tell(result)
-            if result.ok:
-                break
+        self._search.try_until_success(cheapest, max(self.eval_timeout, FALLBACK_TIMEOUT))
         self.history_ = self._search.history
 
     def stop(self) -> None:

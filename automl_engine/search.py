@@ -255,6 +255,21 @@ class Search:
             for key in keys:
                 self.tell(results[key])
 
+    def try_until_success(self, indices: list[int], eval_timeout: float, source: str = "fallback") -> None:
+        """Evaluate ``indices`` one at a time, ignoring the budget, until one succeeds.
+
+        For a search that ended without any successful evaluation: a model is still owed.
+        """
+        self.time_budget, self.eval_timeout, self.source_name = None, eval_timeout, source
+        for index in indices:
+            key = self._submit(index)
+            result = None
+            while result is None or result.key != key:
+                result = self.evaluator.next_result(timeout=1.0)
+            self.tell(result)
+            if result.ok:
+                break
+
     def _run_async(self) -> None:
         while True:
             free = self.evaluator.n_jobs - len(self._pending)
