@@ -65,7 +65,8 @@ def main(argv=None):
     Y, new_row, meta, new_meta = synthetic_scores(args.datasets, args.pipelines, args.density, seed=args.seed)
     rec = PMFRecommender(n_latent=20, n_iter=n_iter, random_state=args.seed)
     t0, c0 = time.perf_counter(), time.process_time()
-    rec.fit(Y, meta_features=meta)
+    descriptors = np.random.default_rng(args.seed).normal(size=(args.pipelines, 114))  # as many as the catalogue's
+    rec.fit(Y, meta_features=meta, pipeline_features=descriptors)
     fit_s, fit_cpu_s = time.perf_counter() - t0, time.process_time() - c0
 
     rng = np.random.default_rng(args.seed + 1)

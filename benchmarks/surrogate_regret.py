@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from automl_engine.knowledge.artifact import load_knowledge
+from automl_engine.knowledge.recommender_io import knowledge_pipeline_features
 from automl_engine.recommender import PMFRecommender
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -60,15 +61,20 @@ def _pad(curve: np.ndarray, budget: int) -> np.ndarray:
     return np.concatenate([curve, np.full(budget - len(curve), curve[-1] if len(curve) else np.nan)])
 
 
-def fit_variants(Y, meta, seed: int = 0, extra: tuple = ()) -> dict:
+def fit_variants(Y, meta, features, seed: int = 0, extra: tuple = ()) -> dict:
     """PMF as shipped, its ablations, and PMF with each ``extra`` parameter override ("name=value")."""
-    pmf = PMFRecommender(n_latent=20, n_iter=300, random_state=seed).fit(Y, meta_features=meta)
-    pca = PMFRecommender(n_latent=20, n_iter=0, random_state=seed).fit(Y, meta_features=meta)
-    variants = {"PMF": (pmf, True), "PMF, no warm start": (pmf, False), "PCA embeddings (no GP-LVM)": (pca, True)}
+    def fit(**params):
+        return PMFRecommender(**{"n_latent": 20, "n_iter": 300, "random_state": seed, **params}).fit(
+            Y, meta_features=meta, pipeline_features=features)
+
+    pmf = fit()
+    variants = {"PMF": (pmf, True), "PMF, no warm start": (pmf, False),
+                "PCA embeddings (no GP-LVM)": (fit(n_iter=0), True),
+                "PMF, no catalogue descriptors": (fit(descriptor_variance=0.0), True)}
     for override in extra:
         name, value = override.split("=", 1)
-        variants[f"PMF, {override}"] = (PMFRecommender(**{**pmf.get_params(), name: value}).fit(Y, meta_features=meta),
-                                        True)
+        value = float(value) if value.replace(".", "", 1).isdigit() else value
+        variants[f"PMF, {override}"] = (fit(**{name: value}), True)
     return variants
 
 
@@ -88,12 +94,13 @@ def held_out_rows(knowledge, protocol: str):
 def run(task_type: str, protocol: str, budget: int = max(CHECKPOINTS), extra: tuple = ()) -> pd.DataFrame:
     knowledge = load_knowledge(task_type)
     Y_all = knowledge.training_matrix()  # failures count as the row's worst; R² floored at −1
+    features = knowledge_pipeline_features(knowledge)
     rows = []
     fitted = {}
     for mask, i in held_out_rows(knowledge, protocol):
         key = mask.tobytes()
         if key not in fitted:
-            fitted[key] = fit_variants(Y_all[mask], knowledge.meta_features[mask], extra=extra)
+            fitted[key] = fit_variants(Y_all[mask], knowledge.meta_features[mask], features, extra=extra)
         scores, available = Y_all[i], knowledge.status[i] != 0
         if available.sum() < 2:
             continue

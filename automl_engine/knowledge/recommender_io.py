@@ -6,6 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
+from automl_engine.catalogue import load_catalogue
+from automl_engine.catalogue.descriptors import pipeline_descriptors
 from automl_engine.knowledge.artifact import Knowledge, data_dir, load_knowledge
 from automl_engine.recommender import PMFRecommender
 
@@ -24,7 +26,14 @@ def fit_recommender(knowledge: Knowledge, n_latent: int = 20, n_iter: int = 300,
     mask = knowledge.train if train_only else np.ones(len(knowledge.datasets), bool)
     Y = knowledge.training_matrix()[mask]
     meta = knowledge.meta_features[mask]
-    return PMFRecommender(n_latent=n_latent, n_iter=n_iter, random_state=random_state).fit(Y, meta_features=meta)
+    return PMFRecommender(n_latent=n_latent, n_iter=n_iter, random_state=random_state).fit(
+        Y, meta_features=meta, pipeline_features=knowledge_pipeline_features(knowledge))
+
+
+def knowledge_pipeline_features(knowledge: Knowledge) -> np.ndarray:
+    """Catalogue descriptors of the knowledge's pipelines, in its column order."""
+    catalogue = load_catalogue(knowledge.task_type)
+    return pipeline_descriptors([catalogue[catalogue.index_of(pid)] for pid in knowledge.pipeline_ids])
 
 
 def save_recommender(recommender: PMFRecommender, path) -> None:

@@ -37,8 +37,9 @@ from threadpoolctl import threadpool_limits
 from . import gp
 from .acquisition import log_expected_improvement
 from .kernels import RBFLinearKernel
-from .training import optimise, pca_initialisation, svd_flip, total_nll
-from .warmstart import fit_standardiser, nearest_datasets, standardise, warm_start_picks
+from .training import optimise, pca_initialisation, standardise_rows, svd_flip, total_nll
+from .transfer import TransferKernel
+from .warmstart import fit_standardiser, nearest_datasets, neighbour_mean_picks, standardise, warm_start_picks
 
 __all__ = ["PMFRecommender"]
 
@@ -47,7 +48,7 @@ logger = logging.getLogger(__name__)
 _STATE_VERSION = 1
 _PARAM_NAMES = (
     "n_latent", "n_iter", "batch_size", "learning_rate", "n_warm_start", "random_state", "latent_prior", "units",
-    "warm_start",
+    "warm_start", "posterior_noise", "descriptor_variance", "descriptor_lengthscale",
 )
 _ARRAY_ATTRS = (
     "embeddings_",
@@ -61,30 +62,7 @@ _ARRAY_ATTRS = (
 )
 _SCALAR_ATTRS = ("score_center_", "score_scale_", "nll_init_", "nll_", "n_latent_")
 _META_ATTRS = ("meta_features_", "meta_mean_", "meta_scale_")
-
-
-def _standardise_rows(Y):
-    """Standardise each row over its observed entries.
-
-    Returns ``Z`` (NaN where unobserved or where the row is unusable), the row means and
-    standard deviations (NaN for rows with no observation), and the usable-row mask: rows with
-    at least 2 observed entries and a non-zero spread.
-    """
-    finite = np.isfinite(Y)
-    count = finite.sum(axis=1)
-    safe = np.where(finite, Y, 0.0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = safe.sum(axis=1) / count
-        dev = np.where(finite, Y - mean[:, None], 0.0)
-        std = np.sqrt((dev**2).sum(axis=1) / count)
-    spread = std > 1e-12 * np.maximum(1.0, np.abs(np.nan_to_num(mean)))
-    usable = (count >= 2) & spread
-    Z = np.full(Y.shape, np.nan)
-    Z[usable] = dev[usable] / std[usable, None]
-    Z[~finite] = np.nan
-    return Z, mean, std, usable
-
-
+_OPTIONAL_ATTRS = ("pipeline_features_",)
 
 
 def _check_index(j, n, what):
@@ -131,6 +109,17 @@ class PMFRecommender(BaseEstimator):
         the best pipeline of each nearest training dataset, nearest first (the paper's rule).
         On the surrogate benchmark (docs/BENCHMARKS.md) the first had lower regret at 3 to 25
         evaluations for both task types.
+    posterior_noise : float, default 0.5
+        Noise variance (standardised units) of a *new* dataset's observations when conditioning
+        on them. The noise fitted on the training rows collapses towards 0 on a sparse matrix,
+        which over-trusts a handful of scores; this value was chosen on held-out datasets.
+    descriptor_variance : float, default 0.5
+        Weight of a squared-exponential kernel over the pipelines' catalogue descriptors (passed
+        to ``fit`` as ``pipeline_features``) added to the latent kernel for a new dataset, so a
+        score also informs the pipeline's relatives; 0 switches it off
+        (:class:`~automl_engine.recommender.transfer.TransferKernel`).
+    descriptor_lengthscale : float, default 8.0
+        Lengthscale of that kernel, in standardised descriptor units.
 
     Attributes
     ----------
@@ -147,6 +136,7 @@ class PMFRecommender(BaseEstimator):
     row_mean_, row_std_ : ndarrays of shape (n_datasets,), per-dataset standardisation
     score_center_, score_scale_ : float, median training row mean / std, the units used for
         a new dataset with fewer than 2 observations
+    pipeline_features_ : ndarray of shape (n_pipelines, n_descriptors) or None, as given to ``fit``
     meta_features_ : ndarray of shape (n_datasets, n_features) or None, standardised;
         ``meta_mean_``, ``meta_scale_`` the scaler
     nll_init_, nll_ : float, negative log marginal likelihood per observed entry at the PCA
@@ -181,6 +171,9 @@ class PMFRecommender(BaseEstimator):
         latent_prior=1.0,
         units="own",
         warm_start="neighbour_mean",
+        posterior_noise=0.5,
+        descriptor_variance=0.5,
+        descriptor_lengthscale=8.0,
     ):
         self.n_latent = n_latent
         self.n_iter = n_iter
@@ -191,6 +184,9 @@ class PMFRecommender(BaseEstimator):
         self.latent_prior = latent_prior
         self.units = units
         self.warm_start = warm_start
+        self.posterior_noise = posterior_noise
+        self.descriptor_variance = descriptor_variance
+        self.descriptor_lengthscale = descriptor_lengthscale
 
     # ================================================================== fitting
     def _check_params(self):
@@ -208,8 +204,13 @@ class PMFRecommender(BaseEstimator):
         lp = self.latent_prior
         if not isinstance(lp, numbers.Real) or not np.isfinite(lp) or lp < 0:
             raise ValueError(f"latent_prior must be a number >= 0, got {lp!r}.")
+        for name, low in (("posterior_noise", 0.0), ("descriptor_lengthscale", 0.0), ("descriptor_variance", None)):
+            v = getattr(self, name)
+            ok = isinstance(v, numbers.Real) and not isinstance(v, bool) and np.isfinite(v)
+            if not ok or (v <= low if low is not None else v < 0):
+                raise ValueError(f"{name} must be a number {'> 0' if low is not None else '>= 0'}, got {v!r}.")
 
-    def fit(self, Y, meta_features=None):
+    def fit(self, Y, meta_features=None, pipeline_features=None):
         """Learn pipeline embeddings and the kernel from a score matrix.
 
         Parameters
@@ -220,6 +221,10 @@ class PMFRecommender(BaseEstimator):
             used in the likelihood or the prior mean, but are kept for the warm start.
         meta_features : array-like of shape (n_datasets, n_features), optional
             Dataset meta-features for the warm start (NaN allowed); standardised here.
+        pipeline_features : array-like of shape (n_pipelines, n_descriptors), optional
+            Catalogue descriptors of the pipelines
+            (:func:`~automl_engine.catalogue.descriptors.pipeline_descriptors`), used for new
+            datasets through ``descriptor_variance``; finite, ideally standardised.
 
         Returns
         -------
@@ -248,14 +253,21 @@ class PMFRecommender(BaseEstimator):
                     f"meta_features must have shape ({n_datasets}, n_features), got {meta.shape}."
                 )
 
+        features = None
+        if pipeline_features is not None:
+            features = np.array(pipeline_features, dtype=float)
+            if features.ndim != 2 or features.shape[0] != n_pipelines or not np.all(np.isfinite(features)):
+                raise ValueError(f"pipeline_features must be a finite array of shape ({n_pipelines}, n_descriptors).")
         with threadpool_limits(limits=1, user_api="blas"):
             self._fit(Y, meta)
+        self.pipeline_features_ = features
+        self._finalise()
         return self
 
     def _fit(self, Y, meta):
         n_datasets, n_pipelines = Y.shape
         rng = np.random.default_rng(self.random_state)
-        Z, row_mean, row_std, usable = _standardise_rows(Y)
+        Z, row_mean, row_std, usable = standardise_rows(Y)
         observed = np.isfinite(Z)
         counts = observed.sum(axis=0)
         prior_mean = np.where(counts > 0, np.nansum(Z, axis=0) / np.maximum(counts, 1), 0.0)
@@ -294,13 +306,16 @@ class PMFRecommender(BaseEstimator):
             self.meta_features_ = standardise(meta, self.meta_mean_, self.meta_scale_)
         else:
             self.meta_features_ = self.meta_mean_ = self.meta_scale_ = None
-        self._finalise()
 
     def _finalise(self):
         """Derived, non-learned caches (rebuilt after fit and from_state)."""
         self.kernel_ = RBFLinearKernel(self.kernel_raw_)
         self._trained = self.pipeline_counts_ > 0
-        prior_var = self.kernel_.Kdiag(self.embeddings_, noise=True)
+        features = getattr(self, "pipeline_features_", None)
+        self._points = self.embeddings_ if features is None else np.hstack([self.embeddings_, features])
+        self._transfer = TransferKernel(self.kernel_, self.embeddings_.shape[1], self.descriptor_variance,
+                                        self.descriptor_lengthscale, self.posterior_noise)
+        prior_var = self._transfer.Kdiag(self._points, noise=True)
         self._unseen_var = float(prior_var[self._trained].max()) if self._trained.any() else float(prior_var.max())
 
     # ================================================================== prediction
@@ -322,27 +337,14 @@ class PMFRecommender(BaseEstimator):
         if vals.size >= 2:
             c, s = float(vals.mean()), float(vals.std())
             if s > 1e-12 * max(1.0, abs(c)):
-                return c, s
+                # their own spread; their mean sits at their pipelines' average prior mean (the
+                # picks are not a random sample: the warm start chooses pipelines good on average)
+                return c - s * float(self.prior_mean_[idx].mean()), s
         s = self.score_scale_
         if vals.size == 0:
             return self.score_center_, s
         # one observation (or all equal): place them at their prior mean, in the training scale
         return float(vals.mean() - s * self.prior_mean_[idx].mean()), s
-
-    def _neighbour_mean_picks(self, order, distances, n, blocked, k=10, pseudo_count=1.0):
-        """Top ``n`` unblocked pipelines by closeness-weighted mean standardised score of the k nearest."""
-        near = np.asarray(order[:k], dtype=np.intp)
-        d = np.asarray(distances[:k], dtype=float)
-        weights = np.exp(-d / max(float(np.median(d)), 1e-9))
-        std = self.row_std_[near, None]
-        with np.errstate(invalid="ignore", divide="ignore"):  # rows unusable in training: left out
-            Z = np.where(std > 0, (self.Y_[near] - self.row_mean_[near, None]) / std, np.nan)
-        seen = np.isfinite(Z)
-        total = np.where(seen, Z, 0.0).T @ weights + pseudo_count * self.prior_mean_
-        score = total / (seen.T.astype(float) @ weights + pseudo_count)
-        score[blocked] = -np.inf
-        ranked = np.argsort(-score, kind="stable")
-        return [int(j) for j in ranked[:n] if np.isfinite(score[j])]
 
     def _prior_units(self, idx, vals, strength=2.0):
         """Fit ``vals ≈ c + s * prior_mean[idx]``: s shrunk towards the training scale, then c."""
@@ -362,7 +364,7 @@ class PMFRecommender(BaseEstimator):
         ``idx`` must only hold trained pipelines (their embeddings carry information).
         """
         mean, var = gp.posterior(
-            self.kernel_, self.embeddings_, idx, z, prior_mean=self.prior_mean_, include_noise=True
+            self._transfer, self._points, idx, z, prior_mean=self.prior_mean_, include_noise=True
         )
         untrained = ~self._trained
         if untrained.any():
@@ -492,7 +494,8 @@ class PMFRecommender(BaseEstimator):
                 order, distances = self.warm_start_neighbours(meta_features, k=None)
                 n_warm = min(n_eff, self.n_warm_start - vals.size)
                 if self.warm_start == "neighbour_mean":
-                    picks = self._neighbour_mean_picks(order, distances, n_warm, blocked)
+                    picks = neighbour_mean_picks(self.Y_, self.row_mean_, self.row_std_, self.prior_mean_,
+                                                 order, distances, n_warm, blocked)
                 else:
                     picks = warm_start_picks(self.Y_, order, n_warm, taken=np.flatnonzero(blocked))
                 blocked[picks] = True
@@ -566,6 +569,9 @@ class PMFRecommender(BaseEstimator):
         if self.meta_features_ is not None:
             for name in _META_ATTRS:
                 state[name] = np.array(getattr(self, name))
+        for name in _OPTIONAL_ATTRS:
+            if getattr(self, name, None) is not None:
+                state[name] = np.array(getattr(self, name))
         return state
 
     @classmethod
@@ -591,5 +597,7 @@ class PMFRecommender(BaseEstimator):
                 setattr(rec, name, np.array(state[name]))
         else:
             rec.meta_features_ = rec.meta_mean_ = rec.meta_scale_ = None
+        for name in _OPTIONAL_ATTRS:
+            setattr(rec, name, np.array(state[name]) if name in keys else None)
         rec._finalise()
         return rec

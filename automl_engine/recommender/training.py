@@ -145,3 +145,25 @@ def optimise(X, kernel, rows, targets, counts, rng, *, n_iter, batch_size, learn
         v_hat = v_X[r] / (1 - b2 ** t_X[r])
         X[r] -= lr * m_hat / (np.sqrt(v_hat) + eps)[:, None]
     return X, kernel, np.asarray(curve, dtype=float)
+
+
+def standardise_rows(Y):
+    """Standardise each row over its observed entries.
+
+    Returns ``Z`` (NaN where unobserved or where the row is unusable), the row means and
+    standard deviations (NaN for rows with no observation), and the usable-row mask: rows with
+    at least 2 observed entries and a non-zero spread.
+    """
+    finite = np.isfinite(Y)
+    count = finite.sum(axis=1)
+    safe = np.where(finite, Y, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = safe.sum(axis=1) / count
+        dev = np.where(finite, Y - mean[:, None], 0.0)
+        std = np.sqrt((dev**2).sum(axis=1) / count)
+    spread = std > 1e-12 * np.maximum(1.0, np.abs(np.nan_to_num(mean)))
+    usable = (count >= 2) & spread
+    Z = np.full(Y.shape, np.nan)
+    Z[usable] = dev[usable] / std[usable, None]
+    Z[~finite] = np.nan
+    return Z, mean, std, usable

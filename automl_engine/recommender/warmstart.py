@@ -23,6 +23,7 @@ __all__ = [
     "l1_distances",
     "nearest_datasets",
     "warm_start_picks",
+    "neighbour_mean_picks",
 ]
 
 
@@ -175,3 +176,36 @@ def warm_start_picks(Y, dataset_order, n, taken=()):
         if not any_left:
             return picks
         rank += 1
+
+
+def neighbour_mean_picks(Y, row_mean, row_std, prior_mean, order, distances, n, blocked, k=10, pseudo_count=1.0):
+    """Top ``n`` unblocked pipelines by closeness-weighted mean standardised score of the ``k`` nearest.
+
+    Parameters
+    ----------
+    Y : array of shape (n_datasets, n_pipelines), training scores, NaN = unobserved
+    row_mean, row_std : arrays of shape (n_datasets,), each row's standardisation (std 0 or NaN:
+        the row is left out)
+    prior_mean : array of shape (n_pipelines,), the score a pipeline is shrunk towards where few
+        neighbours observed it (weight ``pseudo_count``)
+    order, distances : nearest datasets first and their distances (:func:`nearest_datasets`)
+    n : int, picks wanted
+    blocked : bool array of shape (n_pipelines,), pipelines that must not be picked
+
+    Returns
+    -------
+    list of at most ``n`` pipeline indices, best first
+    """
+    near = np.asarray(order[:k], dtype=np.intp)
+    d = np.asarray(distances[:k], dtype=float)
+    weights = np.exp(-d / max(float(np.median(d)), 1e-9)) if d.size else d
+    std = np.asarray(row_std, dtype=float)[near, None]
+    with np.errstate(invalid="ignore", divide="ignore"):  # rows unusable in training: left out
+        Z = np.where(std > 0, (np.asarray(Y, dtype=float)[near] - np.asarray(row_mean, dtype=float)[near, None]) / std,
+                     np.nan)
+    seen = np.isfinite(Z)
+    total = np.where(seen, Z, 0.0).T @ weights + pseudo_count * np.asarray(prior_mean, dtype=float)
+    score = total / (seen.T.astype(float) @ weights + pseudo_count)
+    score[np.asarray(blocked, dtype=bool)] = -np.inf
+    ranked = np.argsort(-score, kind="stable")
+    return [int(j) for j in ranked[:n] if np.isfinite(score[j])]
