@@ -73,7 +73,10 @@ def fit_variants(Y, meta, features, seed: int = 0, extra: tuple = ()) -> dict:
                 "PMF, no catalogue descriptors": (fit(descriptor_variance=0.0), True)}
     for override in extra:
         name, value = override.split("=", 1)
-        value = float(value) if value.replace(".", "", 1).isdigit() else value
+        if value.isdigit():
+            value = int(value)
+        elif value.replace(".", "", 1).isdigit():
+            value = float(value)
         variants[f"PMF, {override}"] = (fit(**{name: value}), True)
     return variants
 

@@ -39,7 +39,8 @@ from .acquisition import log_expected_improvement
 from .kernels import RBFLinearKernel
 from .training import optimise, pca_initialisation, standardise_rows, svd_flip, total_nll
 from .transfer import TransferKernel
-from .warmstart import fit_standardiser, nearest_datasets, neighbour_mean_picks, standardise, warm_start_picks
+from .warmstart import (fit_standardiser, nearest_datasets, neighbour_mean_picks, portfolio_picks, standardise,
+                        warm_start_picks)
 
 __all__ = ["PMFRecommender"]
 
@@ -102,13 +103,14 @@ class PMFRecommender(BaseEstimator):
         and std. ``"prior"``: ``y ≈ c + s * prior_mean`` fitted to the observations (the slope
         shrunk towards the training scale), which stays unbiased when the first observations are
         not a random sample (the warm start picks pipelines that are good on average).
-    warm_start : {"neighbour_mean", "nearest_best"}, default "neighbour_mean"
+    warm_start : {"neighbour_mean", "nearest_best", "portfolio"}, default "neighbour_mean"
         ``"neighbour_mean"``: the pipelines with the best standardised score averaged over the 10
         nearest datasets (weighted by closeness, shrunk to the prior mean where few neighbours
         observed them) — a pipeline good on several neighbours, not on one. ``"nearest_best"``:
         the best pipeline of each nearest training dataset, nearest first (the paper's rule).
         On the surrogate benchmark (docs/BENCHMARKS.md) the first had lower regret at 3 to 25
-        evaluations for both task types.
+        evaluations for both task types. ``"portfolio"``: a greedy portfolio over all training
+        datasets (:func:`~automl_engine.recommender.warmstart.portfolio_next`), diverse by design.
     posterior_noise : float, default 0.5
         Noise variance (standardised units) of a *new* dataset's observations when conditioning
         on them. The noise fitted on the training rows collapses towards 0 on a sparse matrix,
@@ -201,6 +203,8 @@ class PMFRecommender(BaseEstimator):
         lr = self.learning_rate
         if not isinstance(lr, numbers.Real) or not np.isfinite(lr) or lr <= 0:
             raise ValueError(f"learning_rate must be a positive number, got {lr!r}.")
+        if self.warm_start not in ("neighbour_mean", "nearest_best", "portfolio"):
+            raise ValueError(f"warm_start must be 'neighbour_mean', 'nearest_best' or 'portfolio', got {self.warm_start!r}.")
         lp = self.latent_prior
         if not isinstance(lp, numbers.Real) or not np.isfinite(lp) or lp < 0:
             raise ValueError(f"latent_prior must be a number >= 0, got {lp!r}.")
@@ -496,6 +500,9 @@ class PMFRecommender(BaseEstimator):
                 if self.warm_start == "neighbour_mean":
                     picks = neighbour_mean_picks(self.Y_, self.row_mean_, self.row_std_, self.prior_mean_,
                                                  order, distances, n_warm, blocked)
+                elif self.warm_start == "portfolio":
+                    picks = portfolio_picks(self.Y_, self.row_mean_, self.row_std_, self.prior_mean_, list(idx), n_warm,
+                                            blocked.copy())
                 else:
                     picks = warm_start_picks(self.Y_, order, n_warm, taken=np.flatnonzero(blocked))
                 blocked[picks] = True

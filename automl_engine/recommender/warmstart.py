@@ -24,6 +24,8 @@ __all__ = [
     "nearest_datasets",
     "warm_start_picks",
     "neighbour_mean_picks",
+    "portfolio_next",
+    "portfolio_picks",
 ]
 
 
@@ -209,3 +211,63 @@ def neighbour_mean_picks(Y, row_mean, row_std, prior_mean, order, distances, n, 
     score[np.asarray(blocked, dtype=bool)] = -np.inf
     ranked = np.argsort(-score, kind="stable")
     return [int(j) for j in ranked[:n] if np.isfinite(score[j])]
+
+
+def portfolio_next(C, chosen, blocked):
+    """The pipeline that most lowers the summed regret of a portfolio over the training datasets.
+
+    Greedy portfolio construction (as in Auto-sklearn 2.0): with ``chosen`` already in the
+    portfolio, pick the pipeline minimising ``sum_d (max_j C[d, j] - max(best chosen on d, C[d, j]))``.
+    Unlike "best on average", the second pick covers the datasets where the first one is weak.
+
+    Parameters
+    ----------
+    C : array of shape (n_datasets, n_pipelines), finite, higher is better (e.g. standardised
+        scores with unobserved entries imputed)
+    chosen : sequence of int, pipelines already in the portfolio (observed)
+    blocked : bool array of shape (n_pipelines,), pipelines that must not be picked
+
+    Returns
+    -------
+    int, or None if every pipeline is blocked
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> C = np.array([[1.0, 0.9, 0.0], [0.0, 0.5, 1.0]])  # pipeline 1 is best on average
+    >>> portfolio_next(C, [], np.zeros(3, bool)), portfolio_next(C, [1], np.zeros(3, bool))
+    (1, 2)
+    """
+    C = np.asarray(C, dtype=float)
+    blocked = np.asarray(blocked, dtype=bool)
+    if blocked.all():
+        return None
+    chosen = [int(j) for j in chosen]
+    current = C[:, chosen].max(axis=1) if chosen else np.full(C.shape[0], -np.inf)
+    loss = (C.max(axis=1)[:, None] - np.maximum(current[:, None], C)).sum(axis=0)
+    loss[blocked] = np.inf
+    return int(np.argmin(loss))
+
+
+def portfolio_picks(Y, row_mean, row_std, prior_mean, chosen, n, blocked, shrink=0.5):
+    """``n`` greedy portfolio picks (:func:`portfolio_next`) continuing from ``chosen``.
+
+    The training rows are standardised, shrunk by ``shrink`` towards ``prior_mean`` (a pipeline
+    seen on few datasets is not trusted to be their best), and unobserved entries take the prior
+    mean. Rows with no spread (std 0 or NaN) are left out.
+    """
+    with np.errstate(invalid="ignore", divide="ignore"):
+        Z = (np.asarray(Y, dtype=float) - np.asarray(row_mean)[:, None]) / np.asarray(row_std)[:, None]
+    usable = np.isfinite(np.asarray(row_std, dtype=float)) & (np.asarray(row_std, dtype=float) > 0)
+    prior = np.asarray(prior_mean, dtype=float)
+    C = np.where(np.isfinite(Z), (1.0 - shrink) * Z + shrink * prior, prior)[usable]
+    blocked = np.array(blocked, dtype=bool)
+    blocked[np.asarray(list(chosen), dtype=np.intp)] = True
+    picks: list[int] = []
+    for _ in range(n):
+        j = portfolio_next(C, list(chosen) + picks, blocked) if len(C) else None
+        if j is None:
+            break
+        picks.append(j)
+        blocked[j] = True
+    return picks

@@ -67,3 +67,24 @@ def test_runs_out_gracefully():
     assert picks == [0, 3]
     assert warm_start_picks(Y, [0], n=0) == []
     assert warm_start_picks(Y, [3], n=2) == []
+
+
+def test_portfolio_covers_datasets_where_the_average_best_is_weak():
+    from automl_engine.recommender.warmstart import portfolio_picks
+
+    # pipeline 2 is good everywhere (best on average); 0 wins on datasets 0-5, 1 on datasets 6-9
+    Y = np.full((10, 5), 0.5)
+    Y[:6, 0], Y[6:, 1], Y[:, 2] = 0.9, 0.9, 0.8
+    Y[6:, 0] = Y[:6, 1] = 0.1
+    Y += np.random.default_rng(0).normal(scale=0.01, size=Y.shape)
+    mean, std = np.nanmean(Y, axis=1), np.nanstd(Y, axis=1)
+    prior = np.nanmean((Y - mean[:, None]) / std[:, None], axis=0)
+    picks = portfolio_picks(Y, mean, std, prior, chosen=[], n=3, blocked=np.zeros(5, bool), shrink=0.0)
+    # 2 is best on average, 0 then covers datasets 0-5; 1, below average (it fails on 0-5),
+    # comes next because it is the best on datasets 6-9 — ranking by average would put it last
+    assert picks == [2, 0, 1]
+    assert np.argsort(-prior)[-1] == 1
+    blocked = np.zeros(5, bool)
+    blocked[1] = True
+    later = portfolio_picks(Y, mean, std, prior, chosen=[0], n=2, blocked=blocked, shrink=0.0)
+    assert later[0] == 2 and 0 not in later and 1 not in later
