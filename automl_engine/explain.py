@@ -27,6 +27,15 @@ the chosen class's probability (``"probability"``: forests, trees and every mode
 explanation), its log-odds (``"log-odds"``: binary logistic regression and boosting) or its raw
 softmax input (``"raw score"``: multiclass logistic regression and boosting).
 
+Cost
+----
+The permutation explainer's cost is bounded by a model-row budget and, by default, by a time
+budget (``explain(..., time_budget=TIME_BUDGET_SECONDS)``): the explainer is timed on a few rows
+and, if needed, uses fewer permutations and background rows, then explains a seeded random subset
+of the rows (``Explanation.n_requested`` rows were asked for, ``len(values)`` explained); the tree
+explainer only cuts rows. ``automl_engine.explain_budget`` has the rules and the minimums. The
+permutation code and the column mapping live in ``automl_engine.explain_permutation``.
+
 Additivity
 ----------
 ``base_value + values.sum(axis=1) == output`` holds within ``ADDITIVITY_TOLERANCE`` (relative to
@@ -38,7 +47,6 @@ by the model itself on the explained rows, so the check covers the column mappin
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -47,12 +55,15 @@ import pandas as pd
 from sklearn.base import is_classifier
 from sklearn.compose import ColumnTransformer
 from sklearn.decomposition import PCA
-from sklearn.feature_selection import SelectorMixin
 from sklearn.pipeline import Pipeline
 
+from automl_engine import explain_budget as budget
 from automl_engine.ensemble import EnsembleModel
 from automl_engine.errors import DataError
-from automl_engine.transformers import BoundedPolynomialFeatures, EncodedLabelClassifier
+from automl_engine.explain_budget import (AGNOSTIC_BUDGET, MAX_PERMUTATIONS, MIN_AGNOSTIC_BACKGROUND,  # noqa: F401
+                                          TIME_BUDGET_SECONDS, Deadline)
+from automl_engine.explain_permutation import _Member, _Permutation, _split, _transform, feature_groups
+from automl_engine.transformers import EncodedLabelClassifier
 
 logger = logging.getLogger(__name__)
 
@@ -60,17 +71,6 @@ ADDITIVITY_TOLERANCE = {"tree": 1e-5, "linear": 1e-9, "permutation": 1e-9}
 """Largest ``|base_value + sum(values) - output| / max(1, |output|)`` per explainer. Tree models
 store leaf values and compare inputs in float32 (scikit-learn trees, XGBoost), so their sums carry
 float32 rounding; linear and permutation SHAP are exact up to float64 rounding."""
-AGNOSTIC_BUDGET = 640_000
-"""Model rows the permutation explainer aims to evaluate (rows × coalitions × background rows): the
-background is cut down to this (not below ``MIN_AGNOSTIC_BACKGROUND``), then permutations are
-added while they fit. 1,000 rows × 30 columns get one antithetic permutation over 10 rows."""
-MIN_AGNOSTIC_BACKGROUND = 10
-MAX_PERMUTATIONS = 10
-THREADS = 2
-"""Threads evaluating the masked model (scikit-learn, LightGBM and XGBoost predict outside the GIL)."""
-_MIN_THREAD_ROWS = 256
-_CHECK_ROWS = 64
-
 TREE_MODELS = ("DecisionTreeClassifier", "DecisionTreeRegressor", "RandomForestClassifier", "RandomForestRegressor",
                "ExtraTreesClassifier", "ExtraTreesRegressor", "HistGradientBoostingClassifier",
                "HistGradientBoostingRegressor", "LGBMClassifier", "LGBMRegressor", "XGBClassifier", "XGBRegressor")
@@ -104,6 +104,11 @@ class Explanation:
     n_background : int
         Background rows the expectation is taken over (0 for the tree explainer, whose base value
         is the model's average output over its training data).
+    n_requested : int
+        Rows asked for (``min(max_rows, len(X))``); ``len(values)`` is smaller when the time
+        budget cut the sample.
+    time_limited : bool
+        The time budget cut something: explained rows, background rows or permutations.
     """
 
     values: pd.DataFrame
@@ -115,6 +120,8 @@ class Explanation:
     explainer: str = "permutation"
     n_background: int = 0
     classes: list = field(default_factory=list)
+    n_requested: int = 0
+    time_limited: bool = False
 
     def importance(self) -> pd.Series:
         """Mean absolute SHAP value per column, largest first."""
@@ -167,90 +174,6 @@ def _members(estimator) -> list[tuple[float, object]]:
     if isinstance(estimator, EnsembleModel):
         return [(float(w), e) for w, e in zip(estimator.weights_, estimator.estimators)]
     return [(1.0, estimator)]
-
-
-# -- column-separable fronts --------------------------------------------------------------------
-def _transform(steps, frame):
-    out = frame
-    for _, step in steps:
-        if step is None or (isinstance(step, str) and step == "passthrough"):
-            continue
-        out = step.transform(out)
-    out = out.toarray() if hasattr(out, "toarray") else out
-    return np.asarray(out, dtype=float)
-
-
-def _is_separable_step(step) -> bool:
-    if step is None or (isinstance(step, str) and step == "passthrough"):
-        return True
-    if isinstance(step, BoundedPolynomialFeatures):
-        return not step.active_
-    return isinstance(step, (ColumnTransformer, SelectorMixin))
-
-
-def _split(estimator):
-    """(front steps, middle steps, final model) of a pipeline; the front maps columns one to one."""
-    if not isinstance(estimator, Pipeline):
-        return [], [], estimator
-    steps = list(estimator.steps[:-1])
-    k = 0
-    if steps and isinstance(steps[0][1], ColumnTransformer):
-        k = 1
-        while k < len(steps) and _is_separable_step(steps[k][1]):
-            k += 1
-    return steps[:k], steps[k:], estimator.steps[-1][1]
-
-
-def _same(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    close = np.isclose(a, b, rtol=1e-9, atol=1e-12)
-    return close | (np.isnan(a) & np.isnan(b))
-
-
-def decode(frame: pd.DataFrame, columns: list[str], codes: np.ndarray) -> pd.DataFrame:
-    """Rows recombined from ``frame``: column ``columns[g]`` of row ``i`` comes from row ``codes[i, g]``."""
-    out = {}
-    for g, column in enumerate(columns):
-        out[column] = frame[column].take(codes[:, g]).reset_index(drop=True)
-    return pd.DataFrame(out)
-
-
-def feature_groups(front, frame: pd.DataFrame, columns: list[str], random_state: int = 0):
-    """Source column (index into ``columns``) of each feature the front steps output, or None.
-
-    Parameters
-    ----------
-    front : list of (name, fitted transformer)
-    frame : DataFrame holding ``columns``, the rows to be explained and the background.
-    columns : original column names.
-
-    Returns
-    -------
-    (groups, Z) : (array of int (n_features,) or None, array (n_rows, n_features))
-        ``groups[k]`` is the column feature ``k`` depends on (-1: constant on ``frame``);
-        None when a feature depends on several columns (the front is not separable).
-    """
-    Z = _transform(front, frame)
-    n = len(frame)
-    shifted = np.roll(np.arange(n), 1)
-    groups = np.full(Z.shape[1], -1)
-    for g, column in enumerate(columns):
-        rolled = frame.copy()
-        rolled[column] = frame[column].take(shifted).reset_index(drop=True)
-        changed = ~_same(Z, _transform(front, rolled)).all(axis=0)
-        if (groups[changed] >= 0).any():
-            return None, Z
-        groups[changed] = g
-    rng = np.random.default_rng(random_state)
-    codes = rng.integers(0, n, size=(min(_CHECK_ROWS, n), len(columns)))
-    if not _same(_transform(front, decode(frame, columns, codes)), gather(Z, groups, codes)).all():
-        return None, Z
-    return groups, Z
-
-
-def gather(Z: np.ndarray, groups: np.ndarray, codes: np.ndarray) -> np.ndarray:
-    """Transformed features of recombined rows: feature ``k`` of row ``i`` from row ``codes[i, groups[k]]``."""
-    source = codes[:, np.maximum(groups, 0)] if len(groups) else np.zeros((len(codes), 0), dtype=int)
-    return Z[source, np.arange(Z.shape[1])]
 
 
 def _position(labels, label) -> int:
@@ -345,38 +268,6 @@ def _linear(model, middle, task: str, label, Z_bg: np.ndarray, Z_x: np.ndarray):
 
 
 # -- model-agnostic explainer ------------------------------------------------------------------
-@dataclass
-class _Member:
-    """One pipeline of the explained model, ready to be evaluated on recombined rows."""
-
-    weight: float
-    output: Callable  # transformed (or raw) rows -> output
-    groups: np.ndarray | None = None
-    Z: np.ndarray | None = None
-    rest: list = field(default_factory=list)
-
-    def __call__(self, codes: np.ndarray, frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
-        if self.groups is None:
-            return self.weight * self.output(decode(frame, columns, codes))
-        return self.weight * self.output(_transform(self.rest, gather(self.Z, self.groups, codes)))
-
-
-def canonical_rows(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
-    """(n_rows, n_columns) codes: for each cell, the first row of ``frame`` with the same value in that column.
-
-    Equal values get equal codes, so shap's delta masking skips coalitions that change nothing
-    (an explained row and a background row sharing a category, say).
-    """
-    out = np.empty((len(frame), len(columns)), dtype=int)
-    for g, column in enumerate(columns):
-        labels, uniques = pd.factorize(frame[column], use_na_sentinel=False)
-        first = np.full(len(uniques), -1)
-        rows = np.arange(len(frame))
-        first[labels[::-1]] = rows[::-1]  # the last write wins: the first occurrence
-        out[:, g] = first[labels]
-    return out
-
-
 def _prepare_members(estimator, task, label, frame, columns, random_state) -> list[_Member]:
     members = []
     for weight, member in _members(estimator):
@@ -389,46 +280,6 @@ def _prepare_members(estimator, task, label, frame, columns, random_state) -> li
         else:
             members.append(_Member(weight, _output_fn(model, task, label), groups, Z, list(middle)))
     return members
-
-
-def _permutation(members, frame, columns, n_x: int, n_bg: int, background_rows: np.ndarray,
-                 random_state: int, progress):
-    """(values (n_x, g), base) with shap.PermutationExplainer over integer row codes per column."""
-    import shap
-
-    n_cols = len(columns)
-
-    def evaluate(codes):
-        return sum(member(codes, frame, columns) for member in members)
-
-    def model_fn(codes):
-        codes = np.asarray(codes).astype(int)
-        if len(codes) < 2 * _MIN_THREAD_ROWS:
-            return evaluate(codes)
-        return np.concatenate(list(pool.map(evaluate, np.array_split(codes, THREADS))))
-
-    canonical = canonical_rows(frame, columns)
-    codes_x = canonical[:n_x]
-    codes_bg = canonical[background_rows]
-    per_row = 2 * n_cols + 1
-    n_perm = int(np.clip(AGNOSTIC_BUDGET // max(1, n_x * per_row * len(codes_bg)), 1, MAX_PERMUTATIONS))
-    state = np.random.get_state()  # the explainer seeds numpy's global generator; leave it as it was
-    pool = ThreadPoolExecutor(max_workers=THREADS)
-    try:
-        explainer = shap.PermutationExplainer(model_fn, shap.maskers.Independent(codes_bg, max_samples=len(codes_bg)),
-                                              seed=random_state)
-        chunk = max(1, n_x // 20)
-        values, bases = [], []
-        for start in range(0, n_x, chunk):
-            result = explainer(codes_x[start:start + chunk], max_evals=per_row * n_perm, silent=True)
-            values.append(np.asarray(result.values, dtype=float).reshape(-1, n_cols))
-            bases.append(np.ravel(result.base_values))
-            if progress is not None:
-                progress(min(1.0, (start + chunk) / n_x), f"explained {min(n_x, start + chunk)} of {n_x} rows")
-    finally:
-        pool.shutdown(wait=True)
-        np.random.set_state(state)
-    return np.vstack(values), float(np.concatenate(bases)[0])
 
 
 # -- entry point -------------------------------------------------------------------------------
@@ -447,7 +298,8 @@ def _sample(X: pd.DataFrame, n: int, rng: np.random.Generator) -> np.ndarray:
 
 
 def explain(model, X, *, max_rows: int = 1000, background=100, class_index: int | None = None,
-            random_state: int = 0, progress: Callable[[float, str], None] | None = None) -> Explanation:
+            random_state: int = 0, progress: Callable[[float, str], None] | None = None,
+            time_budget: float | None = TIME_BUDGET_SECONDS) -> Explanation:
     """SHAP values of ``model`` on rows of ``X``, summed back to the original columns.
 
     Parameters
@@ -468,6 +320,14 @@ def explain(model, X, *, max_rows: int = 1000, background=100, class_index: int 
         Seed of the row samples and of the permutations.
     progress : callable(fraction, message), optional
         Called as the work advances.
+    time_budget : float or None
+        Seconds the explanation aims to take (from the call). The explainer is timed on a few rows
+        first; if the rest would not fit, the permutation explainer uses fewer permutations and
+        background rows, then both explainers explain a seeded random subset of the rows (never
+        fewer than ``MIN_EXPLAINED_ROWS``; the permutation explainer also stops early if it runs
+        past the deadline), and ``Explanation.time_limited`` is set. A model too
+        slow even for those minimums takes longer. The sizes then depend on the machine's speed and
+        load; None: they depend only on the inputs (see ``automl_engine.explain_budget``).
 
     Returns
     -------
@@ -484,6 +344,7 @@ def explain(model, X, *, max_rows: int = 1000, background=100, class_index: int 
     >>> bool(abs(e.base_value + e.values.sum(axis=1) - e.output).max() < 1e-6)  # doctest: +SKIP
     True
     """
+    deadline = Deadline(time_budget) if time_budget is not None else None
     estimator, task, classes, columns = _unwrap(model)
     if not isinstance(X, pd.DataFrame):
         raise DataError("X must be a table (a pandas DataFrame) with the model's columns")
@@ -514,7 +375,7 @@ def explain(model, X, *, max_rows: int = 1000, background=100, class_index: int 
     name = _name(final.estimator_ if isinstance(final, EncodedLabelClassifier) else final)
     exact = bool(front) and ((name in TREE_MODELS and not middle) or (
         name in LINEAR_MODELS and all(isinstance(s, PCA) for _, s in middle)))
-    groups = None
+    groups, limited = None, False
     if exact:
         groups, Z = feature_groups(front, frame, columns, random_state)
     if groups is not None:
@@ -523,6 +384,13 @@ def explain(model, X, *, max_rows: int = 1000, background=100, class_index: int 
         Z_x, Z_bg = Z[:n_x], Z[n_x:]
         if name in TREE_MODELS:
             kind_of_explainer, n_bg = "tree", 0
+            if deadline is not None and n_x > budget.MIN_EXPLAINED_ROWS:
+                k = min(n_x, budget.TREE_PROBE_ROWS)
+                per_row = budget.timed(lambda: _tree(final, task, label, Z_x[:k])) / k
+                n_keep = budget.plan_rows(n_x, per_row, deadline)
+                if n_keep < n_x:
+                    keep = _sample(data, n_keep, rng)
+                    data, Z_x, limited = data.iloc[keep], Z_x[keep], True
             values, base, output, kind = _tree(final, task, label, Z_x)
         else:
             kind_of_explainer = "linear"
@@ -531,25 +399,39 @@ def explain(model, X, *, max_rows: int = 1000, background=100, class_index: int 
         membership[np.flatnonzero(groups >= 0), groups[groups >= 0]] = 1.0
         column_values = values @ membership
         if progress is not None:
-            progress(1.0, f"explained {n_x} rows")
+            progress(1.0, f"explained {len(data)} rows")
     else:
         kind_of_explainer = "permutation"
         members = _prepare_members(estimator, task, label, frame, columns, random_state)
-        per_row = 2 * len(columns) + 1
-        n_used = int(np.clip(AGNOSTIC_BUDGET // max(1, n_x * per_row), MIN_AGNOSTIC_BACKGROUND, n_bg))
-        background_rows = n_x + _sample(bg_frame, n_used, rng)
-        column_values, base = _permutation(members, frame, columns, n_x, n_bg, background_rows,
-                                           random_state, progress)
+        with _Permutation(members, frame, columns, random_state) as permutation:
+            measure = None
+            if deadline is not None:
+                if progress is not None:
+                    progress(0.0, "timing the model on a few rows")
+                measure = permutation.seconds_per_row(np.arange(min(n_x, budget.PROBE_ROWS)), n_x + np.arange(n_bg))
+            sizes, limited = budget.plan_permutation(n_x, n_bg, len(columns), measure, deadline)
+            background_rows = n_x + _sample(bg_frame, sizes.background, rng)
+            rows = _sample(data, sizes.rows, rng) if sizes.rows < n_x else np.arange(n_x)
+            if deadline is not None:  # in a random order, so that stopping early keeps a random subset
+                rows = rng.permutation(rows)
+            column_values, base, done = permutation.run(rows, background_rows, sizes.permutations, progress,
+                                                        deadline, min(n_x, budget.MIN_EXPLAINED_ROWS))
+        order = np.argsort(rows[:done])
+        rows, column_values = rows[:done][order], column_values[order]
+        limited = limited or done < n_x
+        data = data.iloc[rows]
         output = _output_fn(estimator, task, label)(data[columns])
         kind = "value" if task == "regression" else "probability"
         n_bg = len(background_rows)
     explanation = Explanation(
         values=pd.DataFrame(column_values, index=data.index, columns=columns), base_value=float(base),
         output=np.asarray(output, dtype=float), data=data[columns], class_label=label, output_kind=kind,
-        explainer=kind_of_explainer, n_background=n_bg, classes=[] if classes is None else list(classes))
+        explainer=kind_of_explainer, n_background=n_bg, classes=[] if classes is None else list(classes),
+        n_requested=n_x, time_limited=limited)
     error = explanation.additivity_error()
     if error > ADDITIVITY_TOLERANCE[kind_of_explainer]:
         logger.warning("SHAP values add up to the output only within %.2g (tolerance %.0g)", error,
                        ADDITIVITY_TOLERANCE[kind_of_explainer])
-    logger.info("explained %d rows with the %s explainer (%s of %s)", n_x, kind_of_explainer, kind, label)
+    logger.info("explained %d of %d rows with the %s explainer (%s of %s)%s", len(data), n_x, kind_of_explainer,
+                kind, label, "; sizes cut by the time budget" if limited else "")
     return explanation
