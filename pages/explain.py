@@ -6,7 +6,7 @@ from automl_app import explain_charts as charts
 from automl_app.state import require_session
 from automl_app.text import md, short
 from automl_engine.errors import DataError
-from automl_engine.explain import ADDITIVITY_TOLERANCE, explain
+from automl_engine.explain import ADDITIVITY_TOLERANCE, TIME_BUDGET_SECONDS, explain
 
 require_session()
 
@@ -57,7 +57,9 @@ if not cached or cached.get("key") != key:
             st.error(md(f"The SHAP values could not be computed ({type(exc).__name__}: {exc}).", limit=600),
                      icon=":material/error:")
             st.stop()
-        status.update(label=f"SHAP values computed on {len(result.values)} rows", state="complete", expanded=False)
+        done = (f"{len(result.values)} of {result.n_requested}" if len(result.values) < result.n_requested
+                else f"{len(result.values)}")
+        status.update(label=f"SHAP values computed on {done} rows", state="complete", expanded=False)
     ss["explanation"] = {"key": key, "result": result}
 e = ss["explanation"]["result"]
 
@@ -67,6 +69,14 @@ st.caption(md(f"Explained: the {charts.output_label(e)} with the {e.explainer} e
               f"{e.base_value:.4g}. For every row, base value + the SHAP values of its "
               f"columns = the model's output (within {ADDITIVITY_TOLERANCE[e.explainer]:g}, relative). One-hot "
               f"levels, text terms and date parts are summed into the column they come from.", limit=None))
+
+if e.time_limited:  # the engine cut the sample or the background to stay within its time budget
+    within = f"to keep the explanation within about {TIME_BUDGET_SECONDS:g} s: this model is slow to evaluate"
+    if len(e.values) < e.n_requested:
+        st.info(f"Explained {len(e.values)} of the {e.n_requested} sampled rows {within}. The charts cover those "
+                f"rows; choose fewer rows to explain all of them.", icon=":material/timer:")
+    else:
+        st.info(f"Used {e.n_background} background rows {within}.", icon=":material/timer:")
 
 st.subheader("Global importance")
 st.altair_chart(charts.importance_chart(e), key="importance_chart")

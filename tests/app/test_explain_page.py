@@ -60,3 +60,17 @@ def test_unusable_data_shows_one_sentence(session):
     assert not at.exception
     assert at.error and "'city'" in at.error[0].value.replace("\\", "")
     assert not charts(at)
+
+
+def test_a_sample_cut_by_the_time_budget_is_said(session, monkeypatch):
+    from automl_engine import explain_budget
+
+    monkeypatch.setattr(explain_budget, "MIN_EXPLAINED_ROWS", 10)
+    monkeypatch.setattr(explain_budget, "timed", lambda fn: 1000.0)  # the model "takes" 1000 s per timing
+    automl, data = session
+    at = page(automl, data, "label")
+    assert not at.exception and not at.error
+    result = at.session_state["explanation"]["result"]
+    assert result.time_limited and len(result.values) == 10 and result.n_requested == len(data)
+    assert any(f"Explained 10 of the {len(data)} sampled rows" in i.value for i in at.info)
+    assert len(charts(at)) == 4
