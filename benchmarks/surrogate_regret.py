@@ -7,10 +7,11 @@ scores its row's worst; R² below −1 counts as −1). Compared: PMF
 refinement, and random search with 1×, 2× and 4× the evaluations.
 
 Usage:
-    python benchmarks/surrogate_regret.py [--protocol split|loo] [--write docs/BENCHMARKS.md]
+    python benchmarks/surrogate_regret.py [--protocol split|cv|loo] [--write docs/BENCHMARKS.md]
 
-``loo`` holds out each meta-train dataset in turn (fit on the others): more held-out rows when
-the meta-test split is small; the meta-test rows are still never used.
+``cv`` holds out each fifth of the meta-train datasets in turn (fit on the other four fifths),
+``loo`` each meta-train dataset: more held-out rows while the meta-test split is small; the
+meta-test rows are still never used.
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ import pandas as pd
 from automl_engine.knowledge.artifact import load_knowledge
 from automl_engine.knowledge.recommender_io import knowledge_pipeline_features
 from automl_engine.recommender import PMFRecommender
+from automl_engine.recommender.state import SUGGEST_TIME_PARAMS
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from report import write_section  # noqa: E402
@@ -70,27 +72,33 @@ def fit_variants(Y, meta, features, seed: int = 0, extra: tuple = ()) -> dict:
     pmf = fit()
     variants = {"PMF": (pmf, True), "PMF, no warm start": (pmf, False),
                 "PCA embeddings (no GP-LVM)": (fit(n_iter=0), True),
-                "PMF, no catalogue descriptors": (fit(descriptor_variance=0.0), True)}
+                "PMF, no catalogue descriptors": (pmf.with_params(descriptor_variance=0.0), True)}
     for override in extra:
         name, value = override.split("=", 1)
         if value.isdigit():
             value = int(value)
         elif value.replace(".", "", 1).isdigit():
             value = float(value)
-        variants[f"PMF, {override}"] = (fit(**{name: value}), True)
+        refit = name not in SUGGEST_TIME_PARAMS
+        variants[f"PMF, {override}"] = (fit(**{name: value}) if refit else pmf.with_params(**{name: value}), True)
     return variants
 
 
-def held_out_rows(knowledge, protocol: str):
+def held_out_rows(knowledge, protocol: str, n_folds: int = 5):
     """(train mask, held-out row) pairs."""
     train = knowledge.train.copy()
     if protocol == "split":
         return [(train, i) for i in np.flatnonzero(~train)]
+    rows = np.flatnonzero(train)
+    if protocol == "cv":  # folds of meta-train datasets, fixed by a seeded shuffle
+        groups = np.array_split(np.random.default_rng(0).permutation(rows), n_folds)
+    else:
+        groups = [[i] for i in rows]
     pairs = []
-    for i in np.flatnonzero(train):
+    for group in groups:
         mask = train.copy()
-        mask[i] = False
-        pairs.append((mask, i))
+        mask[group] = False
+        pairs.extend((mask, i) for i in group)
     return pairs
 
 
@@ -160,7 +168,7 @@ def to_markdown(summary: pd.DataFrame, n_rows: int, task_type: str) -> str:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--protocol", choices=("split", "loo"), default="split")
+    parser.add_argument("--protocol", choices=("split", "cv", "loo"), default="split")
     parser.add_argument("--write", type=Path, default=None, help="markdown file to update (section between markers)")
     parser.add_argument("--variant", action="append", default=[], metavar="NAME=VALUE",
                         help="also replay PMF with this PMFRecommender parameter (repeatable), e.g. units=prior")
@@ -181,7 +189,8 @@ def main(argv=None) -> int:
     if args.write and results:
         image = ROOT / "docs" / "img" / f"regret_{args.protocol}.png"
         chart(results, image)
-        header = (f"Command: `python benchmarks/surrogate_regret.py --protocol {args.protocol} --write {args.write}`  \n"
+        variants = "".join(f" --variant {v}" for v in args.variant)
+        header = (f"Command: `python benchmarks/surrogate_regret.py --protocol {args.protocol}{variants} --write {args.write}`  \n"
                   f"Machine: {platform.machine()}, {platform.system()}, Python {platform.python_version()}, "
                   f"ran in {time.time() - start:.0f} s.\n\n")
         write_section(args.write, f"surrogate-{args.protocol}", header + report +

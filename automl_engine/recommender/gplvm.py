@@ -38,6 +38,7 @@ from . import gp
 from .acquisition import log_expected_improvement
 from .kernels import RBFLinearKernel
 from .training import optimise, pca_initialisation, standardise_rows, svd_flip, total_nll
+from .state import SUGGEST_TIME_PARAMS, recommender_state, restore_recommender
 from .transfer import TransferKernel
 from .warmstart import (fit_standardiser, nearest_datasets, neighbour_mean_picks, portfolio_picks, standardise,
                         warm_start_picks)
@@ -46,24 +47,6 @@ __all__ = ["PMFRecommender"]
 
 logger = logging.getLogger(__name__)
 
-_STATE_VERSION = 1
-_PARAM_NAMES = (
-    "n_latent", "n_iter", "batch_size", "learning_rate", "n_warm_start", "random_state", "latent_prior", "units",
-    "warm_start", "posterior_noise", "descriptor_variance", "descriptor_lengthscale",
-)
-_ARRAY_ATTRS = (
-    "embeddings_",
-    "kernel_raw_",
-    "Y_",
-    "prior_mean_",
-    "pipeline_counts_",
-    "row_mean_",
-    "row_std_",
-    "loss_curve_",
-)
-_SCALAR_ATTRS = ("score_center_", "score_scale_", "nll_init_", "nll_", "n_latent_")
-_META_ATTRS = ("meta_features_", "meta_mean_", "meta_scale_")
-_OPTIONAL_ATTRS = ("pipeline_features_",)
 
 
 def _check_index(j, n, what):
@@ -556,55 +539,27 @@ class PMFRecommender(BaseEstimator):
 
     # ================================================================== persistence
     def get_state(self):
-        """The fitted model as a flat dict of numpy arrays (``np.savez(path, **state)``).
-
-        Constructor parameters are stored under ``param_<name>`` (``random_state`` only if it
-        is an int); ``meta_*`` entries only if the model has meta-features. Nothing needs
-        pickling, so ``np.load(path)`` (``allow_pickle=False``) can read it back.
-        """
+        """The fitted model as a flat dict of numpy arrays (``np.savez(path, **state)``); see
+        :func:`~automl_engine.recommender.state.recommender_state`."""
         check_is_fitted(self, "embeddings_")
-        state = {"format_version": np.array(_STATE_VERSION)}
-        for name in _PARAM_NAMES:
-            v = getattr(self, name)
-            if name == "random_state" and not isinstance(v, numbers.Integral):
-                continue
-            state[f"param_{name}"] = np.array(v)
-        for name in _ARRAY_ATTRS:
-            state[name] = np.array(getattr(self, name))
-        for name in _SCALAR_ATTRS:
-            state[name] = np.array(getattr(self, name))
-        if self.meta_features_ is not None:
-            for name in _META_ATTRS:
-                state[name] = np.array(getattr(self, name))
-        for name in _OPTIONAL_ATTRS:
-            if getattr(self, name, None) is not None:
-                state[name] = np.array(getattr(self, name))
-        return state
+        return recommender_state(self)
 
     @classmethod
     def from_state(cls, state):
         """Rebuild a fitted recommender from :meth:`get_state` output (a dict or an NpzFile)."""
-        keys = set(state.keys())
-        version = int(np.asarray(state["format_version"])) if "format_version" in keys else None
-        if version != _STATE_VERSION:
-            raise ValueError(f"unsupported recommender state version {version!r}.")
-        params = {}
-        for name in _PARAM_NAMES:
-            key = f"param_{name}"
-            if key in keys:
-                params[name] = np.asarray(state[key]).item()
-        rec = cls(**params)
-        for name in _ARRAY_ATTRS:
-            setattr(rec, name, np.array(state[name]))
-        for name in _SCALAR_ATTRS:
-            setattr(rec, name, np.asarray(state[name]).item())
-        rec.n_latent_ = int(rec.n_latent_)
-        if all(name in keys for name in _META_ATTRS):
-            for name in _META_ATTRS:
-                setattr(rec, name, np.array(state[name]))
-        else:
-            rec.meta_features_ = rec.meta_mean_ = rec.meta_scale_ = None
-        for name in _OPTIONAL_ATTRS:
-            setattr(rec, name, np.array(state[name]) if name in keys else None)
+        rec = restore_recommender(cls, state)
+        rec._finalise()
+        return rec
+
+    def with_params(self, **params):
+        """A copy sharing this fitted model with new *suggest-time* parameters (``warm_start``,
+        ``n_warm_start``, ``units``, ``posterior_noise``, ``descriptor_variance``,
+        ``descriptor_lengthscale``): compare them without refitting."""
+        unknown = set(params) - SUGGEST_TIME_PARAMS
+        if unknown:
+            raise ValueError(f"only suggest-time parameters can change without refitting, not {sorted(unknown)}.")
+        rec = type(self).from_state(self.get_state())
+        rec.set_params(**params)
+        rec._check_params()
         rec._finalise()
         return rec

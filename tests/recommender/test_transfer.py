@@ -111,3 +111,15 @@ def test_pipeline_features_must_match_the_matrix():
         PMFRecommender(n_iter=0).fit(Y, pipeline_features=descriptors[:-1])
     with pytest.raises(ValueError, match="posterior_noise"):
         PMFRecommender(n_iter=0, posterior_noise=0.0).fit(Y)
+
+
+def test_with_params_changes_suggest_time_parameters_without_refitting():
+    Y, new_row, _, descriptors = _grouped_scores(seed=4)
+    rec = PMFRecommender(n_latent=2, n_iter=5, random_state=0).fit(Y, pipeline_features=descriptors)
+    plain = rec.with_params(descriptor_variance=0.0)
+    np.testing.assert_array_equal(plain.embeddings_, rec.embeddings_)
+    assert plain.descriptor_variance == 0.0 and rec.descriptor_variance == 0.5
+    observed = {0: float(new_row[0]), 3: float(new_row[3])}
+    assert not np.allclose(plain.predict(observed)[0], rec.predict(observed)[0])
+    with pytest.raises(ValueError, match="refitting"):
+        rec.with_params(n_latent=3)
