@@ -73,15 +73,19 @@ def fit_variants(Y, meta, features, seed: int = 0, extra: tuple = ()) -> dict:
     variants = {"PMF": (pmf, True), "PMF, no warm start": (pmf, False),
                 "PCA embeddings (no GP-LVM)": (fit(n_iter=0), True),
                 "PMF, no catalogue descriptors": (pmf.with_params(descriptor_variance=0.0), True)}
-    for override in extra:
-        name, value = override.split("=", 1)
-        if value.isdigit():
-            value = int(value)
-        elif value.replace(".", "", 1).isdigit():
-            value = float(value)
-        refit = name not in SUGGEST_TIME_PARAMS
-        variants[f"PMF, {override}"] = (fit(**{name: value}) if refit else pmf.with_params(**{name: value}), True)
+    for override in extra:  # "name=value" or "name=value,name=value"
+        params = dict(_parse_value(*item.split("=", 1)) for item in override.split(","))
+        refit = not set(params) <= SUGGEST_TIME_PARAMS
+        variants[f"PMF, {override}"] = (fit(**params) if refit else pmf.with_params(**params), True)
     return variants
+
+
+def _parse_value(name: str, value: str):
+    if value.isdigit():
+        return name, int(value)
+    if value.replace(".", "", 1).isdigit():
+        return name, float(value)
+    return name, value
 
 
 def held_out_rows(knowledge, protocol: str, n_folds: int = 5):
@@ -171,7 +175,8 @@ def main(argv=None) -> int:
     parser.add_argument("--protocol", choices=("split", "cv", "loo"), default="split")
     parser.add_argument("--write", type=Path, default=None, help="markdown file to update (section between markers)")
     parser.add_argument("--variant", action="append", default=[], metavar="NAME=VALUE",
-                        help="also replay PMF with this PMFRecommender parameter (repeatable), e.g. units=prior")
+                        help="also replay PMF with these PMFRecommender parameters (repeatable), e.g. "
+                             "warm_start=portfolio,n_warm_start=10")
     parser.add_argument("--task-type", choices=("classification", "regression", "all"), default="all")
     args = parser.parse_args(argv)
     start = time.time()
