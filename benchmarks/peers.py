@@ -32,7 +32,10 @@ from automl_engine.intake import prepare_data
 ROOT = Path(__file__).resolve().parents[1]
 RESULT_COLUMNS = ["dataset", "task", "seed", "system", "budget_kind", "budget", "test_score", "fit_seconds",
                   "time_to_99", "evaluations", "failures", "crashed", "error"]
-FLAML_ESTIMATORS = ["lgbm", "rf", "extra_tree", "xgboost", "lrl1", "kneighbor"]
+FLAML_ESTIMATORS = {  # FLAML's own learners that are installed here (lrl1 is classification-only)
+    "classification": ["lgbm", "rf", "extra_tree", "xgboost", "lrl1", "kneighbor"],
+    "regression": ["lgbm", "rf", "extra_tree", "xgboost", "kneighbor"],
+}
 
 
 def corpus_datasets(limit: int | None):
@@ -87,8 +90,9 @@ def run_flaml(task, X_tr, y_tr, X_te, y_te, seed, budget) -> dict:
     from flaml import AutoML as FLAML
 
     automl = FLAML()
-    settings = {"time_budget": budget, "n_jobs": 1, "seed": seed, "verbose": 0, "estimator_list": FLAML_ESTIMATORS,
-                "task": "regression" if task == "regression" else "classification",
+    flaml_task = "regression" if task == "regression" else "classification"
+    settings = {"time_budget": budget, "n_jobs": 1, "seed": seed, "verbose": 0,
+                "estimator_list": FLAML_ESTIMATORS[flaml_task], "task": flaml_task,
                 "metric": "r2" if task == "regression" else flaml_balanced_error}
     X_tr, X_te = _flaml_frame(X_tr), _flaml_frame(X_te)
     start = time.perf_counter()
