@@ -82,8 +82,8 @@ class PMFRecommender(BaseEstimator):
         scales the first latent dimension to unit mean square, so 1.0 is a weak prior that
         keeps weakly determined directions from overfitting.
     units : {"own", "prior"}, default "own"
-        How a new dataset's scores are mapped to standardised units. ``"own"``: their own mean
-        and std. ``"prior"``: ``y ≈ c + s * prior_mean`` fitted to the observations (the slope
+        How a new dataset's scores are mapped to standardised units. ``"own"``: scaled by their
+        own std, their mean placed at their pipelines' average prior mean. ``"prior"``: ``y ≈ c + s * prior_mean`` fitted to the observations (the slope
         shrunk towards the training scale), which stays unbiased when the first observations are
         not a random sample (the warm start picks pipelines that are good on average).
     warm_start : {"neighbour_mean", "nearest_best", "portfolio"}, default "neighbour_mean"
@@ -379,9 +379,9 @@ class PMFRecommender(BaseEstimator):
         -------
         mean : ndarray of shape (n_pipelines,)
         std : ndarray of shape (n_pipelines,)
-            In the user's units: the observed scores are standardised with their own mean and
-            std (with fewer than 2, the median training row std is the scale and a single
-            observation is placed at its pipeline's prior mean). Observed pipelines get their
+            In the user's units: the observed scores are scaled by their own std, their mean
+            placed at their pipelines' average prior mean (with fewer than 2, the median training
+            row std is the scale). Observed pipelines get their
             observed score and std 0; the std of the others is that of a new observation
             (latent variance + noise).
         """
