@@ -20,8 +20,7 @@ import numpy as np
 from scipy.stats import spearmanr
 
 from automl_engine.knowledge.artifact import load_knowledge
-from automl_engine.knowledge.recommender_io import knowledge_pipeline_features
-from automl_engine.recommender import PMFRecommender
+from automl_engine.knowledge.recommender_io import fit_recommender
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from report import publish  # noqa: E402
@@ -37,15 +36,13 @@ VARIANTS = {
 def correlations(task_type: str, n_folds: int = 5, seed: int = 0) -> dict:
     knowledge = load_knowledge(task_type)
     Y = knowledge.training_matrix()
-    features = knowledge_pipeline_features(knowledge)
     rows = np.flatnonzero(knowledge.train)
     folds = np.array_split(np.random.default_rng(seed).permutation(rows), n_folds)
     out = {name: {k: [] for k in OBSERVED} for name in VARIANTS}
     for fold in folds:
         mask = knowledge.train.copy()
         mask[fold] = False
-        shipped = PMFRecommender(n_latent=20, n_iter=300, random_state=seed).fit(
-            Y[mask], meta_features=knowledge.meta_features[mask], pipeline_features=features)
+        shipped = fit_recommender(knowledge, random_state=seed, rows=mask)
         for name, params in VARIANTS.items():
             rec = shipped.with_params(**params) if params else shipped
             rng = np.random.default_rng(seed + 1)

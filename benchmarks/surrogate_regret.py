@@ -25,8 +25,7 @@ import numpy as np
 import pandas as pd
 
 from automl_engine.knowledge.artifact import load_knowledge
-from automl_engine.knowledge.recommender_io import knowledge_pipeline_features
-from automl_engine.recommender import PMFRecommender
+from automl_engine.knowledge.recommender_io import fit_recommender
 from automl_engine.recommender.state import SUGGEST_TIME_PARAMS
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -63,11 +62,10 @@ def _pad(curve: np.ndarray, budget: int) -> np.ndarray:
     return np.concatenate([curve, np.full(budget - len(curve), curve[-1] if len(curve) else np.nan)])
 
 
-def fit_variants(Y, meta, features, seed: int = 0, extra: tuple = ()) -> dict:
+def fit_variants(knowledge, rows: np.ndarray, seed: int = 0, extra: tuple = ()) -> dict:
     """PMF as shipped, its ablations, and PMF with each ``extra`` parameter override ("name=value")."""
     def fit(**params):
-        return PMFRecommender(**{"n_latent": 20, "n_iter": 300, "random_state": seed, **params}).fit(
-            Y, meta_features=meta, pipeline_features=features)
+        return fit_recommender(knowledge, random_state=seed, rows=rows, **params)
 
     pmf = fit()
     variants = {"PMF": (pmf, True), "PMF, no warm start": (pmf, False),
@@ -109,13 +107,12 @@ def held_out_rows(knowledge, protocol: str, n_folds: int = 5):
 def run(task_type: str, protocol: str, budget: int = max(CHECKPOINTS), extra: tuple = ()) -> pd.DataFrame:
     knowledge = load_knowledge(task_type)
     Y_all = knowledge.training_matrix()  # failures count as the row's worst; R² floored at −1
-    features = knowledge_pipeline_features(knowledge)
     rows = []
     fitted = {}
     for mask, i in held_out_rows(knowledge, protocol):
         key = mask.tobytes()
         if key not in fitted:
-            fitted[key] = fit_variants(Y_all[mask], knowledge.meta_features[mask], features, extra=extra)
+            fitted[key] = fit_variants(knowledge, mask, extra=extra)
         scores, available = Y_all[i], knowledge.status[i] != 0
         if available.sum() < 2:
             continue

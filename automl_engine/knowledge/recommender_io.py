@@ -21,13 +21,17 @@ def recommender_path(task_type: str, folder=None) -> Path:
 
 
 def fit_recommender(knowledge: Knowledge, n_latent: int = 20, n_iter: int = 300, random_state: int = 0,
-                    train_only: bool = True) -> PMFRecommender:
-    """Fit a PMFRecommender on the (meta-train) rows of ``knowledge``; meta-test rows are never used."""
-    mask = knowledge.train if train_only else np.ones(len(knowledge.datasets), bool)
-    Y = knowledge.training_matrix()[mask]
-    meta = knowledge.meta_features[mask]
-    return PMFRecommender(n_latent=n_latent, n_iter=n_iter, random_state=random_state).fit(
-        Y, meta_features=meta, pipeline_features=knowledge_pipeline_features(knowledge))
+                    train_only: bool = True, rows: np.ndarray | None = None, **params) -> PMFRecommender:
+    """Fit a PMFRecommender as shipped on the (meta-train) rows of ``knowledge``; meta-test rows are never used.
+
+    ``rows`` (a boolean mask over the datasets) fits on those rows instead (benchmarks hold some
+    out); ``params`` are further PMFRecommender parameters.
+    """
+    if rows is None:
+        rows = knowledge.train if train_only else np.ones(len(knowledge.datasets), bool)
+    return PMFRecommender(n_latent=n_latent, n_iter=n_iter, random_state=random_state, **params).fit(
+        knowledge.training_matrix()[rows], meta_features=knowledge.meta_features[rows],
+        pipeline_features=knowledge_pipeline_features(knowledge))
 
 
 def knowledge_pipeline_features(knowledge: Knowledge) -> np.ndarray:
