@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +16,7 @@ from automl_engine.errors import DataError
 from automl_engine.evaluation import (
     Evaluator, Limits, as_labels, classes_of, get_metric, make_folds,
 )
+from automl_engine.finish_time import affordable_members, finish_reserve
 from automl_engine.fingerprint import fingerprint
 from automl_engine.knowledge.artifact import load_knowledge
 from automl_engine.knowledge.growth import LocalWarmStart, local_rows, record_search
@@ -41,7 +43,8 @@ class AutoML(BaseEstimator):
     ----------
     task : {"auto", "binary", "multiclass", "regression", "classification"}
     metric : str, "auto" for balanced accuracy (classification) or R² (regression)
-    time_budget : float, optional — seconds for the search
+    time_budget : float, optional — seconds for the whole fit: preparation, search and final refits
+        (the search keeps back the predicted refit time of its best pipelines)
     max_evals : int, optional — evaluations; with neither budget, 25 evaluations
     strategy : {"pmf", "random"}
     n_jobs : int — evaluations at once
@@ -95,6 +98,7 @@ class AutoML(BaseEstimator):
         """
         from automl_engine.intake import prepare_data
 
+        fit_start = time.perf_counter()
         if self.strategy not in STRATEGIES:
             raise DataError(f"strategy must be one of {', '.join(STRATEGIES)}, not {self.strategy!r}")
         if not isinstance(X, pd.DataFrame):
@@ -125,10 +129,13 @@ class AutoML(BaseEstimator):
         costs = predicted_costs(knowledge, len(problem.X), len(folds))
         max_evals = self.max_evals if (self.max_evals or self.time_budget) else DEFAULT_MAX_EVALS
         deterministic = self.time_budget is None
+        deadline = None if deterministic else fit_start + float(self.time_budget)
+        search_budget = None if deterministic else max(0.0, deadline - time.perf_counter())
         with Evaluator(self.n_jobs, self.dask_address, Limits(self.eval_timeout, self.memory_mb)) as evaluator:
-            self._search = Search(problem, catalogue, recommender, evaluator, max_evals, self.time_budget,
+            self._search = Search(problem, catalogue, recommender, evaluator, max_evals, search_budget,
                                   self.eval_timeout, costs, self.on_event, seed, source, history,
-                                  round_size=max(2, int(self.n_jobs)) if deterministic else None)
+                                  round_size=max(2, int(self.n_jobs)) if deterministic else None,
+                                  reserve=lambda h: finish_reserve(h, len(problem.X), folds, self.ensemble))
             if getattr(self, "_stop_requested", False):  # stop() arrived before the search existed
                 self._search.stop()
             self.history_ = self._search.run()
@@ -139,7 +146,9 @@ class AutoML(BaseEstimator):
         if not any(h["status"] == "ok" for h in self.history_):
             raise DataError("no pipeline could be fitted on this data; check the guardrail alerts, "
                             "or give the search more time")
-        self._finish(problem, catalogue, prepared, metric)
+        finish_start = time.perf_counter()
+        self._finish(problem, catalogue, prepared, metric, deadline)
+        self.search_stats_["finish_seconds"] = time.perf_counter() - finish_start
         self._search.release_data()  # a fitted model need not hold the training data twice
         self._stop_requested = False
         return self
@@ -175,7 +184,12 @@ class AutoML(BaseEstimator):
     def _store(self) -> KnowledgeStore:
         return KnowledgeStore(Path(self.data_dir or user_data_dir()) / "knowledge.sqlite")
 
-    def _finish(self, problem, catalogue, prepared, metric) -> None:
+    def _finish(self, problem, catalogue, prepared, metric, deadline=None) -> None:
+        """Refit the best pipeline on all the data, then the ensemble if it scores better.
+
+        With a ``deadline`` (a time budget), only the ensemble candidates whose predicted refits
+        fit in the time left take part in the ensemble selection.
+        """
         ok = sorted((h for h in self.history_ if h["status"] == "ok"), key=lambda h: -h["score"])
         X, y = problem.X, problem.y
         self.best_pipeline_ = None
@@ -191,6 +205,11 @@ class AutoML(BaseEstimator):
             raise DataError("no pipeline could be refitted on all the data; try a larger budget")
         self.model_, ensemble_row = self.best_pipeline_, None
         candidates = [h for h in ok if h["pipeline_index"] in self._search.oof][:ENSEMBLE_CANDIDATES]
+        if deadline is not None:
+            affordable = affordable_members(candidates, len(X), problem.folds, deadline - time.perf_counter(),
+                                            fitted=[self.best_record_])
+            self.search_stats_["ensemble_candidates_skipped"] = len(candidates) - len(affordable)
+            candidates = affordable
         if self.ensemble and len(candidates) >= 2:
             oof = [self._search.oof[h["pipeline_index"]] for h in candidates]
             weights, score = ensemble_selection(oof, y, metric, self.task_, problem.classes)

@@ -94,20 +94,24 @@ class Search:
         When given, the search runs in synchronous rounds of this many suggestions, told in
         submission order: the same seed then gives the same sequence whatever ``n_jobs`` is.
         Otherwise (the default) evaluations are asynchronous: a free worker gets the next pick.
+    reserve : callable(history) -> seconds, optional
+        Time kept back from the budget for what follows the search (the final refits): no
+        evaluation starts, and none is given time, past ``time_budget - reserve(history)``.
     """
 
     def __init__(self, problem: Problem, catalogue: Catalogue, recommender, evaluator: Evaluator,
                  max_evals: int | None = None, time_budget: float | None = None, eval_timeout: float = 300.0,
                  costs: np.ndarray | None = None, on_event: Callable[[SearchEvent], None] | None = None,
                  random_state: int | None = 0, source_name: str = "expected improvement",
-                 history: list[dict] | None = None, round_size: int | None = None):
+                 history: list[dict] | None = None, round_size: int | None = None,
+                 reserve: Callable[[list[dict]], float] | None = None):
         if max_evals is None and time_budget is None:
             raise ValueError("give max_evals or time_budget (or both)")
         self.problem, self.catalogue, self.recommender = problem, catalogue, recommender
         self.evaluator, self.max_evals, self.time_budget = evaluator, max_evals, time_budget
         self.eval_timeout, self.costs, self.on_event = eval_timeout, costs, on_event
         self.random_state, self.source_name = random_state, source_name
-        self.round_size = round_size
+        self.round_size, self.reserve = round_size, reserve
         self.history: list[dict] = list(history or [])
         self.observed: dict[int, float] = {
             int(h["pipeline_index"]): (h["score"] if h["status"] == "ok" else float("nan")) for h in self.history
@@ -133,7 +137,11 @@ class Search:
         return self._time_offset + (0.0 if self._start is None else time.perf_counter() - self._start)
 
     def _time_left(self) -> float:
-        return float("inf") if self.time_budget is None else self.time_budget - self.elapsed()
+        """Seconds of the time budget left for evaluations (after what ``reserve`` keeps back)."""
+        if self.time_budget is None:
+            return float("inf")
+        kept_back = self.reserve(self.history) if self.reserve is not None else 0.0
+        return self.time_budget - self.elapsed() - kept_back
 
     def _can_start_more(self) -> bool:
         if self.stopped or self._time_left() <= 0:

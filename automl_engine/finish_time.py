@@ -1,0 +1,53 @@
+"""Time for what follows the search: refitting the chosen pipelines on all the data.
+
+A time budget covers the whole ``AutoML.fit``. The search keeps back the predicted refit time of
+its best pipelines so far, and the finish refits only the ensemble members whose predicted refit
+still fits. A refit is predicted from the pipeline's measured per-fold fit time, scaled by
+rows (all the data against one fold's training rows) and a safety factor.
+"""
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import numpy as np
+
+REFIT_SAFETY = 1.5  # most learners grow faster than linearly in rows; err on the long side
+ENSEMBLE_RESERVE_MEMBERS = 3  # refits kept back for an ensemble: the best and two more
+
+
+def refit_seconds(record: dict, n_rows: int, folds: Sequence) -> float:
+    """Predicted seconds to refit ``record``'s pipeline on ``n_rows`` rows (0 if its fit time is unknown)."""
+    fit_time = record.get("fit_time")
+    if fit_time is None or not math.isfinite(fit_time) or fit_time <= 0:
+        return 0.0
+    train_rows = float(np.mean([len(train) for train, _ in folds])) if len(folds) else float(n_rows)
+    return REFIT_SAFETY * float(fit_time) * n_rows / max(train_rows, 1.0)
+
+
+def best_records(history: list[dict], n: int) -> list[dict]:
+    """The ``n`` best successful records, best first."""
+    ok = [h for h in history if h["status"] == "ok"]
+    return sorted(ok, key=lambda h: -h["score"])[:n]
+
+
+def finish_reserve(history: list[dict], n_rows: int, folds: Sequence, ensemble: bool) -> float:
+    """Seconds the search keeps back for the finish: refits of the best pipeline(s) found so far."""
+    n = ENSEMBLE_RESERVE_MEMBERS if ensemble else 1
+    return sum(refit_seconds(h, n_rows, folds) for h in best_records(history, n))
+
+
+def affordable_members(candidates: list[dict], n_rows: int, folds: Sequence, seconds_left: float,
+                       fitted: Sequence[dict] = ()) -> list[dict]:
+    """The candidates (best first) whose refits fit in ``seconds_left`` one after another.
+
+    Those in ``fitted`` (already refitted, e.g. the best pipeline) are kept at no cost; a
+    candidate that does not fit is skipped, and cheaper ones after it may still be taken.
+    """
+    kept, spent = [], 0.0
+    for record in candidates:
+        cost = 0.0 if any(record is f for f in fitted) else refit_seconds(record, n_rows, folds)
+        if spent + cost <= seconds_left:
+            kept.append(record)
+            spent += cost
+    return kept

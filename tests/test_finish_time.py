@@ -1,0 +1,76 @@
+"""The time budget covers the finish: the search keeps back predicted refit time, the ensemble takes what fits."""
+import numpy as np
+from sklearn.datasets import load_iris
+
+from automl_engine import AutoML, finish_time
+from automl_engine.catalogue import load_catalogue
+from automl_engine.evaluation import Evaluator, Limits, make_folds
+from automl_engine.finish_time import affordable_members, finish_reserve, refit_seconds
+from automl_engine.search import Problem, RandomRecommender, Search
+
+IRIS = load_iris(as_frame=True)
+FOLDS_80 = [(np.arange(80), np.arange(80, 100))] * 5  # each fold trains on 80 of 100 rows
+
+
+def _record(score, fit_time, status="ok"):
+    return {"score": score, "fit_time": fit_time, "status": status}
+
+
+def test_refit_time_scales_the_fold_fit_time_to_all_rows_with_a_safety_factor():
+    assert refit_seconds(_record(0.9, 2.0), 100, FOLDS_80) == finish_time.REFIT_SAFETY * 2.0 * 100 / 80
+    assert refit_seconds(_record(0.9, float("nan")), 100, FOLDS_80) == 0.0
+    assert refit_seconds(_record(0.9, None), 100, FOLDS_80) == 0.0
+
+
+def test_reserve_counts_the_best_pipelines_only_and_more_of_them_for_an_ensemble():
+    history = [_record(0.5, 100.0), _record(0.9, 1.0), _record(0.8, 2.0), _record(0.7, 4.0),
+               _record(float("nan"), 50.0, status="timeout")]
+    one = finish_time.REFIT_SAFETY * 100 / 80
+    assert finish_reserve(history, 100, FOLDS_80, ensemble=False) == 1.0 * one
+    assert finish_reserve(history, 100, FOLDS_80, ensemble=True) == (1.0 + 2.0 + 4.0) * one
+    assert finish_reserve([], 100, FOLDS_80, ensemble=True) == 0.0
+
+
+def test_affordable_members_keep_the_refitted_best_free_and_skip_what_does_not_fit():
+    best, slow, cheap, medium = _record(0.9, 50.0), _record(0.8, 40.0), _record(0.7, 1.0), _record(0.6, 2.0)
+    one = finish_time.REFIT_SAFETY * 100 / 80
+    kept = affordable_members([best, slow, cheap, medium], 100, FOLDS_80, seconds_left=3.5 * one, fitted=[best])
+    assert kept == [best, cheap, medium]
+    assert affordable_members([best, slow], 100, FOLDS_80, seconds_left=0.0, fitted=[best]) == [best]
+    assert affordable_members([best, slow], 100, FOLDS_80, seconds_left=float("inf"), fitted=[best]) == [best, slow]
+
+
+def test_search_starts_nothing_once_the_reserve_uses_up_the_time_left():
+    X, y = IRIS.data, IRIS.target.to_numpy()
+    problem = Problem(X, y, "multiclass", "balanced_accuracy", {c: "numeric" for c in X},
+                      make_folds(y, "multiclass", 3, 0), np.unique(y), None)
+    catalogue = load_catalogue("classification")
+    with Evaluator(n_jobs=1, limits=Limits(timeout=60)) as evaluator:
+        search = Search(problem, catalogue, RandomRecommender(len(catalogue), 0), evaluator, max_evals=5,
+                        time_budget=600.0, eval_timeout=60, source_name="random",
+                        reserve=lambda history: 1e6 if history else 0.0)
+        history = search.run()
+    assert len(history) == 1  # the first evaluation ran; after it, the finish needs more than is left
+
+
+def test_automl_refit_predictions_too_long_end_the_search_and_drop_ensemble_members(monkeypatch):
+    """Refits predicted to take forever: two evaluations in flight finish, then nothing else starts.
+
+    The best one is refitted (a model is owed); the other cannot join an ensemble.
+    """
+    monkeypatch.setattr(finish_time, "REFIT_SAFETY", 1e9)
+    m = AutoML(time_budget=600, max_evals=8, strategy="random", random_state=0, n_jobs=2, learn=False,
+               n_folds=3).fit(IRIS.data, IRIS.target)
+    assert len(m.history_) == 2
+    ok = [h for h in m.history_ if h["status"] == "ok"]
+    assert m.search_stats_["ensemble_candidates_skipped"] == len(ok) - 1
+    assert m.ensemble_ is None and m.score(IRIS.data, IRIS.target) > 0.5
+    assert m.search_stats_["finish_seconds"] >= 0
+
+
+def test_automl_with_free_refits_searches_to_max_evals_and_skips_no_member(monkeypatch):
+    monkeypatch.setattr(finish_time, "REFIT_SAFETY", 0.0)
+    m = AutoML(time_budget=600, max_evals=4, strategy="random", random_state=0, n_jobs=1, learn=False,
+               n_folds=3).fit(IRIS.data, IRIS.target)
+    assert len(m.history_) == 4
+    assert m.search_stats_["ensemble_candidates_skipped"] == 0
