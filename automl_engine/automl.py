@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
+from threadpoolctl import threadpool_limits
 
 from automl_engine.catalogue import build_pipeline, load_catalogue, task_type_of
 from automl_engine.ensemble import EnsembleModel, ensemble_selection
@@ -147,7 +148,9 @@ class AutoML(BaseEstimator):
             raise DataError("no pipeline could be fitted on this data; check the guardrail alerts, "
                             "or give the search more time")
         finish_start = time.perf_counter()
-        self._finish(problem, catalogue, prepared, metric, deadline)
+        # as many threads as the search had workers, the way the fit times were measured
+        with threadpool_limits(limits=max(1, int(self.n_jobs))):
+            self._finish(problem, catalogue, prepared, metric, deadline)
         self.search_stats_["finish_seconds"] = time.perf_counter() - finish_start
         self._search.release_data()  # a fitted model need not hold the training data twice
         self._stop_requested = False

@@ -14,9 +14,14 @@ commit_artifact() {
   git commit -q -m "Knowledge build: partial results ($(automl knowledge info | tail -2 | awk '{printf "%s %s datasets, %s observed; ", $1, $2, $6}'))" \
     -- automl_engine/knowledge/data/ 2>/dev/null && echo "committed at $(date -u +%H:%M)"
 }
-while kill -0 "$BUILD" 2>/dev/null; do
-  sleep "$COMMIT_EVERY"
-  commit_artifact
+waited=0
+while kill -0 "$BUILD" 2>/dev/null; do  # poll, so the end of the build is noticed within seconds
+  sleep 10
+  waited=$((waited + 10))
+  if [ "$waited" -ge "$COMMIT_EVERY" ]; then
+    commit_artifact
+    waited=0
+  fi
 done
 wait "$BUILD"
 commit_artifact
