@@ -25,3 +25,18 @@ def test_classification_scores_are_kept_as_they_are():
     scores = np.array([[0.2, 0.9]])
     matrix = _knowledge("classification", scores, np.array([[ok, ok]], dtype=np.int8)).training_matrix()
     assert np.array_equal(matrix, scores)
+
+
+def test_the_fitted_recommender_groups_pipelines_by_model_family(tmp_path):
+    """The warm start hedges across families: fit_recommender passes each pipeline's family."""
+    from automl_engine.catalogue import load_catalogue
+    from automl_engine.knowledge.recommender_io import load_recommender
+    from knowledge_fixture import build_tiny_knowledge
+
+    folder = build_tiny_knowledge(tmp_path)
+    recommender = load_recommender("classification", folder)
+    families = np.array(load_catalogue("classification").families)
+    codes = recommender.pipeline_groups_
+    assert len(np.unique(codes)) == len(set(families))
+    for code in np.unique(codes):
+        assert len(set(families[codes == code])) == 1

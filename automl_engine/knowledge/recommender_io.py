@@ -29,15 +29,17 @@ def fit_recommender(knowledge: Knowledge, n_latent: int = 20, n_iter: int = 300,
     """
     if rows is None:
         rows = knowledge.train if train_only else np.ones(len(knowledge.datasets), bool)
+    specs = knowledge_pipeline_specs(knowledge)
     return PMFRecommender(n_latent=n_latent, n_iter=n_iter, random_state=random_state, **params).fit(
         knowledge.training_matrix()[rows], meta_features=knowledge.meta_features[rows],
-        pipeline_features=knowledge_pipeline_features(knowledge))
+        pipeline_features=pipeline_descriptors(specs), pipeline_groups=[spec.family for spec in specs])
 
 
-def knowledge_pipeline_features(knowledge: Knowledge) -> np.ndarray:
-    """Catalogue descriptors of the knowledge's pipelines, in its column order."""
+def knowledge_pipeline_specs(knowledge: Knowledge) -> list:
+    """Catalogue specs of the knowledge's pipelines, in its column order."""
     catalogue = load_catalogue(knowledge.task_type)
-    return pipeline_descriptors([catalogue[catalogue.index_of(pid)] for pid in knowledge.pipeline_ids])
+    return [catalogue[catalogue.index_of(pid)] for pid in knowledge.pipeline_ids]
+
 
 
 def save_recommender(recommender: PMFRecommender, path) -> None:

@@ -105,6 +105,9 @@ class PMFRecommender(BaseEstimator):
         (:class:`~automl_engine.recommender.transfer.TransferKernel`).
     descriptor_lengthscale : float, default 8.0
         Lengthscale of that kernel, in standardised descriptor units.
+    warm_start_per_group : int, default 1
+        With ``pipeline_groups`` given to ``fit`` (e.g. model families), the ``neighbour_mean``
+        warm start takes at most this many picks per group, hedging across families; 0: no cap.
 
     Attributes
     ----------
@@ -122,6 +125,7 @@ class PMFRecommender(BaseEstimator):
     score_center_, score_scale_ : float, median training row mean / std, the units used for
         a new dataset with fewer than 2 observations
     pipeline_features_ : ndarray of shape (n_pipelines, n_descriptors) or None, as given to ``fit``
+    pipeline_groups_ : int ndarray of shape (n_pipelines,) or None, codes of the groups given to ``fit``
     meta_features_ : ndarray of shape (n_datasets, n_features) or None, standardised;
         ``meta_mean_``, ``meta_scale_`` the scaler
     nll_init_, nll_ : float, negative log marginal likelihood per observed entry at the PCA
@@ -159,6 +163,7 @@ class PMFRecommender(BaseEstimator):
         posterior_noise=0.5,
         descriptor_variance=0.5,
         descriptor_lengthscale=8.0,
+        warm_start_per_group=1,
     ):
         self.n_latent = n_latent
         self.n_iter = n_iter
@@ -172,6 +177,7 @@ class PMFRecommender(BaseEstimator):
         self.posterior_noise = posterior_noise
         self.descriptor_variance = descriptor_variance
         self.descriptor_lengthscale = descriptor_lengthscale
+        self.warm_start_per_group = warm_start_per_group
 
     # ================================================================== fitting
     def _check_params(self):
@@ -179,7 +185,7 @@ class PMFRecommender(BaseEstimator):
             v = getattr(self, name)
             if not isinstance(v, numbers.Integral) or isinstance(v, bool) or v < 1:
                 raise ValueError(f"{name} must be an integer >= 1, got {v!r}.")
-        for name in ("n_iter", "n_warm_start"):
+        for name in ("n_iter", "n_warm_start", "warm_start_per_group"):
             v = getattr(self, name)
             if not isinstance(v, numbers.Integral) or isinstance(v, bool) or v < 0:
                 raise ValueError(f"{name} must be an integer >= 0, got {v!r}.")
@@ -197,7 +203,7 @@ class PMFRecommender(BaseEstimator):
             if not ok or (v <= low if low is not None else v < 0):
                 raise ValueError(f"{name} must be a number {'> 0' if low is not None else '>= 0'}, got {v!r}.")
 
-    def fit(self, Y, meta_features=None, pipeline_features=None):
+    def fit(self, Y, meta_features=None, pipeline_features=None, pipeline_groups=None):
         """Learn pipeline embeddings and the kernel from a score matrix.
 
         Parameters
@@ -212,6 +218,8 @@ class PMFRecommender(BaseEstimator):
             Catalogue descriptors of the pipelines
             (:func:`~automl_engine.catalogue.descriptors.pipeline_descriptors`), used for new
             datasets through ``descriptor_variance``; finite, ideally standardised.
+        pipeline_groups : array-like of shape (n_pipelines,), optional
+            A label per pipeline (e.g. its model family) for ``warm_start_per_group``.
 
         Returns
         -------
@@ -245,9 +253,16 @@ class PMFRecommender(BaseEstimator):
             features = np.array(pipeline_features, dtype=float)
             if features.ndim != 2 or features.shape[0] != n_pipelines or not np.all(np.isfinite(features)):
                 raise ValueError(f"pipeline_features must be a finite array of shape ({n_pipelines}, n_descriptors).")
+        groups = None
+        if pipeline_groups is not None:
+            labels = np.asarray(pipeline_groups)
+            if labels.shape != (n_pipelines,):
+                raise ValueError(f"pipeline_groups must have one label per pipeline ({n_pipelines}), got {labels.shape}.")
+            groups = np.unique(labels, return_inverse=True)[1].astype(np.int64)
         with threadpool_limits(limits=1, user_api="blas"):
             self._fit(Y, meta)
         self.pipeline_features_ = features
+        self.pipeline_groups_ = groups
         self._finalise()
         return self
 
@@ -482,7 +497,9 @@ class PMFRecommender(BaseEstimator):
                 n_warm = min(n_eff, self.n_warm_start - vals.size)
                 if self.warm_start == "neighbour_mean":
                     picks = neighbour_mean_picks(self.Y_, self.row_mean_, self.row_std_, self.prior_mean_,
-                                                 order, distances, n_warm, blocked)
+                                                 order, distances, n_warm, blocked,
+                                                 groups=self.pipeline_groups_,
+                                                 per_group=self.warm_start_per_group)
                 elif self.warm_start == "portfolio":
                     picks = portfolio_picks(self.Y_, self.row_mean_, self.row_std_, self.prior_mean_, list(idx), n_warm,
                                             blocked.copy())

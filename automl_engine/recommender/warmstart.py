@@ -24,6 +24,7 @@ __all__ = [
     "nearest_datasets",
     "warm_start_picks",
     "neighbour_mean_picks",
+    "capped_per_group",
     "portfolio_next",
     "portfolio_picks",
 ]
@@ -180,7 +181,8 @@ def warm_start_picks(Y, dataset_order, n, taken=()):
         rank += 1
 
 
-def neighbour_mean_picks(Y, row_mean, row_std, prior_mean, order, distances, n, blocked, k=10, pseudo_count=1.0):
+def neighbour_mean_picks(Y, row_mean, row_std, prior_mean, order, distances, n, blocked, k=10, pseudo_count=1.0,
+                         groups=None, per_group=0):
     """Top ``n`` unblocked pipelines by closeness-weighted mean standardised score of the ``k`` nearest.
 
     Parameters
@@ -193,6 +195,10 @@ def neighbour_mean_picks(Y, row_mean, row_std, prior_mean, order, distances, n, 
     order, distances : nearest datasets first and their distances (:func:`nearest_datasets`)
     n : int, picks wanted
     blocked : bool array of shape (n_pipelines,), pipelines that must not be picked
+    groups : int array of shape (n_pipelines,), optional, e.g. each pipeline's model family
+    per_group : int, with ``groups``: at most this many picks per group (0: no cap), so the
+        first picks hedge across families instead of spending them all on the family that is
+        best on average
 
     Returns
     -------
@@ -209,8 +215,32 @@ def neighbour_mean_picks(Y, row_mean, row_std, prior_mean, order, distances, n, 
     total = np.where(seen, Z, 0.0).T @ weights + pseudo_count * np.asarray(prior_mean, dtype=float)
     score = total / (seen.T.astype(float) @ weights + pseudo_count)
     score[np.asarray(blocked, dtype=bool)] = -np.inf
-    ranked = np.argsort(-score, kind="stable")
-    return [int(j) for j in ranked[:n] if np.isfinite(score[j])]
+    ranked = [int(j) for j in np.argsort(-score, kind="stable") if np.isfinite(score[j])]
+    if groups is None or not per_group:
+        return ranked[:n]
+    return capped_per_group(ranked, np.asarray(groups), per_group, n)
+
+
+def capped_per_group(ranked, groups, per_group, n):
+    """The first ``n`` of ``ranked`` taking at most ``per_group`` from each group (then, if the
+    groups run out, the best of the rest).
+
+    Examples
+    --------
+    >>> groups = np.array([0, 0, 1, 1, 2])
+    >>> capped_per_group([4, 3, 2, 1, 0], groups, 1, 3), capped_per_group([4, 3, 2, 1, 0], groups, 1, 4)
+    ([4, 3, 1], [4, 3, 1, 2])
+    """
+    picks, taken = [], {}
+    for j in ranked:
+        g = int(groups[j])
+        if taken.get(g, 0) < per_group:
+            picks.append(j)
+            taken[g] = taken.get(g, 0) + 1
+            if len(picks) == n:
+                return picks
+    chosen = set(picks)
+    return picks + [j for j in ranked if j not in chosen][:n - len(picks)]
 
 
 def portfolio_next(C, chosen, blocked):

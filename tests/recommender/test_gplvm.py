@@ -180,6 +180,23 @@ def test_neighbour_mean_warm_start_prefers_a_pipeline_good_on_every_neighbour():
     assert 1 not in picks and len(set(picks)) == 3
 
 
+def test_warm_start_hedges_across_pipeline_groups():
+    """Pipelines 0-3 (group "trees") are best on every neighbour; with a cap of one per group the
+    warm start takes the best tree, then the best of each other group; with no cap, four trees."""
+    rng = np.random.default_rng(1)
+    Y = rng.normal(0.5, 0.05, size=(12, 12))
+    Y[:, :4] = 0.9 + 0.01 * np.arange(4)[::-1]
+    meta = np.vstack([np.zeros(3) + 0.1 * i for i in range(12)])
+    groups = ["trees"] * 4 + ["linear"] * 4 + ["knn"] * 4
+    rec = PMFRecommender(n_latent=2, n_iter=5, random_state=0).fit(Y, meta_features=meta, pipeline_groups=groups)
+    hedged = rec.suggest({}, n=3, meta_features=np.zeros(3))
+    assert hedged[0] == 0 and {rec.pipeline_groups_[j] for j in hedged} == set(np.unique(rec.pipeline_groups_))
+    assert rec.with_params(warm_start_per_group=0).suggest({}, n=3, meta_features=np.zeros(3)) == [0, 1, 2]
+    assert len(set(rec.suggest({}, n=5, meta_features=np.zeros(3)))) == 5  # groups run out: the best of the rest
+    with pytest.raises(ValueError, match="pipeline_groups"):
+        PMFRecommender(n_latent=2, n_iter=5).fit(Y, pipeline_groups=groups[:5])
+
+
 def test_warm_start_ends_after_n_warm_start_observations(model, data):
     _, new_rows, meta = data
     observed = {int(j): float(new_rows[4][j]) for j in range(model.n_warm_start)}
@@ -209,7 +226,8 @@ def test_deterministic_with_random_state(data):
 def test_state_round_trip_through_npz(data, tmp_path, with_meta):
     Y, new_rows, meta = data
     rec = PMFRecommender(n_latent=4, n_iter=20, random_state=0)
-    rec.fit(Y, meta_features=meta if with_meta else None)
+    groups = np.arange(Y.shape[1]) % 3 if with_meta else None
+    rec.fit(Y, meta_features=meta if with_meta else None, pipeline_groups=groups)
     path = tmp_path / "rec.npz"
     np.savez(path, **rec.get_state())
     with np.load(path) as npz:  # allow_pickle=False
@@ -223,8 +241,10 @@ def test_state_round_trip_through_npz(data, tmp_path, with_meta):
     np.testing.assert_array_equal(rec.project_2d(), loaded.project_2d())
     if with_meta:
         np.testing.assert_array_equal(rec.warm_start_neighbours(meta[2])[0], loaded.warm_start_neighbours(meta[2])[0])
+        np.testing.assert_array_equal(loaded.pipeline_groups_, groups)
+        assert rec.suggest({}, n=3, meta_features=meta[2]) == loaded.suggest({}, n=3, meta_features=meta[2])
     else:
-        assert loaded.meta_features_ is None
+        assert loaded.meta_features_ is None and loaded.pipeline_groups_ is None
 
 
 def test_state_rejects_unknown_version(model):
