@@ -46,7 +46,9 @@ if task is not None:
                                 persist_state="session")
         with c2:
             seconds = st.number_input("Time budget (seconds, 0 = none)", 0, 24 * 3600, 120, step=30,
-                                      key="opt_seconds", persist_state="session")
+                                      key="opt_seconds", persist_state="session",
+                                      help="Covers the whole run: the search keeps back the time it predicts the "
+                                      "final refit of the best pipelines (and an ensemble) will take.")
             max_evals = st.number_input("Pipelines to evaluate (0 = none)", 0, 10_000, 25, key="opt_max_evals",
                                         persist_state="session", help="The search ends at whichever budget comes "
                                         "first; with neither, after 25 pipelines.")
