@@ -499,7 +499,7 @@ class PMFRecommender(BaseEstimator):
                     picks = neighbour_mean_picks(self.Y_, self.row_mean_, self.row_std_, self.prior_mean_,
                                                  order, distances, n_warm, blocked,
                                                  groups=self.pipeline_groups_,
-                                                 per_group=self.warm_start_per_group)
+                                                 per_group=self.warm_start_per_group, taken=keys)
                 elif self.warm_start == "portfolio":
                     picks = portfolio_picks(self.Y_, self.row_mean_, self.row_std_, self.prior_mean_, list(idx), n_warm,
                                             blocked.copy())

@@ -182,7 +182,7 @@ def warm_start_picks(Y, dataset_order, n, taken=()):
 
 
 def neighbour_mean_picks(Y, row_mean, row_std, prior_mean, order, distances, n, blocked, k=10, pseudo_count=1.0,
-                         groups=None, per_group=0):
+                         groups=None, per_group=0, taken=()):
     """Top ``n`` unblocked pipelines by closeness-weighted mean standardised score of the ``k`` nearest.
 
     Parameters
@@ -199,6 +199,7 @@ def neighbour_mean_picks(Y, row_mean, row_std, prior_mean, order, distances, n, 
     per_group : int, with ``groups``: at most this many picks per group (0: no cap), so the
         first picks hedge across families instead of spending them all on the family that is
         best on average
+    taken : pipelines already evaluated on the new dataset; they count towards their group's cap
 
     Returns
     -------
@@ -218,25 +219,30 @@ def neighbour_mean_picks(Y, row_mean, row_std, prior_mean, order, distances, n, 
     ranked = [int(j) for j in np.argsort(-score, kind="stable") if np.isfinite(score[j])]
     if groups is None or not per_group:
         return ranked[:n]
-    return capped_per_group(ranked, np.asarray(groups), per_group, n)
+    return capped_per_group(ranked, np.asarray(groups), per_group, n, taken)
 
 
-def capped_per_group(ranked, groups, per_group, n):
-    """The first ``n`` of ``ranked`` taking at most ``per_group`` from each group (then, if the
-    groups run out, the best of the rest).
+def capped_per_group(ranked, groups, per_group, n, taken=()):
+    """The first ``n`` of ``ranked`` taking at most ``per_group`` from each group, counting the
+    ``taken`` pipelines too (then, if the groups run out, the best of the rest).
 
     Examples
     --------
     >>> groups = np.array([0, 0, 1, 1, 2])
     >>> capped_per_group([4, 3, 2, 1, 0], groups, 1, 3), capped_per_group([4, 3, 2, 1, 0], groups, 1, 4)
     ([4, 3, 1], [4, 3, 1, 2])
+    >>> capped_per_group([3, 2, 1, 0], groups, 1, 2, taken=[4])  # group 2 already has a pick
+    [3, 1]
     """
-    picks, taken = [], {}
+    picks = []
+    counts: dict[int, int] = {}
+    for j in taken:
+        counts[int(groups[j])] = counts.get(int(groups[j]), 0) + 1
     for j in ranked:
         g = int(groups[j])
-        if taken.get(g, 0) < per_group:
+        if counts.get(g, 0) < per_group:
             picks.append(j)
-            taken[g] = taken.get(g, 0) + 1
+            counts[g] = counts.get(g, 0) + 1
             if len(picks) == n:
                 return picks
     chosen = set(picks)

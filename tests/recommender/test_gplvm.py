@@ -193,6 +193,9 @@ def test_warm_start_hedges_across_pipeline_groups():
     assert hedged[0] == 0 and {rec.pipeline_groups_[j] for j in hedged} == set(np.unique(rec.pipeline_groups_))
     assert rec.with_params(warm_start_per_group=0).suggest({}, n=3, meta_features=np.zeros(3)) == [0, 1, 2]
     assert len(set(rec.suggest({}, n=5, meta_features=np.zeros(3)))) == 5  # groups run out: the best of the rest
+    # one pick at a time (as a search asks), the observed pipelines count towards their group
+    second = rec.suggest({hedged[0]: 0.93}, n=1, meta_features=np.zeros(3))
+    assert second == hedged[1:2] and rec.pipeline_groups_[second[0]] != rec.pipeline_groups_[0]
     with pytest.raises(ValueError, match="pipeline_groups"):
         PMFRecommender(n_latent=2, n_iter=5).fit(Y, pipeline_groups=groups[:5])
 
