@@ -37,7 +37,7 @@ from threadpoolctl import threadpool_limits
 from . import gp
 from .acquisition import log_expected_improvement
 from .kernels import RBFLinearKernel
-from .training import optimise, pca_initialisation, standardise_rows, svd_flip, total_nll
+from .training import normal_score_rows, optimise, pca_initialisation, standardise_rows, svd_flip, total_nll
 from .state import SUGGEST_TIME_PARAMS, recommender_state, restore_recommender
 from .transfer import TransferKernel
 from .warmstart import (fit_standardiser, nearest_datasets, neighbour_mean_picks, portfolio_picks, standardise,
@@ -105,6 +105,13 @@ class PMFRecommender(BaseEstimator):
         (:class:`~automl_engine.recommender.transfer.TransferKernel`).
     descriptor_lengthscale : float, default 8.0
         Lengthscale of that kernel, in standardised descriptor units.
+    row_scores : {"normal_scores", "standardised"}, default "normal_scores"
+        How each training row's scores are put on a common scale before fitting:
+        ``"normal_scores"`` keeps only their order within the dataset
+        (:func:`~automl_engine.recommender.training.normal_score_rows`), so a few catastrophic
+        scores do not squeeze the good pipelines together; ``"standardised"`` subtracts the
+        row mean and divides by the row std. On the surrogate benchmark the first lowered the
+        mean regression regret at 10 evaluations by about a fifth.
     warm_start_per_group : int, default 1
         With ``pipeline_groups`` given to ``fit`` (e.g. model families), the ``neighbour_mean``
         warm start takes at most this many picks per group, hedging across families; 0: no cap.
@@ -120,9 +127,9 @@ class PMFRecommender(BaseEstimator):
     pipeline_counts_ : ndarray of shape (n_pipelines,), training observations per pipeline
         (usable rows only). Pipelines with 0 keep their initial embedding and are predicted
         with the prior mean and a high std (the largest prior std of any trained pipeline).
-    Y_ : ndarray of shape (n_datasets, n_pipelines), the training scores (raw units)
+    Y_ : ndarray of shape (n_datasets, n_pipelines), the training scores as fitted (after ``row_scores``)
     row_mean_, row_std_ : ndarrays of shape (n_datasets,), per-dataset standardisation
-    score_center_, score_scale_ : float, median training row mean / std, the units used for
+    score_center_, score_scale_ : float, median raw training row mean / std, the units used for
         a new dataset with fewer than 2 observations
     pipeline_features_ : ndarray of shape (n_pipelines, n_descriptors) or None, as given to ``fit``
     pipeline_groups_ : int ndarray of shape (n_pipelines,) or None, codes of the groups given to ``fit``
@@ -164,6 +171,7 @@ class PMFRecommender(BaseEstimator):
         descriptor_variance=0.5,
         descriptor_lengthscale=8.0,
         warm_start_per_group=1,
+        row_scores="normal_scores",
     ):
         self.n_latent = n_latent
         self.n_iter = n_iter
@@ -178,6 +186,7 @@ class PMFRecommender(BaseEstimator):
         self.descriptor_variance = descriptor_variance
         self.descriptor_lengthscale = descriptor_lengthscale
         self.warm_start_per_group = warm_start_per_group
+        self.row_scores = row_scores
 
     # ================================================================== fitting
     def _check_params(self):
@@ -192,6 +201,8 @@ class PMFRecommender(BaseEstimator):
         lr = self.learning_rate
         if not isinstance(lr, numbers.Real) or not np.isfinite(lr) or lr <= 0:
             raise ValueError(f"learning_rate must be a positive number, got {lr!r}.")
+        if self.row_scores not in ("normal_scores", "standardised"):
+            raise ValueError(f"row_scores must be 'normal_scores' or 'standardised', got {self.row_scores!r}.")
         if self.warm_start not in ("neighbour_mean", "nearest_best", "portfolio"):
             raise ValueError(f"warm_start must be 'neighbour_mean', 'nearest_best' or 'portfolio', got {self.warm_start!r}.")
         lp = self.latent_prior
@@ -260,7 +271,10 @@ class PMFRecommender(BaseEstimator):
                 raise ValueError(f"pipeline_groups must have one label per pipeline ({n_pipelines}), got {labels.shape}.")
             groups = np.unique(labels, return_inverse=True)[1].astype(np.int64)
         with threadpool_limits(limits=1, user_api="blas"):
-            self._fit(Y, meta)
+            self._fit(normal_score_rows(Y) if self.row_scores == "normal_scores" else Y, meta)
+        _, raw_mean, raw_std, usable = standardise_rows(Y)  # the users' units, for 0 or 1 observations
+        self.score_center_ = float(np.median(raw_mean[usable])) if usable.any() else 0.0
+        self.score_scale_ = float(np.median(raw_std[usable])) if usable.any() else 1.0
         self.pipeline_features_ = features
         self.pipeline_groups_ = groups
         self._finalise()
@@ -300,8 +314,6 @@ class PMFRecommender(BaseEstimator):
         self.pipeline_counts_ = counts.astype(np.int64)
         self.row_mean_ = row_mean
         self.row_std_ = row_std
-        self.score_center_ = float(np.median(row_mean[usable])) if usable.any() else 0.0
-        self.score_scale_ = float(np.median(row_std[usable])) if usable.any() else 1.0
         self.loss_curve_ = curve
         if meta is not None:
             self.meta_mean_, self.meta_scale_ = fit_standardiser(meta)

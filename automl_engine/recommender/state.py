@@ -16,6 +16,7 @@ STATE_VERSION = 1
 PARAM_NAMES = (
     "n_latent", "n_iter", "batch_size", "learning_rate", "n_warm_start", "random_state", "latent_prior", "units",
     "warm_start", "posterior_noise", "descriptor_variance", "descriptor_lengthscale", "warm_start_per_group",
+    "row_scores",
 )
 SUGGEST_TIME_PARAMS = frozenset(
     {"n_warm_start", "units", "warm_start", "posterior_noise", "descriptor_variance", "descriptor_lengthscale",

@@ -180,6 +180,24 @@ def test_neighbour_mean_warm_start_prefers_a_pipeline_good_on_every_neighbour():
     assert 1 not in picks and len(set(picks)) == 3
 
 
+def test_normal_scores_keep_only_the_order_within_each_dataset(data):
+    """With row_scores="normal_scores" a monotone change of one dataset's scores changes nothing
+    learned; with "standardised" it does."""
+    Y, _, meta = data
+    Y2 = Y.copy()
+    Y2[0] = np.exp(3 * Y2[0])
+    Y2[1] = Y2[1] ** 3 - 50.0
+    a = PMFRecommender(n_latent=3, n_iter=10, random_state=0).fit(Y, meta)
+    b = PMFRecommender(n_latent=3, n_iter=10, random_state=0).fit(Y2, meta)
+    np.testing.assert_allclose(a.embeddings_, b.embeddings_)
+    assert a.suggest({3: 0.2, 5: 0.9}, n=3) == b.suggest({3: 0.2, 5: 0.9}, n=3)
+    c = PMFRecommender(n_latent=3, n_iter=10, random_state=0, row_scores="standardised").fit(Y, meta)
+    d = PMFRecommender(n_latent=3, n_iter=10, random_state=0, row_scores="standardised").fit(Y2, meta)
+    assert not np.allclose(c.embeddings_, d.embeddings_)
+    with pytest.raises(ValueError, match="row_scores"):
+        PMFRecommender(row_scores="ranks").fit(Y)
+
+
 def test_warm_start_hedges_across_pipeline_groups():
     """Pipelines 0-3 (group "trees") are best on every neighbour; with a cap of one per group the
     warm start takes the best tree, then the best of each other group; with no cap, four trees."""
