@@ -28,9 +28,10 @@ def test_classification_scores_are_kept_as_they_are():
 
 
 def test_the_fitted_recommender_groups_pipelines_by_model_family(tmp_path):
-    """The warm start hedges across families: fit_recommender passes each pipeline's family."""
+    """The warm start hedges across families (fit_recommender passes each pipeline's family) for
+    as many picks as chosen for the task type."""
     from automl_engine.catalogue import load_catalogue
-    from automl_engine.knowledge.recommender_io import load_recommender
+    from automl_engine.knowledge.recommender_io import WARM_START_PICKS, load_recommender
     from knowledge_fixture import build_tiny_knowledge
 
     folder = build_tiny_knowledge(tmp_path)
@@ -40,3 +41,4 @@ def test_the_fitted_recommender_groups_pipelines_by_model_family(tmp_path):
     assert len(np.unique(codes)) == len(set(families))
     for code in np.unique(codes):
         assert len(set(families[codes == code])) == 1
+    assert recommender.n_warm_start == WARM_START_PICKS["classification"]

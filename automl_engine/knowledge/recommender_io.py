@@ -14,6 +14,10 @@ from automl_engine.recommender import PMFRecommender
 logger = logging.getLogger(__name__)
 
 MIN_TRAIN_DATASETS = 3
+WARM_START_PICKS = {"classification": 3, "regression": 5}
+"""Warm-start picks before expected improvement takes over, chosen on the 5-fold replay of the
+meta-train rows (docs/BENCHMARKS.md): in classification the neighbours' picks beyond the third
+did worse than EI's; in regression five did best."""
 
 
 def recommender_path(task_type: str, folder=None) -> Path:
@@ -25,8 +29,10 @@ def fit_recommender(knowledge: Knowledge, n_latent: int = 20, n_iter: int = 300,
     """Fit a PMFRecommender as shipped on the (meta-train) rows of ``knowledge``; meta-test rows are never used.
 
     ``rows`` (a boolean mask over the datasets) fits on those rows instead (benchmarks hold some
-    out); ``params`` are further PMFRecommender parameters.
+    out); ``params`` are further PMFRecommender parameters (``n_warm_start`` defaults to
+    :data:`WARM_START_PICKS` of the task type).
     """
+    params.setdefault("n_warm_start", WARM_START_PICKS[knowledge.task_type])
     if rows is None:
         rows = knowledge.train if train_only else np.ones(len(knowledge.datasets), bool)
     specs = knowledge_pipeline_specs(knowledge)
