@@ -23,7 +23,10 @@ def win_tie_loss(wide: pd.DataFrame, peer: str) -> str:
 
 def summary_table(results: pd.DataFrame) -> tuple[str, pd.DataFrame]:
     lines = ["| budget | datasets | system | mean test score | mean rank | PMF win/tie/loss vs it | "
-             "time to 99% of final (s) | failed evaluations | crashed runs |", "|---|---|---|---|---|---|---|---|---|"]
+             "time to 99% of final (s) | validation − test score | failed evaluations | crashed runs |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    if "cv_score" not in results:  # results written before the column existed
+        results = results.assign(cv_score=np.nan)
     ranks_rows = []
     for (kind, budget), group in results.groupby(["budget_kind", "budget"]):
         scores = group.assign(test_score=group["test_score"].where(~group["crashed"], -np.inf))
@@ -37,7 +40,8 @@ def summary_table(results: pd.DataFrame) -> tuple[str, pd.DataFrame]:
             lines.append(
                 f"| {label} | {len(wide)} | {system} | {wide[system].replace(-np.inf, np.nan).mean():.4f} | "
                 f"{ranks[system].mean():.2f} | {'–' if system == 'pmf' else win_tie_loss(wide, system)} | "
-                f"{sub['time_to_99'].mean():.1f} | {int(sub['failures'].fillna(0).sum())} | {int(sub['crashed'].sum())} |")
+                f"{sub['time_to_99'].mean():.1f} | {(sub['cv_score'] - sub['test_score']).mean():.4f} | "
+                f"{int(sub['failures'].fillna(0).sum())} | {int(sub['crashed'].sum())} |")
     return "\n".join(lines), pd.DataFrame(ranks_rows)
 
 
