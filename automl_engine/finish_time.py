@@ -41,12 +41,16 @@ def affordable_members(candidates: list[dict], n_rows: int, folds: Sequence, sec
                        fitted: Sequence[dict] = ()) -> list[dict]:
     """The candidates (best first) whose refits fit in ``seconds_left`` one after another.
 
-    Those in ``fitted`` (already refitted, e.g. the best pipeline) are kept at no cost; a
-    candidate that does not fit is skipped, and cheaper ones after it may still be taken.
+    Those in ``fitted`` (already refitted, e.g. the best pipeline) are always kept, at no cost,
+    even past the deadline; a candidate that does not fit is skipped, and cheaper ones after it
+    may still be taken.
     """
     kept, spent = [], 0.0
     for record in candidates:
-        cost = 0.0 if any(record is f for f in fitted) else refit_seconds(record, n_rows, folds)
+        if any(record is f for f in fitted):
+            kept.append(record)
+            continue
+        cost = refit_seconds(record, n_rows, folds)
         if spent + cost <= seconds_left:
             kept.append(record)
             spent += cost
