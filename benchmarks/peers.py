@@ -141,6 +141,9 @@ def configurations(budgets, evals):
 
 def run_all(datasets, seeds, budgets, evals, results_path: Path) -> pd.DataFrame:
     done = pd.read_csv(results_path) if results_path.exists() else pd.DataFrame()
+    if not done.empty and list(done.columns) != RESULT_COLUMNS:
+        sys.exit(f"{results_path} has the columns of an older version of this script; "
+                 "give a new --results file (or move that one away)")
     keys = set(zip(done.get("dataset", []), done.get("seed", []), done.get("system", []), done.get("budget_kind", []),
                    done.get("budget", [])))
     for name, frame, target in datasets:
