@@ -17,7 +17,7 @@ from automl_engine.errors import DataError
 from automl_engine.evaluation import (
     Evaluator, Limits, as_labels, classes_of, get_metric, make_folds,
 )
-from automl_engine.finish_time import affordable_members, finish_reserve
+from automl_engine.finish_time import affordable_members, best_records, finish_reserve
 from automl_engine.fingerprint import fingerprint
 from automl_engine.knowledge.artifact import load_knowledge
 from automl_engine.knowledge.growth import LocalWarmStart, local_rows, record_search
@@ -193,7 +193,7 @@ class AutoML(BaseEstimator):
         With a ``deadline`` (a time budget), only the ensemble candidates whose predicted refits
         fit in the time left take part in the ensemble selection.
         """
-        ok = sorted((h for h in self.history_ if h["status"] == "ok"), key=lambda h: -h["score"])
+        ok = best_records(self.history_)
         X, y = problem.X, problem.y
         self.best_pipeline_ = None
         for record in ok:  # the best pipeline that refits on all the data

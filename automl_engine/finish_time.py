@@ -25,8 +25,8 @@ def refit_seconds(record: dict, n_rows: int, folds: Sequence) -> float:
     return REFIT_SAFETY * float(fit_time) * n_rows / max(train_rows, 1.0)
 
 
-def best_records(history: list[dict], n: int) -> list[dict]:
-    """The ``n`` best successful records, best first."""
+def best_records(history: list[dict], n: int | None = None) -> list[dict]:
+    """The ``n`` best successful records (all of them if ``n`` is None), best first."""
     ok = [h for h in history if h["status"] == "ok"]
     return sorted(ok, key=lambda h: -h["score"])[:n]
 

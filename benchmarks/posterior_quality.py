@@ -4,7 +4,8 @@ For each fold of a 5-fold split of the meta-train datasets, the recommender is f
 other folds; on each held-out dataset, k of its observed pipelines (chosen at random) are given
 to ``predict`` and the Spearman correlation between the predicted and the stored scores of its
 other observed pipelines is recorded. A model whose conditioning helps gets better as k grows;
-k = 0 is the prior mean (each pipeline's average standardised score).
+k = 0 is the prior mean (each pipeline's average score over the training rows,
+in the units the recommender was fitted in).
 
 Usage:
     python benchmarks/posterior_quality.py [--write docs/BENCHMARKS.md]

@@ -47,7 +47,6 @@ def knowledge_pipeline_specs(knowledge: Knowledge) -> list:
     return [catalogue[catalogue.index_of(pid)] for pid in knowledge.pipeline_ids]
 
 
-
 def save_recommender(recommender: PMFRecommender, path) -> None:
     np.savez_compressed(path, **recommender.get_state())
 
