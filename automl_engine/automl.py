@@ -136,7 +136,8 @@ class AutoML(BaseEstimator):
             self._search = Search(problem, catalogue, recommender, evaluator, max_evals, search_budget,
                                   self.eval_timeout, costs, self.on_event, seed, source, history,
                                   round_size=max(2, int(self.n_jobs)) if deterministic else None,
-                                  reserve=lambda h: finish_reserve(h, len(problem.X), folds, self.ensemble))
+                                  reserve=lambda h: finish_reserve(h, len(problem.X), folds, self.ensemble,
+                                                                 self.time_budget))
             if getattr(self, "_stop_requested", False):  # stop() arrived before the search existed
                 self._search.stop()
             self.history_ = self._search.run()

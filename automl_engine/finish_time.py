@@ -14,6 +14,7 @@ import numpy as np
 
 REFIT_SAFETY = 1.5  # most learners grow faster than linearly in rows; err on the long side
 ENSEMBLE_RESERVE_MEMBERS = 3  # refits kept back for an ensemble: the best and two more
+RESERVE_FLOOR_FRACTION = 0.05  # at least this share of the budget is kept back for the finish
 
 
 def refit_seconds(record: dict, n_rows: int, folds: Sequence) -> float:
@@ -31,10 +32,18 @@ def best_records(history: list[dict], n: int | None = None) -> list[dict]:
     return sorted(ok, key=lambda h: -h["score"])[:n]
 
 
-def finish_reserve(history: list[dict], n_rows: int, folds: Sequence, ensemble: bool) -> float:
-    """Seconds the search keeps back for the finish: refits of the best pipeline(s) found so far."""
+def finish_reserve(history: list[dict], n_rows: int, folds: Sequence, ensemble: bool,
+                   time_budget: float | None = None) -> float:
+    """Seconds the search keeps back for the finish: refits of the best pipeline(s) found so far.
+
+    With a ``time_budget``, never less than ``RESERVE_FLOOR_FRACTION`` of it: on small data the
+    predicted refits take a fraction of a second, and the last evaluation (which may run over the
+    search's deadline by its timeout floor) would otherwise leave nothing for the ensemble members.
+    """
     n = ENSEMBLE_RESERVE_MEMBERS if ensemble else 1
-    return sum(refit_seconds(h, n_rows, folds) for h in best_records(history, n))
+    predicted = sum(refit_seconds(h, n_rows, folds) for h in best_records(history, n))
+    floor = RESERVE_FLOOR_FRACTION * time_budget if time_budget else 0.0
+    return max(predicted, floor)
 
 
 def affordable_members(candidates: list[dict], n_rows: int, folds: Sequence, seconds_left: float,

@@ -31,6 +31,15 @@ def test_reserve_counts_the_best_pipelines_only_and_more_of_them_for_an_ensemble
     assert finish_reserve([], 100, FOLDS_80, ensemble=True) == 0.0
 
 
+def test_reserve_keeps_back_a_share_of_the_time_budget_when_the_refits_are_cheap():
+    cheap = [_record(0.9, 0.01), _record(0.8, 0.02)]
+    floor = finish_time.RESERVE_FLOOR_FRACTION * 30.0
+    assert finish_reserve(cheap, 100, FOLDS_80, ensemble=True, time_budget=30.0) == floor
+    assert finish_reserve([], 100, FOLDS_80, ensemble=True, time_budget=30.0) == floor
+    slow = [_record(0.9, 100.0)]
+    assert finish_reserve(slow, 100, FOLDS_80, ensemble=False, time_budget=30.0) == finish_time.REFIT_SAFETY * 125.0
+
+
 def test_affordable_members_keep_the_refitted_best_free_and_skip_what_does_not_fit():
     best, slow, cheap, medium = _record(0.9, 50.0), _record(0.8, 40.0), _record(0.7, 1.0), _record(0.6, 2.0)
     one = finish_time.REFIT_SAFETY * 100 / 80
