@@ -12,6 +12,7 @@ from sklearn.preprocessing import LabelEncoder, PolynomialFeatures
 from sklearn.utils.validation import check_is_fitted
 
 DATETIME_PARTS = ("year", "month", "day", "dayofweek", "dayofyear", "hour")
+_PART_ATTRIBUTES = {"dayofweek": "day_of_week", "dayofyear": "day_of_year"}  # pandas 3 deprecates the short names
 
 
 class DatetimeFeatures(TransformerMixin, BaseEstimator):
@@ -39,7 +40,7 @@ class DatetimeFeatures(TransformerMixin, BaseEstimator):
         for column, parts in zip(frame.columns, self.parts_):
             accessor = frame[column].dt
             for part in parts:
-                blocks.append(getattr(accessor, part).astype("float64").to_numpy())
+                blocks.append(getattr(accessor, _PART_ATTRIBUTES.get(part, part)).astype("float64").to_numpy())
         if not blocks:
             return np.empty((len(frame), 0))
         return np.column_stack(blocks)

@@ -6,6 +6,7 @@ from sklearn.decomposition import PCA
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.feature_selection import SelectPercentile, f_classif, f_regression
 from sklearn.impute import SimpleImputer
+from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import (
     OneHotEncoder,
@@ -21,6 +22,7 @@ from automl_engine.catalogue.enumerate import PipelineSpec
 from automl_engine.catalogue.registry import make_estimator
 from automl_engine.transformers import BoundedPolynomialFeatures, DatetimeFeatures, Flatten, ToNumeric, ToStrings
 
+TARGET_ENCODER_FOLDS = 5
 TFIDF_MAX_FEATURES = 200
 ONEHOT_MIN_FREQUENCY = 0.01
 ONEHOT_MAX_CATEGORIES = 30
@@ -41,8 +43,13 @@ def _encoder(name: str, task_type: str, random_state, allow_onehot: bool = True)
         return OneHotEncoder(handle_unknown="infrequent_if_exist", min_frequency=ONEHOT_MIN_FREQUENCY,
                              max_categories=ONEHOT_MAX_CATEGORIES, sparse_output=False)
     if name == "target":
-        target_type = "continuous" if task_type == "regression" else "auto"
-        return TargetEncoder(target_type=target_type, random_state=random_state)
+        # the cross-fitting folds TargetEncoder chose itself before scikit-learn 1.9 deprecated
+        # its shuffle / random_state parameters: the same encodings, without the FutureWarning
+        if task_type == "regression":
+            return TargetEncoder(target_type="continuous",
+                                 cv=KFold(TARGET_ENCODER_FOLDS, shuffle=True, random_state=random_state))
+        return TargetEncoder(target_type="auto",
+                             cv=StratifiedKFold(TARGET_ENCODER_FOLDS, shuffle=True, random_state=random_state))
     return OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1,
                           encoded_missing_value=-1)
 
