@@ -79,6 +79,8 @@ def fit_variants(knowledge, rows: np.ndarray, seed: int = 0, extra: tuple = ()) 
 
 
 def _parse_value(name: str, value: str):
+    if value in ("True", "False"):
+        return name, value == "True"
     if value.isdigit():
         return name, int(value)
     if value.replace(".", "", 1).isdigit():

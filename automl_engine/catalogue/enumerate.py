@@ -81,6 +81,13 @@ def load_spec() -> dict:
     return json.loads(text)
 
 
+def family_kinds(task_type: str) -> dict[str, str]:
+    """Each family's kind: its preprocessing profile in the spec — linear models, models on scaled
+    inputs (kernel, neighbours, neural), tree models, naive Bayes. The warm start takes turns
+    across kinds."""
+    return {family["name"]: family["profile"] for family in load_spec()["families"][task_type]}
+
+
 def pipeline_id(task_type: str, estimator: str, params: dict, prep: dict) -> str:
     """Stable id: the first 12 hex digits of the SHA-1 of the canonical JSON spec."""
     canonical = json.dumps(

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from automl_engine.catalogue import load_catalogue
+from automl_engine.catalogue import family_kinds, load_catalogue
 from automl_engine.catalogue.descriptors import pipeline_descriptors
 from automl_engine.knowledge.artifact import Knowledge, data_dir, load_knowledge
 from automl_engine.recommender import PMFRecommender
@@ -36,9 +36,11 @@ def fit_recommender(knowledge: Knowledge, n_latent: int = 20, n_iter: int = 300,
     if rows is None:
         rows = knowledge.train if train_only else np.ones(len(knowledge.datasets), bool)
     specs = knowledge_pipeline_specs(knowledge)
+    kinds = family_kinds(knowledge.task_type)
     return PMFRecommender(n_latent=n_latent, n_iter=n_iter, random_state=random_state, **params).fit(
         knowledge.training_matrix()[rows], meta_features=knowledge.meta_features[rows],
-        pipeline_features=pipeline_descriptors(specs), pipeline_groups=[spec.family for spec in specs])
+        pipeline_features=pipeline_descriptors(specs), pipeline_groups=[spec.family for spec in specs],
+        pipeline_kinds=[kinds[spec.family] for spec in specs])
 
 
 def knowledge_pipeline_specs(knowledge: Knowledge) -> list:

@@ -40,8 +40,7 @@ from .kernels import RBFLinearKernel
 from .training import normal_score_rows, optimise, pca_initialisation, standardise_rows, svd_flip, total_nll
 from .state import SUGGEST_TIME_PARAMS, recommender_state, restore_recommender
 from .transfer import TransferKernel
-from .warmstart import (fit_standardiser, nearest_datasets, neighbour_mean_picks, portfolio_picks, standardise,
-                        warm_start_picks)
+from .warmstart import first_picks, fit_standardiser, label_codes, nearest_datasets, standardise
 
 __all__ = ["PMFRecommender"]
 
@@ -115,6 +114,11 @@ class PMFRecommender(BaseEstimator):
     warm_start_per_group : int, default 1
         With ``pipeline_groups`` given to ``fit`` (e.g. model families), the ``neighbour_mean``
         warm start takes at most this many picks per group, hedging across families; 0: no cap.
+    warm_start_balance_kinds : bool, default True
+        With ``pipeline_kinds`` given to ``fit`` (a coarser label, e.g. linear, kernel and tree
+        models), the ``neighbour_mean`` picks also take turns across kinds, so that five tree
+        ensembles of five families do not use up the warm start
+        (:func:`~automl_engine.recommender.warmstart.capped_per_group`).
 
     Attributes
     ----------
@@ -133,6 +137,7 @@ class PMFRecommender(BaseEstimator):
         a new dataset with fewer than 2 observations
     pipeline_features_ : ndarray of shape (n_pipelines, n_descriptors) or None, as given to ``fit``
     pipeline_groups_ : int ndarray of shape (n_pipelines,) or None, codes of the groups given to ``fit``
+    pipeline_kinds_ : int ndarray of shape (n_pipelines,) or None, codes of the kinds given to ``fit``
     meta_features_ : ndarray of shape (n_datasets, n_features) or None, standardised;
         ``meta_mean_``, ``meta_scale_`` the scaler
     nll_init_, nll_ : float, negative log marginal likelihood per observed entry at the PCA
@@ -172,6 +177,7 @@ class PMFRecommender(BaseEstimator):
         descriptor_lengthscale=8.0,
         warm_start_per_group=1,
         row_scores="normal_scores",
+        warm_start_balance_kinds=True,
     ):
         self.n_latent = n_latent
         self.n_iter = n_iter
@@ -187,6 +193,7 @@ class PMFRecommender(BaseEstimator):
         self.descriptor_lengthscale = descriptor_lengthscale
         self.warm_start_per_group = warm_start_per_group
         self.row_scores = row_scores
+        self.warm_start_balance_kinds = warm_start_balance_kinds
 
     # ================================================================== fitting
     def _check_params(self):
@@ -201,6 +208,8 @@ class PMFRecommender(BaseEstimator):
         lr = self.learning_rate
         if not isinstance(lr, numbers.Real) or not np.isfinite(lr) or lr <= 0:
             raise ValueError(f"learning_rate must be a positive number, got {lr!r}.")
+        if not isinstance(self.warm_start_balance_kinds, (bool, np.bool_)):
+            raise ValueError(f"warm_start_balance_kinds must be True or False, got {self.warm_start_balance_kinds!r}.")
         if self.row_scores not in ("normal_scores", "standardised"):
             raise ValueError(f"row_scores must be 'normal_scores' or 'standardised', got {self.row_scores!r}.")
         if self.warm_start not in ("neighbour_mean", "nearest_best", "portfolio"):
@@ -214,7 +223,7 @@ class PMFRecommender(BaseEstimator):
             if not ok or (v <= low if low is not None else v < 0):
                 raise ValueError(f"{name} must be a number {'> 0' if low is not None else '>= 0'}, got {v!r}.")
 
-    def fit(self, Y, meta_features=None, pipeline_features=None, pipeline_groups=None):
+    def fit(self, Y, meta_features=None, pipeline_features=None, pipeline_groups=None, pipeline_kinds=None):
         """Learn pipeline embeddings and the kernel from a score matrix.
 
         Parameters
@@ -231,6 +240,9 @@ class PMFRecommender(BaseEstimator):
             datasets through ``descriptor_variance``; finite, ideally standardised.
         pipeline_groups : array-like of shape (n_pipelines,), optional
             A label per pipeline (e.g. its model family) for ``warm_start_per_group``.
+        pipeline_kinds : array-like of shape (n_pipelines,), optional
+            A coarser label per pipeline (e.g. linear / kernel / tree models) for
+            ``warm_start_balance_kinds``.
 
         Returns
         -------
@@ -264,12 +276,8 @@ class PMFRecommender(BaseEstimator):
             features = np.array(pipeline_features, dtype=float)
             if features.ndim != 2 or features.shape[0] != n_pipelines or not np.all(np.isfinite(features)):
                 raise ValueError(f"pipeline_features must be a finite array of shape ({n_pipelines}, n_descriptors).")
-        groups = None
-        if pipeline_groups is not None:
-            labels = np.asarray(pipeline_groups)
-            if labels.shape != (n_pipelines,):
-                raise ValueError(f"pipeline_groups must have one label per pipeline ({n_pipelines}), got {labels.shape}.")
-            groups = np.unique(labels, return_inverse=True)[1].astype(np.int64)
+        groups = label_codes(pipeline_groups, n_pipelines, "pipeline_groups")
+        kinds = label_codes(pipeline_kinds, n_pipelines, "pipeline_kinds")
         with threadpool_limits(limits=1, user_api="blas"):
             self._fit(normal_score_rows(Y) if self.row_scores == "normal_scores" else Y, meta)
         _, raw_mean, raw_std, usable = standardise_rows(Y)  # the users' units, for 0 or 1 observations
@@ -277,6 +285,7 @@ class PMFRecommender(BaseEstimator):
         self.score_scale_ = float(np.median(raw_std[usable])) if usable.any() else 1.0
         self.pipeline_features_ = features
         self.pipeline_groups_ = groups
+        self.pipeline_kinds_ = kinds
         self._finalise()
         return self
 
@@ -507,16 +516,10 @@ class PMFRecommender(BaseEstimator):
             else:
                 order, distances = self.warm_start_neighbours(meta_features, k=None)
                 n_warm = min(n_eff, self.n_warm_start - vals.size)
-                if self.warm_start == "neighbour_mean":
-                    picks = neighbour_mean_picks(self.Y_, self.row_mean_, self.row_std_, self.prior_mean_,
-                                                 order, distances, n_warm, blocked,
-                                                 groups=self.pipeline_groups_,
-                                                 per_group=self.warm_start_per_group, taken=keys)
-                elif self.warm_start == "portfolio":
-                    picks = portfolio_picks(self.Y_, self.row_mean_, self.row_std_, self.prior_mean_, list(idx), n_warm,
-                                            blocked.copy())
-                else:
-                    picks = warm_start_picks(self.Y_, order, n_warm, taken=np.flatnonzero(blocked))
+                kinds = self.pipeline_kinds_ if self.warm_start_balance_kinds else None
+                picks = first_picks(self.warm_start, self.Y_, self.row_mean_, self.row_std_, self.prior_mean_,
+                                    order, distances, n_warm, blocked, keys, groups=self.pipeline_groups_,
+                                    per_group=self.warm_start_per_group, kinds=kinds)
                 blocked[picks] = True
 
         cond_idx = list(cidx)

@@ -2,7 +2,7 @@
 
 Constructor parameters are stored under ``param_<name>`` (``random_state`` only if it is an
 int); ``meta_*`` entries only if the model has meta-features, ``pipeline_features_`` only if it
-has descriptors, ``pipeline_groups_`` only if it has groups. ``np.load(path)`` (``allow_pickle=False``) can read the file back.
+has descriptors, ``pipeline_groups_`` / ``pipeline_kinds_`` only if it has groups / kinds. ``np.load(path)`` (``allow_pickle=False``) can read the file back.
 """
 from __future__ import annotations
 
@@ -16,18 +16,18 @@ STATE_VERSION = 1
 PARAM_NAMES = (
     "n_latent", "n_iter", "batch_size", "learning_rate", "n_warm_start", "random_state", "latent_prior", "units",
     "warm_start", "posterior_noise", "descriptor_variance", "descriptor_lengthscale", "warm_start_per_group",
-    "row_scores",
+    "row_scores", "warm_start_balance_kinds",
 )
 SUGGEST_TIME_PARAMS = frozenset(
     {"n_warm_start", "units", "warm_start", "posterior_noise", "descriptor_variance", "descriptor_lengthscale",
-     "warm_start_per_group"}
+     "warm_start_per_group", "warm_start_balance_kinds"}
 )
 """Parameters that only affect prediction and suggestions: changing them needs no refit."""
 ARRAY_ATTRS = ("embeddings_", "kernel_raw_", "Y_", "prior_mean_", "pipeline_counts_", "row_mean_", "row_std_",
                "loss_curve_")
 SCALAR_ATTRS = ("score_center_", "score_scale_", "nll_init_", "nll_", "n_latent_")
 META_ATTRS = ("meta_features_", "meta_mean_", "meta_scale_")
-OPTIONAL_ATTRS = ("pipeline_features_", "pipeline_groups_")
+OPTIONAL_ATTRS = ("pipeline_features_", "pipeline_groups_", "pipeline_kinds_")
 
 
 def recommender_state(rec) -> dict:

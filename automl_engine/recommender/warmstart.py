@@ -25,6 +25,8 @@ __all__ = [
     "warm_start_picks",
     "neighbour_mean_picks",
     "capped_per_group",
+    "first_picks",
+    "label_codes",
     "portfolio_next",
     "portfolio_picks",
 ]
@@ -181,8 +183,19 @@ def warm_start_picks(Y, dataset_order, n, taken=()):
         rank += 1
 
 
+def label_codes(labels, n, what):
+    """Integer codes of one label per pipeline (the groups and kinds the warm start hedges over);
+    None stays None. ``what`` names the argument in the error."""
+    if labels is None:
+        return None
+    labels = np.asarray(labels)
+    if labels.shape != (n,):
+        raise ValueError(f"{what} must have one label per pipeline ({n}), got {labels.shape}.")
+    return np.unique(labels, return_inverse=True)[1].astype(np.int64)
+
+
 def neighbour_mean_picks(Y, row_mean, row_std, prior_mean, order, distances, n, blocked, k=10, pseudo_count=1.0,
-                         groups=None, per_group=0, taken=()):
+                         groups=None, per_group=0, taken=(), kinds=None):
     """Top ``n`` unblocked pipelines by closeness-weighted mean standardised score of the ``k`` nearest.
 
     Parameters
@@ -200,6 +213,8 @@ def neighbour_mean_picks(Y, row_mean, row_std, prior_mean, order, distances, n, 
         first picks hedge across families instead of spending them all on the family that is
         best on average
     taken : pipelines already evaluated on the new dataset; they count towards their group's cap
+    kinds : int array of shape (n_pipelines,), optional, a coarser label (e.g. linear, kernel
+        and tree models): the kinds take turns (:func:`capped_per_group`)
 
     Returns
     -------
@@ -217,14 +232,20 @@ def neighbour_mean_picks(Y, row_mean, row_std, prior_mean, order, distances, n, 
     score = total / (seen.T.astype(float) @ weights + pseudo_count)
     score[np.asarray(blocked, dtype=bool)] = -np.inf
     ranked = [int(j) for j in np.argsort(-score, kind="stable") if np.isfinite(score[j])]
-    if groups is None or not per_group:
+    if (groups is None or not per_group) and kinds is None:
         return ranked[:n]
-    return capped_per_group(ranked, np.asarray(groups), per_group, n, taken)
+    return capped_per_group(ranked, None if groups is None else np.asarray(groups), per_group, n, taken,
+                            kinds=None if kinds is None else np.asarray(kinds))
 
 
-def capped_per_group(ranked, groups, per_group, n, taken=()):
+def capped_per_group(ranked, groups, per_group, n, taken=(), kinds=None):
     """The first ``n`` of ``ranked`` taking at most ``per_group`` from each group, counting the
     ``taken`` pipelines too (then, if the groups run out, the best of the rest).
+
+    With ``kinds`` (a coarser label per pipeline), the kinds also take turns: in round r a kind
+    may hold at most r picks (``taken`` included), so the next pick is the best one of a kind
+    that is behind; the round rises once no such kind has an eligible pipeline. ``groups=None``
+    or ``per_group=0``: no cap per group.
 
     Examples
     --------
@@ -233,19 +254,41 @@ def capped_per_group(ranked, groups, per_group, n, taken=()):
     ([4, 3, 1], [4, 3, 1, 2])
     >>> capped_per_group([3, 2, 1, 0], groups, 1, 2, taken=[4])  # group 2 already has a pick
     [3, 1]
+    >>> kinds = np.array([0, 0, 0, 0, 1])  # groups 0 and 1 are of one kind, group 2 of another
+    >>> capped_per_group([3, 1, 2, 0, 4], groups, 1, 3, kinds=kinds)  # kinds take turns: 4 comes second
+    [3, 4, 1]
     """
-    picks = []
-    counts: dict[int, int] = {}
+    group_counts: dict[int, int] = {}
+    kind_counts: dict[int, int] = {}
     for j in taken:
-        counts[int(groups[j])] = counts.get(int(groups[j]), 0) + 1
-    for j in ranked:
-        g = int(groups[j])
-        if counts.get(g, 0) < per_group:
-            picks.append(j)
-            counts[g] = counts.get(g, 0) + 1
-            if len(picks) == n:
-                return picks
-    chosen = set(picks)
+        if groups is not None:
+            group_counts[int(groups[j])] = group_counts.get(int(groups[j]), 0) + 1
+        if kinds is not None:
+            kind_counts[int(kinds[j])] = kind_counts.get(int(kinds[j]), 0) + 1
+    capped = groups is not None and per_group > 0
+    picks: list[int] = []
+    chosen: set[int] = set()
+    round_ = 1
+    while len(picks) < n:
+        pick, behind_only_by_kind = None, False
+        for j in ranked:
+            if j in chosen or (capped and group_counts.get(int(groups[j]), 0) >= per_group):
+                continue
+            if kinds is None or kind_counts.get(int(kinds[j]), 0) < round_:
+                pick = j
+                break
+            behind_only_by_kind = True
+        if pick is None:
+            if not behind_only_by_kind:  # a later round would find nothing more
+                break
+            round_ += 1
+            continue
+        picks.append(pick)
+        chosen.add(pick)
+        if groups is not None:
+            group_counts[int(groups[pick])] = group_counts.get(int(groups[pick]), 0) + 1
+        if kinds is not None:
+            kind_counts[int(kinds[pick])] = kind_counts.get(int(kinds[pick]), 0) + 1
     return picks + [j for j in ranked if j not in chosen][:n - len(picks)]
 
 
@@ -307,3 +350,20 @@ def portfolio_picks(Y, row_mean, row_std, prior_mean, chosen, n, blocked, shrink
         picks.append(j)
         blocked[j] = True
     return picks
+
+
+def first_picks(method, Y, row_mean, row_std, prior_mean, order, distances, n, blocked, observed_idx,
+                groups=None, per_group=0, kinds=None):
+    """The warm-start picks of ``method`` ("neighbour_mean", "portfolio" or "nearest_best").
+
+    ``order``, ``distances``: every training dataset, nearest first; ``observed_idx``: the
+    pipelines evaluated so far on the new dataset (``blocked`` marks them and any others that must
+    not be picked). ``groups``, ``per_group`` and ``kinds`` hedge the "neighbour_mean" picks
+    (:func:`neighbour_mean_picks`).
+    """
+    if method == "neighbour_mean":
+        return neighbour_mean_picks(Y, row_mean, row_std, prior_mean, order, distances, n, blocked,
+                                    groups=groups, per_group=per_group, taken=observed_idx, kinds=kinds)
+    if method == "portfolio":
+        return portfolio_picks(Y, row_mean, row_std, prior_mean, list(observed_idx), n, np.array(blocked, copy=True))
+    return warm_start_picks(Y, order, n, taken=np.flatnonzero(blocked))

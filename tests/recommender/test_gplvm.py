@@ -218,6 +218,37 @@ def test_warm_start_hedges_across_pipeline_groups():
         PMFRecommender(n_latent=2, n_iter=5).fit(Y, pipeline_groups=groups[:5])
 
 
+def test_warm_start_takes_turns_across_kinds():
+    """Five tree families (0-9) beat the linear (10-11) and kernel (12-13) pipelines on every
+    neighbour. One pick per family alone spends three picks on trees; with kinds, the kinds take
+    turns: the best tree, then the best linear and kernel pipelines, then trees again."""
+    rng = np.random.default_rng(2)
+    Y = rng.normal(0.5, 0.02, size=(12, 14))
+    Y[:, :10] = 0.9 + 0.005 * np.arange(10)[::-1]
+    Y[:, 10:12] = 0.7
+    Y[:, 12:] = 0.6
+    meta = np.vstack([np.zeros(3) + 0.1 * i for i in range(12)])
+    families = [f"tree{i // 2}" for i in range(10)] + ["ridge", "lasso", "svm", "knn"]
+    kinds = ["trees"] * 10 + ["linear"] * 2 + ["kernel"] * 2
+    rec = PMFRecommender(n_latent=2, n_iter=5, random_state=0).fit(Y, meta_features=meta, pipeline_groups=families,
+                                                                   pipeline_kinds=kinds)
+    kind_of = dict(zip(range(14), kinds))
+    picks = rec.suggest({}, n=4, meta_features=np.zeros(3))
+    assert [kind_of[j] for j in picks] == ["trees", "linear", "kernel", "trees"]
+    assert picks[0] == 0 and picks[3] == 2  # the best of each kind, one per family
+    unbalanced = rec.with_params(warm_start_balance_kinds=False).suggest({}, n=3, meta_features=np.zeros(3))
+    assert unbalanced == [0, 2, 4]  # the best pipeline of the three best families
+    # one pick at a time, the observed pipelines count towards their kind
+    assert rec.suggest({0: 0.95}, n=1, meta_features=np.zeros(3)) == picks[1:2]
+    assert rec.suggest({0: 0.95, 10: 0.7}, n=1, meta_features=np.zeros(3)) == picks[2:3]
+    state_round_trip = PMFRecommender.from_state(rec.get_state())
+    assert state_round_trip.suggest({}, n=4, meta_features=np.zeros(3)) == picks
+    with pytest.raises(ValueError, match="pipeline_kinds"):
+        PMFRecommender(n_latent=2, n_iter=5).fit(Y, pipeline_kinds=kinds[:5])
+    with pytest.raises(ValueError, match="warm_start_balance_kinds"):
+        PMFRecommender(n_latent=2, n_iter=5, warm_start_balance_kinds="yes").fit(Y)
+
+
 def test_warm_start_ends_after_n_warm_start_observations(model, data):
     _, new_rows, meta = data
     observed = {int(j): float(new_rows[4][j]) for j in range(model.n_warm_start)}

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from automl_engine.recommender.warmstart import (
+    capped_per_group,
     fit_standardiser,
     l1_distances,
     nearest_datasets,
@@ -88,3 +89,15 @@ def test_portfolio_covers_datasets_where_the_average_best_is_weak():
     blocked[1] = True
     later = portfolio_picks(Y, mean, std, prior, chosen=[0], n=2, blocked=blocked, shrink=0.0)
     assert later[0] == 2 and 0 not in later and 1 not in later
+
+
+def test_kinds_take_turns_and_the_family_cap_still_holds():
+    groups = np.array([0, 0, 1, 1, 2, 3])
+    kinds = np.array([0, 0, 0, 0, 1, 1])  # groups 0 and 1 are one kind, groups 2 and 3 another
+    ranked = [0, 2, 1, 3, 4, 5]
+    assert capped_per_group(ranked, groups, 1, 2) == [0, 2]  # families alone: two of kind 0
+    assert capped_per_group(ranked, groups, 1, 4, kinds=kinds) == [0, 4, 2, 5]
+    assert capped_per_group(ranked, groups, 1, 2, taken=[0], kinds=kinds) == [4, 2]  # kind 0 holds one already
+    assert capped_per_group(ranked, None, 0, 3, kinds=kinds) == [0, 4, 2]  # kinds without a family cap
+    # every family capped: the rest follows in rank order instead of rounds that find nothing
+    assert capped_per_group(ranked, groups, 1, 6, kinds=kinds) == [0, 4, 2, 5, 1, 3]
