@@ -91,3 +91,20 @@ def test_catalogue_and_knowledge_info_json():
     for task_type in ("classification", "regression"):
         assert {"datasets", "pipelines", "density"} <= set(info[task_type])
         assert info[task_type]["pipelines"] == catalogue[task_type]["pipelines"]
+
+
+def test_knowledge_fit_uses_the_training_steps_chosen_for_the_task_type(tmp_path):
+    """Regression's default (no GP-LVM steps) differs from the class default; --n-iter overrides it."""
+    from automl_engine.knowledge.recommender_io import SHIPPED_PARAMS, load_recommender
+    from automl_engine.recommender import PMFRecommender
+    from knowledge_fixture import build_tiny_knowledge
+
+    assert SHIPPED_PARAMS["regression"]["n_iter"] != PMFRecommender().n_iter
+    build_tiny_knowledge(tmp_path, "regression")
+    result = automl("knowledge", "fit", "--out", tmp_path, "--n-latent", "2")
+    assert result.returncode == 0, result.stderr
+    recommender = load_recommender("regression", tmp_path)
+    assert recommender.n_iter == len(recommender.loss_curve_) == SHIPPED_PARAMS["regression"]["n_iter"]
+    assert recommender.pipeline_kinds_ is not None
+    assert automl("knowledge", "fit", "--out", tmp_path, "--n-latent", "2", "--n-iter", "3").returncode == 0
+    assert load_recommender("regression", tmp_path).n_iter == 3

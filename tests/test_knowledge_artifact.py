@@ -1,5 +1,6 @@
 """The shipped knowledge's training matrix: failures count as the row's worst, R² floored at −1."""
 import numpy as np
+import pytest
 
 from automl_engine.knowledge.artifact import STATUS_CODES, Knowledge
 
@@ -30,8 +31,8 @@ def test_classification_scores_are_kept_as_they_are():
 def test_the_fitted_recommender_groups_pipelines_by_model_family(tmp_path):
     """The warm start hedges across families (fit_recommender passes each pipeline's family) for
     as many picks as chosen for the task type."""
-    from automl_engine.catalogue import load_catalogue
-    from automl_engine.knowledge.recommender_io import WARM_START_PICKS, load_recommender
+    from automl_engine.catalogue import family_kinds, load_catalogue
+    from automl_engine.knowledge.recommender_io import SHIPPED_PARAMS, load_recommender
     from knowledge_fixture import build_tiny_knowledge
 
     folder = build_tiny_knowledge(tmp_path)
@@ -41,4 +42,20 @@ def test_the_fitted_recommender_groups_pipelines_by_model_family(tmp_path):
     assert len(np.unique(codes)) == len(set(families))
     for code in np.unique(codes):
         assert len(set(families[codes == code])) == 1
-    assert recommender.n_warm_start == WARM_START_PICKS["classification"]
+    assert recommender.n_warm_start == SHIPPED_PARAMS["classification"]["n_warm_start"]
+    kinds = np.array([family_kinds("classification")[f] for f in families])
+    for code in np.unique(recommender.pipeline_kinds_):  # one kind (preprocessing profile) per code
+        assert len(set(kinds[recommender.pipeline_kinds_ == code])) == 1
+    assert len(np.unique(recommender.pipeline_kinds_)) == len(set(kinds)) > 1
+
+
+@pytest.mark.parametrize("task_type", ["classification", "regression"])
+def test_the_shipped_recommenders_carry_the_settings_chosen_for_their_task_type(task_type):
+    """The packaged recommender files were refitted after the last change of the choices."""
+    from automl_engine.knowledge.recommender_io import SHIPPED_PARAMS, load_recommender
+
+    recommender = load_recommender(task_type)
+    assert len(recommender.loss_curve_) == recommender.n_iter == SHIPPED_PARAMS[task_type]["n_iter"]
+    assert recommender.n_warm_start == SHIPPED_PARAMS[task_type]["n_warm_start"]
+    assert recommender.pipeline_kinds_ is not None
+    assert recommender.warm_start_balance_kinds == SHIPPED_PARAMS[task_type]["warm_start_balance_kinds"]

@@ -50,7 +50,8 @@ def add_parsers(sub) -> None:
     fit = ksub.add_parser("fit", help="fit the shipped PMF recommender on the meta-train rows of the artifact")
     fit.add_argument("--out", type=Path, default=None, help="folder of the artifact (default: the package's)")
     fit.add_argument("--n-latent", type=int, default=20)
-    fit.add_argument("--n-iter", type=int, default=300)
+    fit.add_argument("--n-iter", type=int, default=None,
+                     help="GP-LVM refinement steps (default: per task type, 300 / 0 for classification / regression)")
     fit.set_defaults(handler=cmd_fit_recommender)
 
 

@@ -14,30 +14,42 @@ from automl_engine.recommender import PMFRecommender
 logger = logging.getLogger(__name__)
 
 MIN_TRAIN_DATASETS = 3
-WARM_START_PICKS = {"classification": 3, "regression": 5}
-"""Warm-start picks before expected improvement takes over, chosen on the 5-fold replay of the
-meta-train rows (docs/BENCHMARKS.md): in classification the neighbours' picks beyond the third
-did worse than EI's; in regression five did best."""
+SHIPPED_PARAMS = {
+    "classification": {"n_iter": 300, "n_warm_start": 3, "warm_start_balance_kinds": False},
+    "regression": {"n_iter": 0, "n_warm_start": 5, "warm_start_balance_kinds": True},
+}
+"""PMFRecommender settings of the shipped recommender per task type, each chosen on the 5-fold
+replay of the meta-train rows by mean regret at 10 evaluations (docs/BENCHMARKS.md):
+
+* ``n_iter`` (GP-LVM refinement steps after the PCA initialisation): on the 100 regression
+  datasets the refinement did not help (0.0121 with 300 steps, 0.0111 with 30, 0.0108 with none),
+  so the regression recommender keeps the PCA embeddings; classification keeps 300 steps;
+* ``n_warm_start``: in classification the neighbours' picks beyond the third did worse than EI's
+  (0.0130 with 3, 0.0148 with 5); in regression five did best;
+* ``warm_start_balance_kinds`` (kinds take turns in the warm start): 0.0126 -> 0.0121 in
+  regression; in classification 0.0125 -> 0.0129 and worse at 3 and 5 evaluations, so it is off.
+"""
 
 
 def recommender_path(task_type: str, folder=None) -> Path:
     return Path(folder or data_dir()) / f"{task_type}_recommender.npz"
 
 
-def fit_recommender(knowledge: Knowledge, n_latent: int = 20, n_iter: int = 300, random_state: int = 0,
+def fit_recommender(knowledge: Knowledge, n_latent: int = 20, n_iter: int | None = None, random_state: int = 0,
                     train_only: bool = True, rows: np.ndarray | None = None, **params) -> PMFRecommender:
     """Fit a PMFRecommender as shipped on the (meta-train) rows of ``knowledge``; meta-test rows are never used.
 
     ``rows`` (a boolean mask over the datasets) fits on those rows instead (benchmarks hold some
-    out); ``params`` are further PMFRecommender parameters (``n_warm_start`` defaults to
-    :data:`WARM_START_PICKS` of the task type).
+    out); ``n_iter`` and ``params`` (further PMFRecommender parameters) override the task type's
+    :data:`SHIPPED_PARAMS`.
     """
-    params.setdefault("n_warm_start", WARM_START_PICKS[knowledge.task_type])
+    shipped = SHIPPED_PARAMS[knowledge.task_type]
+    params = {**shipped, **params, "n_iter": shipped["n_iter"] if n_iter is None else n_iter}
     if rows is None:
         rows = knowledge.train if train_only else np.ones(len(knowledge.datasets), bool)
     specs = knowledge_pipeline_specs(knowledge)
     kinds = family_kinds(knowledge.task_type)
-    return PMFRecommender(n_latent=n_latent, n_iter=n_iter, random_state=random_state, **params).fit(
+    return PMFRecommender(n_latent=n_latent, random_state=random_state, **params).fit(
         knowledge.training_matrix()[rows], meta_features=knowledge.meta_features[rows],
         pipeline_features=pipeline_descriptors(specs), pipeline_groups=[spec.family for spec in specs],
         pipeline_kinds=[kinds[spec.family] for spec in specs])
@@ -67,4 +79,4 @@ def load_recommender(task_type: str, folder=None) -> PMFRecommender | None:
         logger.warning("the shipped %s recommender does not match the catalogue; refitting", task_type)
     if int(knowledge.train.sum()) < MIN_TRAIN_DATASETS:
         return None
-    return fit_recommender(knowledge, n_iter=100)
+    return fit_recommender(knowledge, n_iter=min(100, SHIPPED_PARAMS[task_type]["n_iter"]))
