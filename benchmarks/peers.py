@@ -11,7 +11,7 @@ for pmf vs random. Results are appended to a CSV as they come (the run resumes),
 Usage:
     python benchmarks/peers.py [--limit N] [--seeds 0] [--budgets 30 120] [--evals 10 25]
                                [--csv-dir DIR] [--results benchmarks/results/peers.csv] [--report docs/BENCHMARKS.md]
-                               [--shard K/N] [--also OTHER_SHARD.csv ...] [--report-only]
+                               [--shard K/N] [--also OTHER_SHARD.csv ...] [--datasets NAME ...] [--report-only]
 
 Two processes side by side on two cores (each system still gets one worker):
     python benchmarks/peers.py --shard 0/2 --results benchmarks/results/peers_0.csv &
@@ -206,6 +206,8 @@ def main(argv=None) -> int:
                              "each with its own --results file)")
     parser.add_argument("--also", type=Path, nargs="*", default=[], metavar="CSV",
                         help="other shards' results files, added to the report")
+    parser.add_argument("--datasets", nargs="+", default=None, metavar="NAME",
+                        help="only these datasets (e.g. to re-run one after deleting its rows from --results)")
     parser.add_argument("--report-only", action="store_true",
                         help="run nothing: write the report from --results (and --also) as they are")
     args = parser.parse_args(argv)
@@ -216,7 +218,7 @@ def main(argv=None) -> int:
     if args.csv_dir:
         sources.append(csv_datasets(args.csv_dir))
     datasets = (item for position, item in enumerate(item for source in sources for item in source)
-                if position % shards == shard)
+                if position % shards == shard and (args.datasets is None or item[0] in args.datasets))
     if args.report_only:
         if not args.results.exists():
             sys.exit(f"{args.results} does not exist; run the benchmark first, or give --results")
