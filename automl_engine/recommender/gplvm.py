@@ -518,8 +518,8 @@ class PMFRecommender(BaseEstimator):
                 n_warm = min(n_eff, self.n_warm_start - vals.size)
                 kinds = self.pipeline_kinds_ if self.warm_start_balance_kinds else None
                 picks = first_picks(self.warm_start, self.Y_, self.row_mean_, self.row_std_, self.prior_mean_,
-                                    order, distances, n_warm, blocked, keys, groups=self.pipeline_groups_,
-                                    per_group=self.warm_start_per_group, kinds=kinds)
+                                    order, distances, n_warm, blocked, idx, taken=keys,
+                                    groups=self.pipeline_groups_, per_group=self.warm_start_per_group, kinds=kinds)
                 blocked[picks] = True
 
         cond_idx = list(cidx)

@@ -352,18 +352,18 @@ def portfolio_picks(Y, row_mean, row_std, prior_mean, chosen, n, blocked, shrink
     return picks
 
 
-def first_picks(method, Y, row_mean, row_std, prior_mean, order, distances, n, blocked, observed_idx,
+def first_picks(method, Y, row_mean, row_std, prior_mean, order, distances, n, blocked, scored, taken=(),
                 groups=None, per_group=0, kinds=None):
     """The warm-start picks of ``method`` ("neighbour_mean", "portfolio" or "nearest_best").
 
-    ``order``, ``distances``: every training dataset, nearest first; ``observed_idx``: the
-    pipelines evaluated so far on the new dataset (``blocked`` marks them and any others that must
-    not be picked). ``groups``, ``per_group`` and ``kinds`` hedge the "neighbour_mean" picks
-    (:func:`neighbour_mean_picks`).
+    ``order``, ``distances``: every training dataset, nearest first; ``scored``: the pipelines
+    with a finite score on the new dataset so far; ``taken``: all those evaluated (failures
+    included); ``blocked`` marks them and any others that must not be picked. ``groups``,
+    ``per_group`` and ``kinds`` hedge the "neighbour_mean" picks (:func:`neighbour_mean_picks`).
     """
     if method == "neighbour_mean":
         return neighbour_mean_picks(Y, row_mean, row_std, prior_mean, order, distances, n, blocked,
-                                    groups=groups, per_group=per_group, taken=observed_idx, kinds=kinds)
+                                    groups=groups, per_group=per_group, taken=taken, kinds=kinds)
     if method == "portfolio":
-        return portfolio_picks(Y, row_mean, row_std, prior_mean, list(observed_idx), n, np.array(blocked, copy=True))
+        return portfolio_picks(Y, row_mean, row_std, prior_mean, list(scored), n, np.array(blocked, copy=True))
     return warm_start_picks(Y, order, n, taken=np.flatnonzero(blocked))
