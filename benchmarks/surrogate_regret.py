@@ -71,8 +71,9 @@ def fit_variants(knowledge, rows: np.ndarray, seed: int = 0, extra: tuple = ()) 
         return fit_recommender(knowledge, random_state=seed, rows=rows, **params)
 
     pmf = fit()
+    refined_steps = PMFRecommender().n_iter
     refinement = (("PCA embeddings (no GP-LVM)", fit(n_iter=0)) if pmf.n_iter else  # the other side of the choice
-                  (f"GP-LVM refined ({PMFRecommender().n_iter} steps)", fit(n_iter=PMFRecommender().n_iter)))
+                  (f"GP-LVM refined ({refined_steps} steps)", fit(n_iter=refined_steps)))
     variants = {"PMF": (pmf, True), "PMF, no warm start": (pmf, False), refinement[0]: (refinement[1], True),
                 "PMF, no catalogue descriptors": (pmf.with_params(descriptor_variance=0.0), True)}
     for override in extra:  # "name=value" or "name=value,name=value"

@@ -51,7 +51,7 @@ def add_parsers(sub) -> None:
     fit.add_argument("--out", type=Path, default=None, help="folder of the artifact (default: the package's)")
     fit.add_argument("--n-latent", type=int, default=20)
     fit.add_argument("--n-iter", type=int, default=None,
-                     help="GP-LVM refinement steps (default: per task type, 300 / 0 for classification / regression)")
+                     help="GP-LVM refinement steps (default: each task type's, SHIPPED_PARAMS in knowledge/recommender_io.py)")
     fit.set_defaults(handler=cmd_fit_recommender)
 
 

@@ -15,6 +15,8 @@ again after the first pick was evaluated continues with the next dataset's best.
 
 from __future__ import annotations
 
+from collections import Counter
+
 import numpy as np
 
 __all__ = [
@@ -258,13 +260,17 @@ def capped_per_group(ranked, groups, per_group, n, taken=(), kinds=None):
     >>> capped_per_group([3, 1, 2, 0, 4], groups, 1, 3, kinds=kinds)  # kinds take turns: 4 comes second
     [3, 4, 1]
     """
-    group_counts: dict[int, int] = {}
-    kind_counts: dict[int, int] = {}
-    for j in taken:
+    group_counts: Counter = Counter()
+    kind_counts: Counter = Counter()
+
+    def count(j):
         if groups is not None:
-            group_counts[int(groups[j])] = group_counts.get(int(groups[j]), 0) + 1
+            group_counts[int(groups[j])] += 1
         if kinds is not None:
-            kind_counts[int(kinds[j])] = kind_counts.get(int(kinds[j]), 0) + 1
+            kind_counts[int(kinds[j])] += 1
+
+    for j in taken:
+        count(j)
     capped = groups is not None and per_group > 0
     picks: list[int] = []
     chosen: set[int] = set()
@@ -272,9 +278,9 @@ def capped_per_group(ranked, groups, per_group, n, taken=(), kinds=None):
     while len(picks) < n:
         pick, behind_only_by_kind = None, False
         for j in ranked:
-            if j in chosen or (capped and group_counts.get(int(groups[j]), 0) >= per_group):
+            if j in chosen or (capped and group_counts[int(groups[j])] >= per_group):
                 continue
-            if kinds is None or kind_counts.get(int(kinds[j]), 0) < round_:
+            if kinds is None or kind_counts[int(kinds[j])] < round_:
                 pick = j
                 break
             behind_only_by_kind = True
@@ -285,10 +291,7 @@ def capped_per_group(ranked, groups, per_group, n, taken=(), kinds=None):
             continue
         picks.append(pick)
         chosen.add(pick)
-        if groups is not None:
-            group_counts[int(groups[pick])] = group_counts.get(int(groups[pick]), 0) + 1
-        if kinds is not None:
-            kind_counts[int(kinds[pick])] = kind_counts.get(int(kinds[pick]), 0) + 1
+        count(pick)
     return picks + [j for j in ranked if j not in chosen][:n - len(picks)]
 
 
