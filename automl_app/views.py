@@ -46,16 +46,19 @@ def has_latent_space(recommender) -> bool:
     return recommender is not None and hasattr(recommender, "project_2d") and hasattr(recommender, "embeddings_")
 
 
-def latent_frame(recommender, catalogue, records: list[dict], mean=None, std=None) -> pd.DataFrame:
+def latent_frame(recommender, catalogue, records: list[dict], mean=None, std=None,
+                 meta_features: dict | None = None) -> pd.DataFrame:
     """Every catalogue pipeline at ``recommender.project_2d()`` with the posterior after ``records``.
 
-    ``mean``/``std`` (the latest event's posterior) are used when given, else computed.
+    ``mean``/``std`` (the latest event's posterior) are used when given, else computed (with the
+    dataset's ``meta_features``, which a recommender with ``neighbour_prior`` uses, as the search did).
     """
     coords = np.asarray(recommender.project_2d(), dtype=float)
     if mean is None or std is None:
         observed = {int(r["pipeline_index"]): (float(r["score"]) if r.get("status") == "ok" else np.nan)
                     for r in records}
-        mean, std = recommender.predict(observed)
+        vector = None if not meta_features else meta_feature_vector(meta_features)
+        mean, std = recommender.predict(observed, meta_features=vector)
     order = np.full(len(coords), np.nan)
     score = np.full(len(coords), np.nan)
     for position, r in enumerate(records, start=1):
@@ -71,14 +74,31 @@ def latent_frame(recommender, catalogue, records: list[dict], mean=None, std=Non
     })
 
 
-def warm_start_frame(recommender, meta_features: dict, knowledge, records: list[dict], k: int = 5) -> pd.DataFrame:
-    """The corpus datasets nearest to this one in meta-feature space, which seeded the warm start."""
+def meta_feature_vector(meta_features: dict) -> np.ndarray:
+    """A dataset's meta-features (name -> value) in the recommender's column order (NaN = unknown)."""
     from automl_engine.knowledge.metafeatures import META_FEATURE_NAMES
 
+    return np.array([meta_features.get(n, np.nan) for n in META_FEATURE_NAMES], dtype=float)
+
+
+def warm_start_explanation(recommender) -> str:
+    """How the past datasets most similar to this one steer ``recommender``'s picks, in a sentence or two."""
+    similar = "the past datasets most similar to this one (by size, column mix, target, and quick landmark models)"
+    prior = bool(getattr(recommender, "neighbour_prior", False))
+    if prior and not getattr(recommender, "n_warm_start", 0):
+        return (f"The search starts from {similar}: their scores are the model's expectations before anything "
+                "is tried here, and every pick, the first included, maximises expected improvement under it.")
+    after = ("the model's posterior, whose expectations start from those datasets' scores" if prior
+             else "the model's posterior")
+    return (f"The first picks (warm start) are the best pipelines of {similar}; after them, each pick "
+            f"maximises expected improvement under {after}.")
+
+
+def warm_start_frame(recommender, meta_features: dict, knowledge, records: list[dict], k: int = 5) -> pd.DataFrame:
+    """The corpus datasets nearest to this one in meta-feature space, which seeded the warm start."""
     if not hasattr(recommender, "warm_start_neighbours") or getattr(recommender, "meta_features_", None) is None:
         return pd.DataFrame(columns=["dataset", "distance"])
-    vector = np.array([meta_features.get(n, np.nan) for n in META_FEATURE_NAMES], dtype=float)
-    indices, distances = recommender.warm_start_neighbours(vector, k=k)
+    indices, distances = recommender.warm_start_neighbours(meta_feature_vector(meta_features), k=k)
     names = np.asarray(knowledge.datasets)[np.asarray(knowledge.train, dtype=bool)] if len(knowledge.datasets) else []
     rows = [{"dataset": str(names[i]) if i < len(names) else f"training dataset {i}", "distance": float(d)}
             for i, d in zip(indices, distances)]

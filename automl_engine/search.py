@@ -67,7 +67,7 @@ class RandomRecommender:
         self.rng = np.random.default_rng(random_state)
         self.order = self.rng.permutation(n_pipelines)
 
-    def predict(self, observed):
+    def predict(self, observed, meta_features=None):
         nan = np.full(self.n_pipelines, np.nan)
         return nan, nan.copy()
 
@@ -84,7 +84,7 @@ class Search:
     problem : Problem
     catalogue : Catalogue
     recommender : PMFRecommender or RandomRecommender
-        Anything with ``suggest(observed, n, meta_features, costs, exclude)`` and ``predict(observed)``.
+        Anything with ``suggest(observed, n, meta_features, costs, exclude)`` and ``predict(observed, meta_features)``.
     evaluator : Evaluator
     max_evals, time_budget : int or None, float or None
         Stop at whichever comes first (at least one must be set).
@@ -162,7 +162,7 @@ class Search:
 
     def _posterior(self):
         start = time.perf_counter()
-        mean, std = self.recommender.predict(self.observed)
+        mean, std = self.recommender.predict(self.observed, meta_features=self.problem.meta_features)
         self.recommender_seconds += time.perf_counter() - start
         return mean, std
 

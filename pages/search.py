@@ -129,7 +129,8 @@ def latent_block(view) -> None:
     last = events[-1] if events else None
     mean = getattr(last, "posterior_mean", None)
     std = getattr(last, "posterior_std", None)
-    frame = views.latent_frame(recommender, catalogue, view.records, mean, std)
+    frame = views.latent_frame(recommender, catalogue, view.records, mean, std,
+                               meta_features=getattr(automl, "meta_features_", None))
     st.altair_chart(charts.latent_chart(frame), key="latent_chart")
     st.caption("Every pipeline of the catalogue at its learned position: nearby pipelines perform alike across "
                "past datasets. Colour: predicted score now; faint = uncertain; ringed numbers = evaluated, in order.")
@@ -139,14 +140,12 @@ def latent_block(view) -> None:
             st.write("The search has not computed this dataset's meta-features yet.")
             return
         near = views.warm_start_frame(recommender, meta, manager.knowledge(catalogue.task_type), view.records)
-        st.write("The first picks (warm start) are the best pipelines of the past datasets most similar to "
-                 "this one (by size, column mix, target, and quick landmark models). Nearest first:")
+        st.write(views.warm_start_explanation(recommender) + " Nearest first:")
         st.dataframe(near, hide_index=True, column_config={"distance": st.column_config.NumberColumn(format="%.2f")})
         picks = near.attrs.get("warm_start_picks", [])
         if picks:
             st.write("Pipelines the warm start picked here:")
             st.dataframe({"pipeline": picks}, hide_index=True)
-        st.write("After the warm start, each pick maximises expected improvement under the model's posterior.")
 
 
 @st.fragment(run_every=1.0 if searching else None)

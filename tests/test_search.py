@@ -88,6 +88,26 @@ def test_warm_start_picks_come_first_and_are_labelled():
     assert all(np.isfinite(h["predicted_score"]) for h in history)
 
 
+def test_the_dataset_meta_features_reach_the_posterior_of_a_neighbour_prior():
+    """With ``neighbour_prior`` the predicted scores on the leaderboard and in the events are those
+    of the prior set by the nearest datasets, not by the average training row."""
+    catalogue = load_catalogue("classification")
+    plain, _, meta = _fitted_recommender(len(catalogue))
+    recommender = plain.with_params(neighbour_prior=True, n_warm_start=0)
+    problem = _problem(meta=meta[4])
+    events = []
+    with Evaluator(n_jobs=1, limits=Limits(timeout=60)) as evaluator:
+        history = Search(problem, catalogue, recommender, evaluator, max_evals=2, on_event=events.append).run()
+    first = history[0]["pipeline_index"]
+    steered, _ = recommender.predict({}, meta_features=meta[4])
+    average, _ = recommender.predict({})
+    assert first == recommender.suggest({}, n=1, meta_features=meta[4])[0]
+    assert history[0]["predicted_score"] == pytest.approx(steered[first])
+    assert steered[first] != pytest.approx(average[first])
+    observed = {h["pipeline_index"]: h["score"] for h in history}
+    np.testing.assert_allclose(events[-1].posterior_mean, recommender.predict(observed, meta_features=meta[4])[0])
+
+
 def test_resumed_search_continues_without_repeating_and_counts_the_budget():
     catalogue = load_catalogue("classification")
     with Evaluator(n_jobs=1, limits=Limits(timeout=60)) as evaluator:

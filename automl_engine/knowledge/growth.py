@@ -70,8 +70,8 @@ class LocalWarmStart:
                                                costs=costs, exclude=tuple(exclude) + tuple(chosen))
         return chosen
 
-    def predict(self, observed):
-        return self.recommender.predict(observed)
+    def predict(self, observed, meta_features=None):
+        return self.recommender.predict(observed, meta_features=meta_features)
 
 
 def local_rows(store: KnowledgeStore, catalogue: Catalogue) -> list[tuple[np.ndarray, dict[int, float]]]:

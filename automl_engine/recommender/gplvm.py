@@ -14,8 +14,10 @@ Model, in the units of one dataset's standardised scores ``z``::
 * ``K``: :class:`~automl_engine.recommender.kernels.RBFLinearKernel` (ARD RBF + linear + noise);
 * ``mu`` (n_pipelines,): the **prior mean**, fixed to each pipeline's average standardised score
   over the training datasets (0 — the average pipeline — for a pipeline never observed).
-  It is the GP prior mean both in training (the GP models deviations from it) and for a new
-  dataset, so with no observations the ranking is "best on average first".
+  It is the GP prior mean both in training (the GP models deviations from it) and, by default,
+  for a new dataset, so with no observations the ranking is "best on average first". With
+  ``neighbour_prior=True`` and the new dataset's meta-features, its prior mean is instead the
+  closeness-weighted mean over the nearest training datasets (the paper's warm start, as a prior).
 
 Fitting: PCA of the mean-imputed standardised matrix gives the initial embeddings; Adam on
 mini-batches of datasets then maximises the summed log marginal likelihood of the observed
@@ -40,7 +42,9 @@ from .kernels import RBFLinearKernel
 from .training import normal_score_rows, optimise, pca_initialisation, standardise_rows, svd_flip, total_nll
 from .state import SUGGEST_TIME_PARAMS, recommender_state, restore_recommender
 from .transfer import TransferKernel
-from .warmstart import first_picks, fit_standardiser, label_codes, nearest_datasets, standardise
+from .units import own_units, prior_fit_units
+from .warmstart import (first_picks, fit_standardiser, label_codes, nearest_datasets, neighbour_mean_scores,
+                        standardise)
 
 __all__ = ["PMFRecommender"]
 
@@ -119,6 +123,13 @@ class PMFRecommender(BaseEstimator):
         models), the ``neighbour_mean`` picks also take turns across kinds, so that five tree
         ensembles of five families do not use up the warm start
         (:func:`~automl_engine.recommender.warmstart.capped_per_group`).
+    neighbour_prior : bool, default False
+        With meta-features given to ``suggest`` / ``predict``, the GP prior mean of the new
+        dataset is each pipeline's closeness-weighted mean score over the 10 nearest training
+        datasets (:func:`~automl_engine.recommender.warmstart.neighbour_mean_scores`) instead of
+        its average over all of them, so the meta-features inform every pick, not only the
+        ``n_warm_start`` first ones. With ``n_warm_start=0`` this is the whole warm start: the
+        first pick maximises expected improvement under the neighbours' prior.
 
     Attributes
     ----------
@@ -178,6 +189,7 @@ class PMFRecommender(BaseEstimator):
         warm_start_per_group=1,
         row_scores="normal_scores",
         warm_start_balance_kinds=True,
+        neighbour_prior=False,
     ):
         self.n_latent = n_latent
         self.n_iter = n_iter
@@ -194,6 +206,7 @@ class PMFRecommender(BaseEstimator):
         self.warm_start_per_group = warm_start_per_group
         self.row_scores = row_scores
         self.warm_start_balance_kinds = warm_start_balance_kinds
+        self.neighbour_prior = neighbour_prior
 
     # ================================================================== fitting
     def _check_params(self):
@@ -208,8 +221,9 @@ class PMFRecommender(BaseEstimator):
         lr = self.learning_rate
         if not isinstance(lr, numbers.Real) or not np.isfinite(lr) or lr <= 0:
             raise ValueError(f"learning_rate must be a positive number, got {lr!r}.")
-        if not isinstance(self.warm_start_balance_kinds, (bool, np.bool_)):
-            raise ValueError(f"warm_start_balance_kinds must be True or False, got {self.warm_start_balance_kinds!r}.")
+        for name in ("warm_start_balance_kinds", "neighbour_prior"):
+            if not isinstance(getattr(self, name), (bool, np.bool_)):
+                raise ValueError(f"{name} must be True or False, got {getattr(self, name)!r}.")
         if self.row_scores not in ("normal_scores", "standardised"):
             raise ValueError(f"row_scores must be 'normal_scores' or 'standardised', got {self.row_scores!r}.")
         if self.warm_start not in ("neighbour_mean", "nearest_best", "portfolio"):
@@ -353,56 +367,41 @@ class PMFRecommender(BaseEstimator):
         finite = np.isfinite(vals)
         return keys, keys[finite], vals[finite]
 
-    def _user_units(self, idx, vals):
-        """Centre and scale mapping the user's scores to standardised units."""
+    def _new_dataset_prior(self, meta_features):
+        """The GP prior mean of a new dataset (standardised units), one entry per pipeline."""
+        if not self.neighbour_prior or meta_features is None or self.meta_features_ is None:
+            return self.prior_mean_
+        order, distances = self.warm_start_neighbours(meta_features, k=None)
+        return neighbour_mean_scores(self.Y_, self.row_mean_, self.row_std_, self.prior_mean_, order, distances)
+
+    def _user_units(self, idx, vals, prior):
+        """Centre and scale mapping the user's scores to standardised units (:mod:`.units`)."""
         if self.units == "prior" and vals.size:
-            return self._prior_units(idx, vals)
-        if vals.size >= 2:
-            c, s = float(vals.mean()), float(vals.std())
-            if s > 1e-12 * max(1.0, abs(c)):
-                # their own spread; their mean sits at their pipelines' average prior mean (the
-                # picks are not a random sample: the warm start chooses pipelines good on average)
-                return c - s * float(self.prior_mean_[idx].mean()), s
-        s = self.score_scale_
-        if vals.size == 0:
-            return self.score_center_, s
-        # one observation (or all equal): place them at their prior mean, in the training scale
-        return float(vals.mean() - s * self.prior_mean_[idx].mean()), s
+            return prior_fit_units(vals, prior[idx], self.score_scale_)
+        return own_units(vals, prior[idx], self.score_center_, self.score_scale_)
 
-    def _prior_units(self, idx, vals, strength=2.0):
-        """Fit ``vals ≈ c + s * prior_mean[idx]``: s shrunk towards the training scale, then c."""
-        s0 = self.score_scale_
-        m = self.prior_mean_[idx]
-        spread = float(np.sum((m - m.mean()) ** 2))
-        s = s0
-        if vals.size >= 3 and spread > 0:
-            slope = float(np.sum((m - m.mean()) * (vals - vals.mean())) / spread)
-            s = (spread * slope + strength * s0) / (spread + strength)
-            s = float(np.clip(s, 0.2 * s0, 5.0 * s0))
-        return float(np.mean(vals - s * m)), s
-
-    def _posterior_z(self, idx, z):
-        """Predictive mean and variance (incl. noise) in standardised units, all pipelines.
+    def _posterior_z(self, idx, z, prior):
+        """Predictive mean and variance (incl. noise) in standardised units, all pipelines, around ``prior``.
 
         ``idx`` must only hold trained pipelines (their embeddings carry information).
         """
         mean, var = gp.posterior(
-            self._transfer, self._points, idx, z, prior_mean=self.prior_mean_, include_noise=True
+            self._transfer, self._points, idx, z, prior_mean=prior, include_noise=True
         )
         untrained = ~self._trained
         if untrained.any():
-            mean[untrained] = self.prior_mean_[untrained]
+            mean[untrained] = prior[untrained]
             var[untrained] = self._unseen_var
         return mean, var
 
-    def _conditioning(self, observed):
+    def _conditioning(self, observed, prior):
         keys, idx, vals = self._parse_observed(observed)
-        c, s = self._user_units(idx, vals)
+        c, s = self._user_units(idx, vals, prior)
         z = (vals - c) / s
         keep = self._trained[idx]
         return keys, idx, vals, z, idx[keep], z[keep], c, s
 
-    def predict(self, observed):
+    def predict(self, observed, meta_features=None):
         """Predicted score and standard deviation of every pipeline on a new dataset.
 
         Parameters
@@ -410,6 +409,8 @@ class PMFRecommender(BaseEstimator):
         observed : dict {pipeline index: score}
             Scores observed so far on the new dataset, in the user's units (higher is better).
             Non-finite scores (failed evaluations) are ignored here.
+        meta_features : array-like of shape (n_features,), optional
+            Raw meta-features of the new dataset; used only with ``neighbour_prior=True``.
 
         Returns
         -------
@@ -422,8 +423,9 @@ class PMFRecommender(BaseEstimator):
             (latent variance + noise).
         """
         check_is_fitted(self, "embeddings_")
-        _, idx, vals, _, cidx, cz, c, s = self._conditioning(observed)
-        mean_z, var_z = self._posterior_z(cidx, cz)
+        prior = self._new_dataset_prior(meta_features)
+        _, idx, vals, _, cidx, cz, c, s = self._conditioning(observed, prior)
+        mean_z, var_z = self._posterior_z(cidx, cz, prior)
         mean = c + s * mean_z
         std = s * np.sqrt(var_z)
         mean[idx] = vals
@@ -472,8 +474,8 @@ class PMFRecommender(BaseEstimator):
         meta_features : array-like of shape (n_features,), optional
             Raw meta-features of the new dataset (same columns as in ``fit``). While fewer than
             ``n_warm_start`` finite scores are observed, picks come from the nearest training
-            datasets: the best pipeline of each, nearest dataset first
-            (:func:`~automl_engine.recommender.warmstart.warm_start_picks`).
+            datasets by the ``warm_start`` rule; with ``neighbour_prior``, those datasets also set
+            the GP prior mean of every later pick.
         costs : array-like of shape (n_pipelines,), optional
             Predicted cost (seconds) of each pipeline; the acquisition becomes expected
             improvement per second, ``log EI - log cost``. Missing or non-positive entries are
@@ -499,7 +501,8 @@ class PMFRecommender(BaseEstimator):
         if not isinstance(n, numbers.Integral) or isinstance(n, bool) or n < 1:
             raise ValueError(f"n must be an integer >= 1, got {n!r}.")
         n_pipelines = self.embeddings_.shape[0]
-        keys, idx, vals, z, cidx, cz, _, _ = self._conditioning(observed)
+        prior = self._new_dataset_prior(meta_features)
+        keys, idx, vals, z, cidx, cz, _, _ = self._conditioning(observed, prior)
         blocked = np.zeros(n_pipelines, dtype=bool)
         blocked[keys] = True
         for e in exclude:
@@ -526,7 +529,7 @@ class PMFRecommender(BaseEstimator):
         cond_z = list(cz)
         best = float(z.max()) if z.size else None
         if picks and len(picks) < n_eff:  # believe the warm-start picks too (fantasies at their mean)
-            mean, _ = self._posterior_z(np.asarray(cond_idx, np.intp), np.asarray(cond_z))
+            mean, _ = self._posterior_z(np.asarray(cond_idx, np.intp), np.asarray(cond_z), prior)
             fantasy = float(mean[picks].max())
             best = fantasy if best is None else max(best, fantasy)
             for j in picks:
@@ -534,7 +537,7 @@ class PMFRecommender(BaseEstimator):
                     cond_idx.append(j)
                     cond_z.append(float(mean[j]))
         while len(picks) < n_eff:
-            mean, var = self._posterior_z(np.asarray(cond_idx, np.intp), np.asarray(cond_z))
+            mean, var = self._posterior_z(np.asarray(cond_idx, np.intp), np.asarray(cond_z), prior)
             cand = np.flatnonzero(~blocked)
             if best is None:
                 best = float(mean[cand].max())
@@ -584,9 +587,8 @@ class PMFRecommender(BaseEstimator):
         return rec
 
     def with_params(self, **params):
-        """A copy sharing this fitted model with new *suggest-time* parameters (``warm_start``,
-        ``n_warm_start``, ``units``, ``posterior_noise``, ``descriptor_variance``,
-        ``descriptor_lengthscale``): compare them without refitting."""
+        """A copy sharing this fitted model with new *suggest-time* parameters
+        (:data:`~automl_engine.recommender.state.SUGGEST_TIME_PARAMS`): compare them without refitting."""
         unknown = set(params) - SUGGEST_TIME_PARAMS
         if unknown:
             raise ValueError(f"only suggest-time parameters can change without refitting, not {sorted(unknown)}.")

@@ -16,11 +16,11 @@ STATE_VERSION = 1
 PARAM_NAMES = (
     "n_latent", "n_iter", "batch_size", "learning_rate", "n_warm_start", "random_state", "latent_prior", "units",
     "warm_start", "posterior_noise", "descriptor_variance", "descriptor_lengthscale", "warm_start_per_group",
-    "row_scores", "warm_start_balance_kinds",
+    "row_scores", "warm_start_balance_kinds", "neighbour_prior",
 )
 SUGGEST_TIME_PARAMS = frozenset(
     {"n_warm_start", "units", "warm_start", "posterior_noise", "descriptor_variance", "descriptor_lengthscale",
-     "warm_start_per_group", "warm_start_balance_kinds"}
+     "warm_start_per_group", "warm_start_balance_kinds", "neighbour_prior"}
 )
 """Parameters that only affect prediction and suggestions: changing them needs no refit."""
 ARRAY_ATTRS = ("embeddings_", "kernel_raw_", "Y_", "prior_mean_", "pipeline_counts_", "row_mean_", "row_std_",

@@ -26,6 +26,7 @@ __all__ = [
     "nearest_datasets",
     "warm_start_picks",
     "neighbour_mean_picks",
+    "neighbour_mean_scores",
     "capped_per_group",
     "first_picks",
     "label_codes",
@@ -196,9 +197,8 @@ def label_codes(labels, n, what):
     return np.unique(labels, return_inverse=True)[1].astype(np.int64)
 
 
-def neighbour_mean_picks(Y, row_mean, row_std, prior_mean, order, distances, n, blocked, k=10, pseudo_count=1.0,
-                         groups=None, per_group=0, taken=(), kinds=None):
-    """Top ``n`` unblocked pipelines by closeness-weighted mean standardised score of the ``k`` nearest.
+def neighbour_mean_scores(Y, row_mean, row_std, prior_mean, order, distances, k=10, pseudo_count=1.0):
+    """Each pipeline's closeness-weighted mean standardised score over the ``k`` nearest datasets.
 
     Parameters
     ----------
@@ -208,6 +208,29 @@ def neighbour_mean_picks(Y, row_mean, row_std, prior_mean, order, distances, n, 
     prior_mean : array of shape (n_pipelines,), the score a pipeline is shrunk towards where few
         neighbours observed it (weight ``pseudo_count``)
     order, distances : nearest datasets first and their distances (:func:`nearest_datasets`)
+
+    Returns
+    -------
+    ndarray of shape (n_pipelines,); a neighbour's weight is ``exp(-distance / median distance)``
+    """
+    near = np.asarray(order[:k], dtype=np.intp)
+    d = np.asarray(distances[:k], dtype=float)
+    weights = np.exp(-d / max(float(np.median(d)), 1e-9)) if d.size else d
+    std = np.asarray(row_std, dtype=float)[near, None]
+    with np.errstate(invalid="ignore", divide="ignore"):  # rows unusable in training: left out
+        Z = np.where(std > 0, (np.asarray(Y, dtype=float)[near] - np.asarray(row_mean, dtype=float)[near, None]) / std,
+                     np.nan)
+    seen = np.isfinite(Z)
+    total = np.where(seen, Z, 0.0).T @ weights + pseudo_count * np.asarray(prior_mean, dtype=float)
+    return total / (seen.T.astype(float) @ weights + pseudo_count)
+
+
+def neighbour_mean_picks(Y, row_mean, row_std, prior_mean, order, distances, n, blocked, k=10, pseudo_count=1.0,
+                         groups=None, per_group=0, taken=(), kinds=None):
+    """Top ``n`` unblocked pipelines by :func:`neighbour_mean_scores` (same first seven parameters).
+
+    Parameters
+    ----------
     n : int, picks wanted
     blocked : bool array of shape (n_pipelines,), pipelines that must not be picked
     groups : int array of shape (n_pipelines,), optional, e.g. each pipeline's model family
@@ -222,16 +245,7 @@ def neighbour_mean_picks(Y, row_mean, row_std, prior_mean, order, distances, n, 
     -------
     list of at most ``n`` pipeline indices, best first
     """
-    near = np.asarray(order[:k], dtype=np.intp)
-    d = np.asarray(distances[:k], dtype=float)
-    weights = np.exp(-d / max(float(np.median(d)), 1e-9)) if d.size else d
-    std = np.asarray(row_std, dtype=float)[near, None]
-    with np.errstate(invalid="ignore", divide="ignore"):  # rows unusable in training: left out
-        Z = np.where(std > 0, (np.asarray(Y, dtype=float)[near] - np.asarray(row_mean, dtype=float)[near, None]) / std,
-                     np.nan)
-    seen = np.isfinite(Z)
-    total = np.where(seen, Z, 0.0).T @ weights + pseudo_count * np.asarray(prior_mean, dtype=float)
-    score = total / (seen.T.astype(float) @ weights + pseudo_count)
+    score = neighbour_mean_scores(Y, row_mean, row_std, prior_mean, order, distances, k, pseudo_count)
     score[np.asarray(blocked, dtype=bool)] = -np.inf
     ranked = [int(j) for j in np.argsort(-score, kind="stable") if np.isfinite(score[j])]
     if (groups is None or not per_group) and kinds is None:

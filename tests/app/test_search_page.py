@@ -1,6 +1,8 @@
 """Search page: tiny searches end to end, live progress, Stop, the queued notice, both charts."""
 from apphelpers import finish, load_sample, start_tiny_search, texts, wait_until
+from automl_app import views
 from automl_app.state import job_manager
+from automl_engine import PMFRecommender
 from automl_engine.intake import load_table
 from automl_engine.samples import sample_datasets
 
@@ -77,6 +79,16 @@ def test_the_recommender_search_shows_the_latent_space_and_why(app, knowledge_di
     assert len(charts(app)) == 2                       # convergence + latent space
     assert {r["source"] for r in job.records()} <= {"warm start", "expected improvement"}
     why = app.expander[0]
+    assert views.warm_start_explanation(job.result.recommender_) in " ".join(m.value for m in why.markdown)
     tables = [t.value for t in why.dataframe]
     assert tables and set(tables[0]["dataset"]) <= {f"corpus_set_{i}" for i in range(6)}
     assert len(tables[0]) == 5
+
+
+def test_the_why_text_follows_how_the_recommender_uses_the_nearest_datasets():
+    prior_only = views.warm_start_explanation(PMFRecommender(neighbour_prior=True, n_warm_start=0))
+    picks_then_prior = views.warm_start_explanation(PMFRecommender(neighbour_prior=True, n_warm_start=3))
+    picks_only = views.warm_start_explanation(PMFRecommender(neighbour_prior=False, n_warm_start=3))
+    assert "the first included" in prior_only and "warm start" not in prior_only
+    assert "The first picks (warm start)" in picks_then_prior and "start from those datasets" in picks_then_prior
+    assert "The first picks (warm start)" in picks_only and "start from those datasets" not in picks_only

@@ -180,6 +180,37 @@ def test_neighbour_mean_warm_start_prefers_a_pipeline_good_on_every_neighbour():
     assert 1 not in picks and len(set(picks)) == 3
 
 
+def _two_clusters():
+    """Datasets near meta 0 prefer pipeline 3 (7 is poor there); datasets near meta 5 the reverse."""
+    rng = np.random.default_rng(0)
+    Y = rng.normal(0.5, 0.02, size=(20, 30))
+    Y[:10, 3], Y[:10, 7] = 0.95, 0.20
+    Y[10:, 3], Y[10:, 7] = 0.20, 0.95
+    meta = np.concatenate([np.zeros(10), np.full(10, 5.0)])[:, None] + rng.normal(0, 0.1, size=(20, 2))
+    return Y, meta
+
+
+def test_neighbour_prior_steers_every_pick_by_the_nearest_datasets():
+    Y, meta = _two_clusters()
+    near_a, near_b = np.zeros(2), np.full(2, 5.0)
+    plain = PMFRecommender(n_latent=2, n_iter=5, random_state=0, n_warm_start=0).fit(Y, meta_features=meta)
+    steered = plain.with_params(neighbour_prior=True)
+    # without the neighbour prior the meta-features change nothing once the warm start is off
+    assert plain.suggest({}, n=1, meta_features=near_a) == plain.suggest({}, n=1, meta_features=near_b)
+    assert steered.suggest({}, n=1, meta_features=near_a) == [3]
+    assert steered.suggest({}, n=1, meta_features=near_b) == [7]
+    # ... and still after observations of other pipelines
+    neutral = {0: 0.5, 1: 0.51, 2: 0.49}
+    assert steered.suggest(neutral, n=1, meta_features=near_a) == [3]
+    assert steered.suggest(neutral, n=1, meta_features=near_b) == [7]
+    mean_a, _ = steered.predict(neutral, meta_features=near_a)
+    mean_b, _ = steered.predict(neutral, meta_features=near_b)
+    assert mean_a[3] > mean_a[7] and mean_b[7] > mean_b[3]
+    # without meta-features the neighbour prior falls back to the average training row
+    for a, b in zip(steered.predict(neutral), plain.predict(neutral)):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_normal_scores_keep_only_the_order_within_each_dataset(data):
     """With row_scores="normal_scores" a monotone change of one dataset's scores changes nothing
     learned; with "standardised" it does."""
@@ -277,7 +308,7 @@ def test_deterministic_with_random_state(data):
 @pytest.mark.parametrize("with_meta", [True, False])
 def test_state_round_trip_through_npz(data, tmp_path, with_meta):
     Y, new_rows, meta = data
-    rec = PMFRecommender(n_latent=4, n_iter=20, random_state=0)
+    rec = PMFRecommender(n_latent=4, n_iter=20, random_state=0, neighbour_prior=with_meta)
     groups = np.arange(Y.shape[1]) % 3 if with_meta else None
     rec.fit(Y, meta_features=meta if with_meta else None, pipeline_groups=groups)
     path = tmp_path / "rec.npz"
@@ -288,6 +319,8 @@ def test_state_round_trip_through_npz(data, tmp_path, with_meta):
     for a, b in zip(rec.predict(observed), loaded.predict(observed)):
         np.testing.assert_array_equal(a, b)
     m = meta[2] if with_meta else None
+    for a, b in zip(rec.predict(observed, meta_features=m), loaded.predict(observed, meta_features=m)):
+        np.testing.assert_array_equal(a, b)
     assert rec.suggest(observed, n=3, meta_features=m) == loaded.suggest(observed, n=3, meta_features=m)
     assert rec.get_params() == loaded.get_params()
     np.testing.assert_array_equal(rec.project_2d(), loaded.project_2d())
@@ -366,6 +399,8 @@ def test_input_validation(data):
         PMFRecommender(n_latent=0).fit(Y)
     with pytest.raises(ValueError):
         PMFRecommender(learning_rate=-1.0).fit(Y)
+    with pytest.raises(ValueError, match="neighbour_prior"):
+        PMFRecommender(neighbour_prior="yes").fit(Y)
     rec = PMFRecommender(n_latent=2, n_iter=2).fit(Y)
     with pytest.raises(ValueError):
         rec.predict({N_PIPELINES: 0.5})

@@ -8,6 +8,7 @@ from automl_engine.recommender.warmstart import (
     fit_standardiser,
     l1_distances,
     nearest_datasets,
+    neighbour_mean_scores,
     standardise,
     warm_start_picks,
 )
@@ -101,3 +102,19 @@ def test_kinds_take_turns_and_the_family_cap_still_holds():
     assert capped_per_group(ranked, None, 0, 3, kinds=kinds) == [0, 4, 2]  # kinds without a family cap
     # every family capped: the rest follows in rank order instead of rounds that find nothing
     assert capped_per_group(ranked, groups, 1, 6, kinds=kinds) == [0, 4, 2, 5, 1, 3]
+
+
+def test_neighbour_mean_scores_weigh_nearer_datasets_more_and_shrink_to_the_prior():
+    Y = np.array([[1.0, 0.0, np.nan],    # nearest
+                  [0.0, 1.0, np.nan],    # twice as far
+                  [5.0, 5.0, 5.0]])      # beyond k
+    row_mean, row_std = np.zeros(3), np.ones(3)
+    prior = np.array([0.0, 0.0, 0.3])
+    scores = neighbour_mean_scores(Y, row_mean, row_std, prior, order=[0, 1, 2], distances=[1.0, 2.0, 3.0], k=2,
+                                   pseudo_count=1.0)
+    w_near, w_far = np.exp(-1.0 / 1.5), np.exp(-2.0 / 1.5)  # exp(-distance / median distance)
+    np.testing.assert_allclose(scores, [w_near / (w_near + w_far + 1), w_far / (w_near + w_far + 1), 0.3])
+    assert scores[0] > scores[1]
+    # a row with no spread says nothing: it is left out
+    flat = neighbour_mean_scores(Y, row_mean, np.array([0.0, 1.0, 1.0]), prior, [0, 1], [1.0, 2.0], k=2)
+    np.testing.assert_allclose(flat[:2], [0.0, w_far / (w_far + 1)])
