@@ -195,8 +195,10 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, default=None, help="at most this many corpus datasets")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
-    parser.add_argument("--budgets", type=float, nargs="+", default=[30, 120])
-    parser.add_argument("--evals", type=int, nargs="+", default=[10, 25])
+    parser.add_argument("--budgets", type=float, nargs="*", default=[30, 120],
+                        help="wall-clock budgets in seconds (none given: no time-budget runs)")
+    parser.add_argument("--evals", type=int, nargs="*", default=[10, 25],
+                        help="evaluation budgets (none given: no equal-evaluation runs)")
     parser.add_argument("--csv-dir", type=Path, default=None)
     parser.add_argument("--no-corpus", action="store_true")
     parser.add_argument("--results", type=Path, default=ROOT / "benchmarks" / "results" / "peers.csv")

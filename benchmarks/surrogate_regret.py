@@ -3,7 +3,8 @@
 On held-out datasets (the meta-test split, never used to fit), "evaluating" pipeline d returns
 the stored score. Regret = best stored score in the row − best found so far (a failed pipeline
 scores its row's worst; R² below −1 counts as −1). Compared: PMF as shipped (embeddings + warm
-start + EI), PMF without warm start, the other side of the GP-LVM choice (PCA embeddings without
+start + EI), PMF without warm start (no meta-features: no fixed first picks and no
+neighbours' prior, ``neighbour_prior``), the other side of the GP-LVM choice (PCA embeddings without
 the refinement where the shipped recommender is refined, as in classification; the refined
 embeddings where it is not, as in regression: ``SHIPPED_PARAMS``), and random search with 1×, 2×
 and 4× the evaluations.

@@ -56,6 +56,6 @@ def test_the_shipped_recommenders_carry_the_settings_chosen_for_their_task_type(
 
     recommender = load_recommender(task_type)
     assert len(recommender.loss_curve_) == recommender.n_iter == SHIPPED_PARAMS[task_type]["n_iter"]
-    assert recommender.n_warm_start == SHIPPED_PARAMS[task_type]["n_warm_start"]
     assert recommender.pipeline_kinds_ is not None
-    assert recommender.warm_start_balance_kinds == SHIPPED_PARAMS[task_type]["warm_start_balance_kinds"]
+    for name, value in SHIPPED_PARAMS[task_type].items():
+        assert getattr(recommender, name) == value, name
