@@ -166,7 +166,9 @@ class Search:
         self.recommender_seconds += time.perf_counter() - start
         return mean, std
 
-    def _source(self) -> str:
+    def _source(self, index: int) -> str:
+        if index in getattr(self.recommender, "local_picks", ()):  # the user's own past runs chose it
+            return "warm start"
         finite = sum(np.isfinite(v) for v in self.observed.values())
         n_warm = getattr(self.recommender, "n_warm_start", 0)
         if self.source_name not in ("random", "fallback") and self.problem.meta_features is not None and finite < n_warm:
@@ -186,7 +188,7 @@ class Search:
         if self.time_budget is not None:
             timeout = min(timeout, max(MIN_EVALUATION_SECONDS, self._time_left()))
         self._pending[task.key] = {"pipeline_index": index, "predicted_score": float(mean[index]),
-                                   "predicted_std": float(std[index]), "source": self._source(),
+                                   "predicted_std": float(std[index]), "source": self._source(index),
                                    "started": self.elapsed()}
         self.evaluator.submit(task, timeout=timeout)
         return task.key

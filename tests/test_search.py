@@ -154,12 +154,14 @@ def test_automl_rejects_unknown_strategy_with_a_sentence():
         AutoML(strategy="grid", max_evals=1).fit(IRIS.data, IRIS.target)
 
 
-def test_finished_search_grows_the_local_knowledge_and_is_used_next_time(isolated_data_dir):
+@pytest.mark.parametrize("fixed_picks", [5, 0])  # 0: the shipped classification setting (neighbours' prior only)
+def test_finished_search_grows_the_local_knowledge_and_is_used_next_time(isolated_data_dir, fixed_picks):
     from automl_engine.knowledge.growth import LocalWarmStart
     from automl_engine.knowledge.store import KnowledgeStore
 
     catalogue = load_catalogue("classification")
     recommender, _, _ = _fitted_recommender(len(catalogue))
+    recommender = recommender.with_params(n_warm_start=fixed_picks, neighbour_prior=fixed_picks == 0)
     first = AutoML(max_evals=3, random_state=0, recommender=recommender, n_folds=3, ensemble=False)
     first.fit(IRIS.data, IRIS.target)
     store = KnowledgeStore(isolated_data_dir / "knowledge.sqlite")
@@ -170,6 +172,7 @@ def test_finished_search_grows_the_local_knowledge_and_is_used_next_time(isolate
     assert isinstance(second.recommender_, LocalWarmStart)
     best_before = first.history_[int(np.argmax([h["score"] for h in first.history_]))]["pipeline_id"]
     assert second.history_[0]["pipeline_id"] == best_before
+    assert second.history_[0]["source"] == "warm start"
 
 
 def test_opting_out_leaves_the_local_store_empty(isolated_data_dir):

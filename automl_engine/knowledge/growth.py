@@ -11,6 +11,11 @@ from automl_engine.catalogue import Catalogue
 from automl_engine.knowledge.metafeatures import META_FEATURE_NAMES
 from automl_engine.knowledge.store import KnowledgeStore
 
+LOCAL_PICKS = 3
+"""First picks the user's own past runs may take when they are nearer than any training dataset,
+at least (more if the recommender makes more fixed warm-start picks): a recommender that steers
+by its prior alone (``n_warm_start=0``) would otherwise never use them."""
+
 
 def record_search(store: KnowledgeStore, name: str, task: str, task_type: str, meta_features: dict,
                   fingerprint: str, rows: int, features: int, history: list[dict], catalogue: Catalogue) -> None:
@@ -36,6 +41,8 @@ class LocalWarmStart:
         self.recommender = recommender
         self.local_rows = local_rows
         self.n_warm_start = recommender.n_warm_start
+        self.n_local = max(recommender.n_warm_start, LOCAL_PICKS)
+        self.local_picks: set[int] = set()  # what the local rows chose (the search labels them "warm start")
 
     def __getattr__(self, name):
         return getattr(self.recommender, name)
@@ -58,13 +65,14 @@ class LocalWarmStart:
     def suggest(self, observed, n=1, meta_features=None, costs=None, exclude=()):
         finite = sum(np.isfinite(v) for v in observed.values())
         chosen = []
-        if finite < self.n_warm_start:
+        if finite < self.n_local:
             taken = set(observed) | set(exclude)
             for j in self._local_first(meta_features):
+                if len(chosen) >= min(n, self.n_local - finite):
+                    break
                 if j not in taken and j not in chosen:
                     chosen.append(j)
-                if len(chosen) >= min(n, self.n_warm_start - finite):
-                    break
+            self.local_picks.update(chosen)
         if len(chosen) < n:
             chosen += self.recommender.suggest(observed, n=n - len(chosen), meta_features=meta_features,
                                                costs=costs, exclude=tuple(exclude) + tuple(chosen))
