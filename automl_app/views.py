@@ -57,6 +57,8 @@ def latent_frame(recommender, catalogue, records: list[dict], mean=None, std=Non
     if mean is None or std is None:
         observed = {int(r["pipeline_index"]): (float(r["score"]) if r.get("status") == "ok" else np.nan)
                     for r in records}
+        from automl_engine.knowledge.metafeatures import meta_feature_vector
+
         vector = None if not meta_features else meta_feature_vector(meta_features)
         mean, std = recommender.predict(observed, meta_features=vector)
     order = np.full(len(coords), np.nan)
@@ -74,13 +76,6 @@ def latent_frame(recommender, catalogue, records: list[dict], mean=None, std=Non
     })
 
 
-def meta_feature_vector(meta_features: dict) -> np.ndarray:
-    """A dataset's meta-features (name -> value) in the recommender's column order (NaN = unknown)."""
-    from automl_engine.knowledge.metafeatures import META_FEATURE_NAMES
-
-    return np.array([meta_features.get(n, np.nan) for n in META_FEATURE_NAMES], dtype=float)
-
-
 def warm_start_explanation(recommender) -> str:
     """How the past datasets most similar to this one steer ``recommender``'s picks, in a sentence or two."""
     similar = "the past datasets most similar to this one (by size, column mix, target, and quick landmark models)"
@@ -96,6 +91,8 @@ def warm_start_explanation(recommender) -> str:
 
 def warm_start_frame(recommender, meta_features: dict, knowledge, records: list[dict], k: int = 5) -> pd.DataFrame:
     """The corpus datasets nearest to this one in meta-feature space, which seeded the warm start."""
+    from automl_engine.knowledge.metafeatures import meta_feature_vector
+
     if not hasattr(recommender, "warm_start_neighbours") or getattr(recommender, "meta_features_", None) is None:
         return pd.DataFrame(columns=["dataset", "distance"])
     indices, distances = recommender.warm_start_neighbours(meta_feature_vector(meta_features), k=k)

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from automl_engine.catalogue import Catalogue, load_catalogue
-from automl_engine.knowledge.metafeatures import META_FEATURE_NAMES
+from automl_engine.knowledge.metafeatures import META_FEATURE_NAMES, meta_feature_vector
 from automl_engine.knowledge.store import KnowledgeStore
 
 STATUS_CODES = {"unobserved": 0, "ok": 1, "failed": 2, "timeout": 3, "memory": 4}
@@ -116,7 +116,7 @@ def knowledge_from_store(store: KnowledgeStore, catalogue: Catalogue, origin: st
         if ev["wall_time"] is not None:
             wall[i, j] = ev["wall_time"]
             cpu_seconds += ev["wall_time"]
-    meta = np.array([[r["meta_features"].get(n, np.nan) for n in META_FEATURE_NAMES] for r in records],
+    meta = np.array([meta_feature_vector(r["meta_features"]) for r in records],
                     dtype=float).reshape(len(records), len(META_FEATURE_NAMES))
     return Knowledge(
         catalogue.task_type, catalogue.version,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from automl_engine.catalogue import Catalogue
-from automl_engine.knowledge.metafeatures import META_FEATURE_NAMES
+from automl_engine.knowledge.metafeatures import meta_feature_vector
 from automl_engine.knowledge.store import KnowledgeStore
 
 LOCAL_PICKS = 3
@@ -87,7 +87,7 @@ def local_rows(store: KnowledgeStore, catalogue: Catalogue) -> list[tuple[np.nda
     column = {pid: j for j, pid in enumerate(catalogue.ids)}
     rows = []
     for dataset in store.datasets(catalogue.task_type, origin="user"):
-        meta = np.array([dataset["meta_features"].get(n, np.nan) for n in META_FEATURE_NAMES], float)
+        meta = meta_feature_vector(dataset["meta_features"])
         scores = {column[e["pipeline_id"]]: e["score"] for e in store.evaluations(dataset["name"])
                   if e["status"] == "ok" and e["pipeline_id"] in column and e["score"] is not None}
         rows.append((np.nan_to_num(meta), scores))

@@ -35,6 +35,11 @@ META_FEATURE_NAMES = (
 )
 
 
+def meta_feature_vector(meta_features: dict) -> np.ndarray:
+    """A dataset's meta-features (name -> value) in :data:`META_FEATURE_NAMES` order (NaN = unknown)."""
+    return np.array([meta_features.get(n, np.nan) for n in META_FEATURE_NAMES], dtype=float)
+
+
 def _numeric_matrix(X: pd.DataFrame, column_types: dict[str, str]) -> np.ndarray:
     """Numeric columns as floats, categoricals ordinal-coded; datetime and text left out."""
     numeric = kinds.columns_of_kind(column_types, kinds.NUMERIC)
