@@ -29,13 +29,15 @@ def win_tie_loss(wide: pd.DataFrame, peer: str) -> str:
 def summary_table(results: pd.DataFrame) -> tuple[str, pd.DataFrame]:
     """One row per budget and system, over the datasets every system of that budget finished.
 
+    With several seeds (each its own train/test split), a dataset's score is its mean over the
+    seeds every system finished, so ranks and win/tie/loss count datasets, not runs.
     Test scores are noisy on the small test splits, so the table also compares the validation
     score of the returned model (the search's own objective, what a better search raises).
     """
-    lines = ["| budget | datasets | system | mean test score | mean rank | PMF win/tie/loss vs it (sign test) | "
+    lines = ["| budget | datasets | seeds | system | mean test score | mean rank | PMF win/tie/loss vs it (sign test) | "
              "PMF win/tie/loss on validation score | time to 99% of final (s) | validation − test score | "
              "failed evaluations | crashed runs |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     if "cv_score" not in results:  # results written before the column existed
         results = results.assign(cv_score=np.nan)
     ranks_rows = []
@@ -46,6 +48,8 @@ def summary_table(results: pd.DataFrame) -> tuple[str, pd.DataFrame]:
         wide = wide.dropna()
         validation = scores.pivot_table(index=["dataset", "seed"], columns="system", values="cv_score",
                                         aggfunc="first").reindex(wide.index)
+        n_seeds = wide.index.get_level_values("seed").nunique()
+        wide, validation = (frame.groupby(level="dataset").mean() for frame in (wide, validation))
         ranks = wide.rank(axis=1, ascending=False, method="average")
         label = f"{budget:g} {'s' if kind == 'seconds' else 'evaluations'}"
         finished = set(wide.index.get_level_values("dataset"))
@@ -53,12 +57,27 @@ def summary_table(results: pd.DataFrame) -> tuple[str, pd.DataFrame]:
             sub = group[(group["system"] == system) & group["dataset"].isin(finished)]
             ranks_rows.append({"budget": label, "system": system, "mean rank": ranks[system].mean()})
             lines.append(
-                f"| {label} | {len(wide)} | {system} | {wide[system].replace(-np.inf, np.nan).mean():.4f} | "
+                f"| {label} | {len(wide)} | {n_seeds} | {system} | {wide[system].replace(-np.inf, np.nan).mean():.4f} | "
                 f"{ranks[system].mean():.2f} | {'–' if system == 'pmf' else win_tie_loss(wide, system)} | "
                 f"{'–' if system == 'pmf' else win_tie_loss(validation, system)} | "
                 f"{sub['time_to_99'].mean():.1f} | {(sub['cv_score'] - sub['test_score']).mean():.4f} | "
                 f"{int(sub['failures'].fillna(0).sum())} | {int(sub['crashed'].sum())} |")
     return "\n".join(lines), pd.DataFrame(ranks_rows)
+
+
+def per_seed_table(results: pd.DataFrame) -> str:
+    """PMF's win/tie/loss against each peer split by split, for the budgets run with several seeds."""
+    lines = ["| budget | seed | peer | PMF win/tie/loss (sign test) |", "|---|---|---|---|"]
+    for (kind, budget), group in results.groupby(["budget_kind", "budget"]):
+        if group["seed"].nunique() < 2:
+            continue
+        label = f"{budget:g} {'s' if kind == 'seconds' else 'evaluations'}"
+        scores = group.assign(test_score=group["test_score"].where(~group["crashed"], -np.inf))
+        for seed, runs in scores.groupby("seed"):
+            wide = runs.pivot_table(index="dataset", columns="system", values="test_score", aggfunc="first").dropna()
+            for peer in (c for c in wide.columns if c != "pmf"):
+                lines.append(f"| {label} | {seed} | {peer} | {win_tie_loss(wide, peer)} |")
+    return "\n".join(lines) if len(lines) > 2 else ""
 
 
 def per_dataset_table(results: pd.DataFrame) -> str:
@@ -80,7 +99,10 @@ def write_report(results: pd.DataFrame, path: Path, command_args: str) -> None:
     chart = alt.Chart(ranks).mark_bar().encode(x="system:N", y=alt.Y("mean rank:Q", title="mean rank (lower is better)"),
                                                color="system:N", column="budget:N").properties(width=120, height=200)
     chart.save(str(image), scale_factor=1.5)
+    seeds = per_seed_table(results)
     body = (f"Command: `python benchmarks/peers.py {command_args}`  \nMachine: {platform.machine()}, 2 cores, "
-            f"Python {platform.python_version()}, one worker per system.\n\n{table}\n\n![mean rank]({image.relative_to(Path(path).resolve().parent)})\n\n"
+            f"Python {platform.python_version()}, one worker per system.\n\n{table}\n\n"
+            + (f"Split by split (each seed is its own 75/25 split):\n\n{seeds}\n\n" if seeds else "")
+            + f"![mean rank]({image.relative_to(Path(path).resolve().parent)})\n\n"
             f"<details><summary>Per dataset (test score)</summary>\n\n{per_dataset_table(results)}\n\n</details>\n")
     write_section(path, "peers", body)
