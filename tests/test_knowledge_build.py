@@ -92,3 +92,27 @@ def test_a_killed_build_resumes_without_losing_finished_evaluations(tmp_path):
     plan = planned_indices(load_catalogue("classification"), next(iter(after))[0], BuildSettings(density=0.04))
     assert len(after) == len(plan) > len(before)
     assert load_knowledge("classification", out / "classification.npz").observed_count() == len(plan)
+
+
+def test_a_build_of_part_of_the_corpus_keeps_every_shipped_dataset_in_the_export(tmp_path):
+    """A fresh store, building only some rows (here the first classification meta-test row), must
+    not export an artifact that forgets the shipped datasets it did not build."""
+    import shutil
+
+    from automl_engine.knowledge.artifact import data_dir
+
+    out = tmp_path / "artifact"
+    out.mkdir()
+    for task_type in ("classification", "regression"):
+        shutil.copy(data_dir() / f"{task_type}.npz", out / f"{task_type}.npz")
+    shipped = {t: load_knowledge(t, out / f"{t}.npz") for t in ("classification", "regression")}
+    command = [sys.executable, "-m", "automl_engine.cli", "knowledge", "build", "--store", str(tmp_path / "s.sqlite"),
+               "--out", str(out), "--task-type", "classification", "--split", "test", "--limit", "1",
+               "--density", "0.01", "--max-rows", "120", "--n-jobs", "1"]
+    finished = subprocess.run(command, capture_output=True, text=True, timeout=900)
+    assert finished.returncode == 0, finished.stderr
+    for task_type, before in shipped.items():
+        after = load_knowledge(task_type, out / f"{task_type}.npz")
+        assert set(before.datasets) <= set(after.datasets), f"{task_type}: shipped datasets dropped"
+        assert int(after.train.sum()) == int(before.train.sum()) > 0
+        assert after.observed_count() >= before.observed_count()

@@ -131,7 +131,7 @@ def cmd_fit_recommender(args) -> int:
 
 def cmd_build(args) -> int:
     logging.basicConfig(level=logging.WARNING)
-    table = load_corpus_table()
+    corpus = table = load_corpus_table()
     if args.task_type != "all":
         wanted = ("regression",) if args.task_type == "regression" else ("binary", "multiclass")
         table = table[table["task"].isin(wanted)]
@@ -142,8 +142,8 @@ def cmd_build(args) -> int:
         table = table.head(args.limit)
     store = KnowledgeStore(args.store or default_store_path())
     out_dir = args.out or data_dir()
-    for task_type in TASK_TYPES:
-        seeded = seed_store_from_knowledge(store, load_knowledge(task_type, out_dir / f"{task_type}.npz"), table)
+    for task_type in TASK_TYPES:  # every shipped dataset, not only the ones built now: the export keeps them all
+        seeded = seed_store_from_knowledge(store, load_knowledge(task_type, out_dir / f"{task_type}.npz"), corpus)
         if seeded:
             print(f"resumed {seeded} {task_type} evaluations from the shipped artifact")
     settings = BuildSettings(max_rows=args.max_rows, density=args.density)
