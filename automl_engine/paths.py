@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
+
+import numpy as np
 
 
 def user_data_dir() -> Path:
@@ -12,3 +15,17 @@ def user_data_dir() -> Path:
         return Path(explicit).expanduser()
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "automl-engine"
+
+
+def save_npz_atomically(path, **arrays) -> None:
+    """``np.savez_compressed`` to a temporary file beside ``path``, then renamed over it, so a
+    process loading ``path`` meanwhile (a search while a build exports) never reads half a file."""
+    path = Path(path)
+    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False) as tmp:
+        try:
+            np.savez_compressed(tmp, **arrays)
+        except BaseException:
+            tmp.close()
+            os.unlink(tmp.name)
+            raise
+    os.replace(tmp.name, path)

@@ -59,3 +59,23 @@ def test_the_shipped_recommenders_carry_the_settings_chosen_for_their_task_type(
     assert recommender.pipeline_kinds_ is not None
     for name, value in SHIPPED_PARAMS[task_type].items():
         assert getattr(recommender, name) == value, name
+
+
+class _Unwritable:
+    def __array__(self, dtype=None, copy=None):
+        raise RuntimeError("disk full")
+
+
+def test_an_interrupted_save_leaves_the_previous_file_whole_and_no_temporary_file(tmp_path):
+    from automl_engine.paths import save_npz_atomically
+
+    path = tmp_path / "classification.npz"
+    save_npz_atomically(path, scores=np.arange(3.0))
+    with pytest.raises(RuntimeError, match="disk full"):
+        save_npz_atomically(path, scores=np.arange(5.0), broken=_Unwritable())
+    with np.load(path) as data:
+        assert data["scores"].tolist() == [0.0, 1.0, 2.0]
+    assert [p.name for p in tmp_path.iterdir()] == ["classification.npz"]
+    save_npz_atomically(path, scores=np.arange(5.0))
+    with np.load(path) as data:
+        assert data["scores"].tolist() == [0.0, 1.0, 2.0, 3.0, 4.0]

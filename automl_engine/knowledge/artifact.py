@@ -10,6 +10,7 @@ import numpy as np
 from automl_engine.catalogue import Catalogue, load_catalogue
 from automl_engine.knowledge.metafeatures import META_FEATURE_NAMES, meta_feature_vector
 from automl_engine.knowledge.store import KnowledgeStore
+from automl_engine.paths import save_npz_atomically
 
 STATUS_CODES = {"unobserved": 0, "ok": 1, "failed": 2, "timeout": 3, "memory": 4}
 STATUS_NAMES = {code: name for name, code in STATUS_CODES.items()}
@@ -127,8 +128,8 @@ def knowledge_from_store(store: KnowledgeStore, catalogue: Catalogue, origin: st
 
 
 def save_knowledge(knowledge: Knowledge, path) -> None:
-    """Write ``knowledge`` as a compressed .npz file."""
-    np.savez_compressed(
+    """Write ``knowledge`` as a compressed .npz file (atomically: readers see the old or the new)."""
+    save_npz_atomically(
         path, task_type=knowledge.task_type, catalogue_version=knowledge.catalogue_version,
         datasets=knowledge.datasets, tasks=knowledge.tasks, splits=knowledge.splits,
         pipeline_ids=knowledge.pipeline_ids, scores=knowledge.scores, status=knowledge.status,

@@ -9,6 +9,7 @@ import numpy as np
 from automl_engine.catalogue import family_kinds, load_catalogue
 from automl_engine.catalogue.descriptors import pipeline_descriptors
 from automl_engine.knowledge.artifact import Knowledge, data_dir, load_knowledge
+from automl_engine.paths import save_npz_atomically
 from automl_engine.recommender import PMFRecommender
 
 logger = logging.getLogger(__name__)
@@ -65,7 +66,7 @@ def knowledge_pipeline_specs(knowledge: Knowledge) -> list:
 
 
 def save_recommender(recommender: PMFRecommender, path) -> None:
-    np.savez_compressed(path, **recommender.get_state())
+    save_npz_atomically(path, **recommender.get_state())
 
 
 def load_recommender(task_type: str, folder=None) -> PMFRecommender | None:
