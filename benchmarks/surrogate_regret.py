@@ -183,6 +183,8 @@ def main(argv=None) -> int:
                         help="also replay PMF with these PMFRecommender parameters (repeatable), e.g. "
                              "warm_start=portfolio,n_warm_start=10")
     parser.add_argument("--task-type", choices=("classification", "regression", "all"), default="all")
+    parser.add_argument("--per-dataset", type=Path, default=None, metavar="CSV",
+                        help="also write every held-out dataset's regrets (one row per dataset and checkpoint)")
     args = parser.parse_args(argv)
     start = time.time()
     results, sections = {}, []
@@ -195,6 +197,8 @@ def main(argv=None) -> int:
         results[task_type] = frame
         sections.append(to_markdown(summarise(frame), frame["dataset"].nunique(), task_type))
     report = "\n\n".join(sections)
+    if args.per_dataset and results:
+        pd.concat([frame.assign(task_type=t) for t, frame in results.items()]).to_csv(args.per_dataset, index=False)
     print(report)
     if args.write and results:
         image = ROOT / "docs" / "img" / f"regret_{args.protocol}.png"
