@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -150,7 +151,10 @@ class AutoML(BaseEstimator):
                             "or give the search more time")
         finish_start = time.perf_counter()
         # as many threads as the search had workers, the way the fit times were measured
-        with threadpool_limits(limits=max(1, int(self.n_jobs))):
+        # the refits stay as quiet as the evaluations: library deprecation and convergence chatter
+        # (e.g. scikit-learn 1.9's FutureWarning on SVC(probability=True)) is nothing a user can act on
+        with threadpool_limits(limits=max(1, int(self.n_jobs))), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
             self._finish(problem, catalogue, prepared, metric, deadline)
         self.search_stats_["finish_seconds"] = time.perf_counter() - finish_start
         self._search.release_data()  # a fitted model need not hold the training data twice

@@ -188,3 +188,32 @@ def test_a_budget_too_small_for_any_pipeline_still_yields_a_model():
     assert any(h["status"] == "ok" for h in m.history_)
     assert m.history_[-1]["source"] == "fallback"
     assert m.score(IRIS.data, IRIS.target) > 0.5
+
+
+class _FixedPicks:
+    """A recommender that proposes the given catalogue indices in order."""
+
+    def __init__(self, order):
+        self.order = list(order)
+
+    def suggest(self, observed, n=1, meta_features=None, costs=None, exclude=()):
+        return [i for i in self.order if i not in observed and i not in exclude][:n]
+
+    def predict(self, observed, meta_features=None):
+        return np.zeros(len(load_catalogue("classification"))), np.ones(len(load_catalogue("classification")))
+
+
+def test_the_final_refit_is_as_quiet_as_the_evaluations():
+    """Library chatter while refitting the best pipeline (scikit-learn >= 1.9 deprecates the
+    probability=True the rbf_svm family uses) does not reach the user's console."""
+    import warnings
+
+    catalogue = load_catalogue("classification")
+    svm = [i for i in range(len(catalogue)) if catalogue[i].family == "rbf_svm"][:2]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        m = AutoML(max_evals=2, random_state=0, recommender=_FixedPicks(svm), learn=False, n_folds=3,
+                   ensemble=False).fit(IRIS.data, IRIS.target)
+    assert catalogue[m.history_[0]["pipeline_index"]].family == "rbf_svm" and m.best_pipeline_ is not None
+    assert [str(w.message) for w in caught if issubclass(w.category, (FutureWarning, DeprecationWarning))
+            and "sklearn" in w.filename] == []
