@@ -204,6 +204,10 @@ def main(argv=None) -> int:
         image = ROOT / "docs" / "img" / f"regret_{args.protocol}.png"
         chart(results, image)
         variants = "".join(f" --variant {v}" for v in args.variant)
+        if args.task_type != "all":
+            variants += f" --task-type {args.task_type}"
+        if args.per_dataset:
+            variants += f" --per-dataset {args.per_dataset}"
         header = (f"Command: `python benchmarks/surrogate_regret.py --protocol {args.protocol}{variants} --write {args.write}`  \n"
                   f"Machine: {platform.machine()}, {platform.system()}, Python {platform.python_version()}, "
                   f"ran in {time.time() - start:.0f} s.\n\n")
