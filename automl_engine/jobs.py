@@ -393,6 +393,7 @@ class JobManager:
             if running is not None and not running.done:   # two resumes of one run at once: one job
                 return running
             self._jobs[job.run_id] = job
+            self._waiting.append(job)  # its place in the queue is its submission's, not its thread's
             done = sorted((j for j in self._jobs.values() if j.done), key=lambda j: j.created)
             for old in done[:max(0, len(done) - self.keep_done)]:
                 del self._jobs[old.run_id]
@@ -424,10 +425,10 @@ class JobManager:
 
     # -- worker slots ------------------------------------------------------------------------------
     def _acquire(self, job: SearchJob) -> bool:
-        """Wait (first come, first served) for the job's slots; False if it was stopped meanwhile."""
+        """Wait (first submitted, first served: ``_start`` queued the job) for its slots; False if it
+        was stopped meanwhile."""
         need = job.slots
         with self._cond:
-            self._waiting.append(job)
             try:
                 while not job._stop.is_set():
                     if self._waiting[0] is job and self._in_use + need <= self.max_workers:

@@ -158,3 +158,32 @@ def test_resume_without_saved_data_says_so(manager):
     run_id = store.create(name="x", target="y", settings={"max_evals": 2}, owner="o")
     with pytest.raises(Exception, match="not saved"):
         manager.resume(run_id)
+
+
+def test_the_queue_keeps_the_order_of_submission_even_when_a_job_is_slow_to_save_its_data(wine, monkeypatch):
+    """A job's place in the queue is taken when it is submitted, not when its thread has saved the
+    table (a large upload must not let a later, smaller one overtake it)."""
+    import automl_engine.jobs as jobs
+
+    saved = jobs.save_frame
+
+    def slow_for_b(frame, path):
+        if len(frame) == 177:  # the second job's table (one row fewer)
+            time.sleep(3)
+        return saved(frame, path)
+
+    monkeypatch.setattr(jobs, "save_frame", slow_for_b)
+    frame, target = wine
+    manager = JobManager(max_workers=1)
+    try:
+        first = manager.submit(frame, target, {**TINY, "max_evals": 40}, owner="a")
+        wait_until(lambda: first.status == "running")
+        second = manager.submit(frame.iloc[1:], target, {**TINY, "max_evals": 2}, owner="b")
+        third = manager.submit(frame, target, {**TINY, "max_evals": 2}, owner="c")
+        time.sleep(0.5)  # the third job's thread has saved its table; the second's is still saving
+        assert (manager.queue_position(second), manager.queue_position(third)) == (1, 2)
+        first.stop()
+        assert second.wait(300) and second.status == "finished", second.error
+        assert third.wait(300) and third.status == "finished", third.error
+    finally:
+        manager.shutdown()
