@@ -77,7 +77,25 @@ def per_seed_table(results: pd.DataFrame) -> str:
             wide = runs.pivot_table(index="dataset", columns="system", values="test_score", aggfunc="first").dropna()
             for peer in (c for c in wide.columns if c != "pmf"):
                 lines.append(f"| {label} | {seed} | {peer} | {win_tie_loss(wide, peer)} |")
+        for peer, line in split_agreement(scores).items():
+            lines.append(f"| {label} | every split | {peer} | {line} |")
     return "\n".join(lines) if len(lines) > 2 else ""
+
+
+def split_agreement(scores: pd.DataFrame) -> dict:
+    """Per peer: on how many datasets PMF is ahead on every split, behind on every split, or
+    ahead on one and behind on another; and the correlation of PMF − peer between two splits.
+    A real difference between the systems shows as agreement; test-set noise as sign changes."""
+    wide = scores.pivot_table(index=["dataset", "seed"], columns="system", values="test_score", aggfunc="first")
+    out = {}
+    for peer in (c for c in wide.columns if c != "pmf"):
+        diff = (wide["pmf"] - wide[peer]).unstack("seed").dropna()
+        ahead, behind = (diff > TIE).all(axis=1).sum(), (diff < -TIE).all(axis=1).sum()
+        flips = ((diff > TIE).any(axis=1) & (diff < -TIE).any(axis=1)).sum()
+        corr = diff.iloc[:, 0].corr(diff.iloc[:, 1]) if diff.shape[1] >= 2 else float("nan")
+        out[peer] = (f"ahead on every split {ahead}, behind on every split {behind}, ahead on one and "
+                     f"behind on another {flips} (of {len(diff)}); correlation between splits {corr:.2f}")
+    return out
 
 
 def per_dataset_table(results: pd.DataFrame) -> str:
