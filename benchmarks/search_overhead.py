@@ -8,6 +8,7 @@ against the search's wall time.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -44,7 +45,7 @@ def main(argv=None) -> int:
                      f"{stats['recommender_seconds']:.2f} s ({100 * share:.2f}%) |")
     publish("\n".join(lines), args.write, "search-overhead",
             f"python benchmarks/search_overhead.py --evals {args.evals} --write {args.write}",
-            "the knowledge build was running on both cores at the same time.")
+            f"load average {os.getloadavg()[0]:.1f} at the end.")
     return 0
 
 
