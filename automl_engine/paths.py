@@ -28,4 +28,5 @@ def save_npz_atomically(path, **arrays) -> None:
             tmp.close()
             os.unlink(tmp.name)
             raise
+    os.chmod(tmp.name, path.stat().st_mode & 0o777 if path.exists() else 0o644)  # not the temporary file's 0600
     os.replace(tmp.name, path)

@@ -76,6 +76,7 @@ def test_an_interrupted_save_leaves_the_previous_file_whole_and_no_temporary_fil
     with np.load(path) as data:
         assert data["scores"].tolist() == [0.0, 1.0, 2.0]
     assert [p.name for p in tmp_path.iterdir()] == ["classification.npz"]
+    assert path.stat().st_mode & 0o777 == 0o644  # readable by everyone, like any shipped file
     save_npz_atomically(path, scores=np.arange(5.0))
     with np.load(path) as data:
         assert data["scores"].tolist() == [0.0, 1.0, 2.0, 3.0, 4.0]
