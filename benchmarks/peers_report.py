@@ -26,6 +26,16 @@ def win_tie_loss(wide: pd.DataFrame, peer: str) -> str:
     return f"{wins}/{ties}/{losses} (p={p:.2f})"
 
 
+def budget_label(kind: str, budget: float) -> str:
+    return f"{budget:g} {'s' if kind == 'seconds' else 'evaluations'}"
+
+
+def crashes_scored_worst(group: pd.DataFrame) -> pd.DataFrame:
+    """``group`` with a crashed run's test and validation scores at −inf (it ranks last)."""
+    return group.assign(test_score=group["test_score"].where(~group["crashed"], -np.inf),
+                        cv_score=group["cv_score"].where(~group["crashed"], -np.inf))
+
+
 def summary_table(results: pd.DataFrame) -> tuple[str, pd.DataFrame]:
     """One row per budget and system, over the datasets every system of that budget finished.
 
@@ -38,12 +48,9 @@ def summary_table(results: pd.DataFrame) -> tuple[str, pd.DataFrame]:
              "PMF win/tie/loss on validation score | time to 99% of final (s) | validation − test score | "
              "failed evaluations | crashed runs |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
-    if "cv_score" not in results:  # results written before the column existed
-        results = results.assign(cv_score=np.nan)
     ranks_rows = []
     for (kind, budget), group in results.groupby(["budget_kind", "budget"]):
-        scores = group.assign(test_score=group["test_score"].where(~group["crashed"], -np.inf),
-                              cv_score=group["cv_score"].where(~group["crashed"], -np.inf))
+        scores = crashes_scored_worst(group)
         wide = scores.pivot_table(index=["dataset", "seed"], columns="system", values="test_score", aggfunc="first")
         wide = wide.dropna()
         validation = scores.pivot_table(index=["dataset", "seed"], columns="system", values="cv_score",
@@ -51,7 +58,7 @@ def summary_table(results: pd.DataFrame) -> tuple[str, pd.DataFrame]:
         n_seeds = wide.index.get_level_values("seed").nunique()
         wide, validation = (frame.groupby(level="dataset").mean() for frame in (wide, validation))
         ranks = wide.rank(axis=1, ascending=False, method="average")
-        label = f"{budget:g} {'s' if kind == 'seconds' else 'evaluations'}"
+        label = budget_label(kind, budget)
         finished = set(wide.index.get_level_values("dataset"))
         for system in wide.columns:
             sub = group[(group["system"] == system) & group["dataset"].isin(finished)]
@@ -71,8 +78,8 @@ def per_seed_table(results: pd.DataFrame) -> str:
     for (kind, budget), group in results.groupby(["budget_kind", "budget"]):
         if group["seed"].nunique() < 2:
             continue
-        label = f"{budget:g} {'s' if kind == 'seconds' else 'evaluations'}"
-        scores = group.assign(test_score=group["test_score"].where(~group["crashed"], -np.inf))
+        label = budget_label(kind, budget)
+        scores = crashes_scored_worst(group)
         for seed, runs in scores.groupby("seed"):
             wide = runs.pivot_table(index="dataset", columns="system", values="test_score", aggfunc="first").dropna()
             for peer in (c for c in wide.columns if c != "pmf"):
@@ -111,6 +118,8 @@ def per_dataset_table(results: pd.DataFrame) -> str:
 def write_report(results: pd.DataFrame, path: Path, command_args: str) -> None:
     import altair as alt
 
+    if "cv_score" not in results:  # results written before the column existed
+        results = results.assign(cv_score=np.nan)
     table, ranks = summary_table(results)
     image = Path(path).resolve().parent / "img" / "peers_rank.png"
     image.parent.mkdir(parents=True, exist_ok=True)
