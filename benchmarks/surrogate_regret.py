@@ -203,12 +203,12 @@ def main(argv=None) -> int:
     if args.write and results:
         image = ROOT / "docs" / "img" / f"regret_{args.protocol}.png"
         chart(results, image)
-        variants = "".join(f" --variant {v}" for v in args.variant)
+        options = "".join(f" --variant {v}" for v in args.variant)
         if args.task_type != "all":
-            variants += f" --task-type {args.task_type}"
+            options += f" --task-type {args.task_type}"
         if args.per_dataset:
-            variants += f" --per-dataset {args.per_dataset}"
-        header = (f"Command: `python benchmarks/surrogate_regret.py --protocol {args.protocol}{variants} --write {args.write}`  \n"
+            options += f" --per-dataset {args.per_dataset}"
+        header = (f"Command: `python benchmarks/surrogate_regret.py --protocol {args.protocol}{options} --write {args.write}`  \n"
                   f"Machine: {platform.machine()}, {platform.system()}, Python {platform.python_version()}, "
                   f"ran in {time.time() - start:.0f} s.\n\n")
         write_section(args.write, f"surrogate-{args.protocol}", header + report +

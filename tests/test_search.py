@@ -193,14 +193,14 @@ def test_a_budget_too_small_for_any_pipeline_still_yields_a_model():
 class _FixedPicks:
     """A recommender that proposes the given catalogue indices in order."""
 
-    def __init__(self, order):
-        self.order = list(order)
+    def __init__(self, order, n_pipelines):
+        self.order, self.n_pipelines = list(order), n_pipelines
 
     def suggest(self, observed, n=1, meta_features=None, costs=None, exclude=()):
         return [i for i in self.order if i not in observed and i not in exclude][:n]
 
     def predict(self, observed, meta_features=None):
-        return np.zeros(len(load_catalogue("classification"))), np.ones(len(load_catalogue("classification")))
+        return np.zeros(self.n_pipelines), np.ones(self.n_pipelines)
 
 
 def test_the_final_refit_is_as_quiet_as_the_evaluations():
@@ -212,7 +212,7 @@ def test_the_final_refit_is_as_quiet_as_the_evaluations():
     svm = [i for i in range(len(catalogue)) if catalogue[i].family == "rbf_svm"][:2]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        m = AutoML(max_evals=2, random_state=0, recommender=_FixedPicks(svm), learn=False, n_folds=3,
+        m = AutoML(max_evals=2, random_state=0, recommender=_FixedPicks(svm, len(catalogue)), learn=False, n_folds=3,
                    ensemble=False).fit(IRIS.data, IRIS.target)
     assert catalogue[m.history_[0]["pipeline_index"]].family == "rbf_svm" and m.best_pipeline_ is not None
     assert [str(w.message) for w in caught if issubclass(w.category, (FutureWarning, DeprecationWarning))
