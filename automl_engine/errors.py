@@ -7,3 +7,10 @@ class DataError(ValueError):
     The message is one sentence saying what is wrong and how to fix it; the UI and the CLI
     show it as is, never a traceback.
     """
+
+
+class WorkerStartError(RuntimeError):
+    """An evaluation worker process could not be started: a problem of the environment, not the data.
+
+    The message is one sentence; the search stops at once instead of recording every pipeline as failed.
+    """

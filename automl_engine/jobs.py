@@ -49,7 +49,7 @@ class Progress:
 
 def _sentence(exc: BaseException) -> str:
     """One sentence a user can read for a failed search."""
-    if isinstance(exc, DataError):
+    if isinstance(exc, (DataError, WorkerStartError)):
         return str(exc)
     detail = " ".join(str(exc).split())[:200] or "no message"
     return (f"The search stopped on an unexpected error ({type(exc).__name__}: {detail}); "

@@ -6,7 +6,7 @@ import logging
 import os
 import sys
 
-from automl_engine.errors import DataError
+from automl_engine.errors import DataError, WorkerStartError
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +38,9 @@ def main(argv: list[str] | None = None) -> int:
     except (FileNotFoundError, PermissionError, IsADirectoryError) as exc:
         print(f"error: cannot read {exc.filename}: {exc.strerror.lower()}; check the path", file=sys.stderr)
         return 2
+    except WorkerStartError as exc:  # the machine's fault, not the input's: exit 1, still one sentence
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     except BrokenPipeError:  # the reader went away (e.g. `| head`)
         return 0
     except KeyboardInterrupt:

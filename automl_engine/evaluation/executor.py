@@ -13,6 +13,7 @@ import uuid
 from concurrent.futures import CancelledError, ThreadPoolExecutor
 from dataclasses import dataclass
 
+from automl_engine.errors import WorkerStartError
 from automl_engine.evaluation.evaluate import CANCELLED, FAILED, EvaluationResult, EvaluationTask
 from automl_engine.evaluation.isolation import run_isolated
 
@@ -117,6 +118,8 @@ class Evaluator:
             return future.result()
         except (CancelledError, asyncio.CancelledError):
             return EvaluationResult(key, CANCELLED, error="the evaluation was cancelled")
+        except WorkerStartError:  # no evaluation can run here: the search must stop and say so
+            raise
         except Exception as exc:  # noqa: BLE001 - a lost worker is a failed evaluation
             logger.warning("evaluation %s was lost: %s", key, exc)
             return EvaluationResult(key, FAILED, error=f"the worker was lost ({type(exc).__name__}: {exc})"[:500])

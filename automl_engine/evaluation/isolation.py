@@ -2,17 +2,19 @@
 
 No signals: the parent waits on a pipe with a timeout and kills the child when it expires,
 so this works from any thread (the app runs searches off the main thread). Children are
-forked from a forkserver that has the heavy libraries imported, so a start costs milliseconds.
+forked from a forkserver that has the heavy libraries imported, so a start costs milliseconds,
+and they never re-run the user's ``__main__`` (see ``launcher``).
 """
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import time
 
 from automl_engine.evaluation.evaluate import (
     CANCELLED, FAILED, MEMORY, TIMEOUT, EvaluationResult, EvaluationTask,
 )
+from automl_engine.errors import WorkerStartError
+from automl_engine.evaluation.launcher import no_main_context
 
 logger = logging.getLogger(__name__)
 
@@ -22,9 +24,7 @@ POLL_SECONDS = 0.25
 
 
 def _context():
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(PRELOAD)
-    return ctx
+    return no_main_context(PRELOAD)
 
 
 def _wait_for_result(receiver, timeout: float | None, cancel) -> str:
@@ -60,7 +60,12 @@ def run_isolated(task: EvaluationTask, timeout: float | None = 300.0, memory_mb:
     receiver, sender = ctx.Pipe(duplex=False)
     process = ctx.Process(target=child_main, args=(sender, task, memory_mb), daemon=True)
     start = time.perf_counter()
-    process.start()
+    try:
+        process.start()
+    except Exception as exc:  # noqa: BLE001 - any launch failure is the environment's, not the pipeline's
+        sender.close()
+        receiver.close()
+        raise WorkerStartError(f"the evaluation worker process could not start ({type(exc).__name__}: {exc})") from exc
     sender.close()
     try:
         outcome = _wait_for_result(receiver, timeout, cancel)
