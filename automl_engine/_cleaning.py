@@ -1,6 +1,7 @@
 """Cell-level cleaning shared by ``load_table`` and ``prepare_data``.
 
-Missing-value markers become missing, text columns holding only numbers become numeric,
+Missing-value markers become missing (those like ``-`` or ``?`` only where their column says so),
+text columns holding only numbers become numeric,
 text columns holding dates become datetime64; ambiguous columns (numbers mixed with words,
 dates that do not parse, infinite numbers) raise :class:`~automl_engine.errors.DataError`.
 Private helpers of :mod:`automl_engine.intake`, which re-exports :func:`clean_table`.
@@ -16,12 +17,14 @@ import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
 
-from ._readers import NA_MARKERS
+from ._readers import CONTEXT_NA_MARKERS, NA_MARKERS
 from .errors import DataError
 
 MIXED_NUMERIC_SHARE = 0.8
 """A text column whose values are at least this share numbers (by rows) but not all of them
 is 'mixed' and refused."""
+MISSING_MARKERS_ATTR = "missing_markers"
+"""``DataFrame.attrs`` key: {column: [cell values read as missing]}, for the guardrail report."""
 DATE_SHARE = 0.8
 """A text column whose values look like dates for at least this share of rows is a date column."""
 
@@ -36,10 +39,14 @@ DATE_RE = re.compile(
 def clean_table(df: pd.DataFrame) -> pd.DataFrame:
     """Normalise cell values column by column, refusing ambiguous columns.
 
-    Missing-value markers (``NA``, ``?``, ``-``, empty, ...) in text columns become missing,
-    text columns holding only numbers become numeric, text columns holding dates become
-    datetime64. Idempotent; ``load_table`` applies it, ``prepare_data`` applies it again so a
-    frame that did not come from ``load_table`` gets the same treatment.
+    Missing-value markers (``NA``, ``null``, empty, ...) in text columns become missing; the
+    context markers (``-``, ``.``, ``?``, ``none``, ...) become missing in an otherwise numeric
+    column and where nothing else in the column looks like them, and stay values where the
+    column makes them labels (``+`` / ``-``; ``none`` among other words). Text columns holding
+    only numbers become numeric, text columns holding dates become datetime64. The markers read
+    as missing are listed per column in ``attrs["missing_markers"]``. Idempotent; ``load_table``
+    applies it, ``prepare_data`` applies it again so a frame that did not come from
+    ``load_table`` gets the same treatment.
 
     Raises
     ------
@@ -48,10 +55,31 @@ def clean_table(df: pd.DataFrame) -> pd.DataFrame:
         with values that are not dates.
     """
     out = df.copy()
+    markers = dict(df.attrs.get(MISSING_MARKERS_ATTR, {}))
     for i, name in enumerate(df.columns):
-        out.isetitem(i, _clean_column(str(name), df.iloc[:, i]))
+        cleaned, read_as_missing = _clean_column(str(name), df.iloc[:, i])
+        out.isetitem(i, cleaned)
+        if read_as_missing:
+            markers[str(name)] = sorted(set(markers.get(str(name), [])) | set(read_as_missing))
     out.attrs = dict(df.attrs)
+    if markers:
+        out.attrs[MISSING_MARKERS_ATTR] = markers
     return out
+
+
+def _context_markers_missing(stripped: pd.Series, is_marker: np.ndarray, numeric: np.ndarray) -> np.ndarray:
+    """Per distinct value: would a context marker here mean "missing"?
+
+    Yes in a column with nothing else, or whose other values are all numbers (``.`` or ``-`` for
+    an unknown measurement); no for a word such as ``none`` among other words, or for a symbol
+    such as ``-`` beside other values made of symbols only (a ``+`` / ``-`` label).
+    """
+    others = ~is_marker
+    if not others.any() or numeric[others].all():
+        return np.ones(len(stripped), dtype=bool)
+    has_word_character = stripped.str.contains(r"[^\W_]", regex=True).fillna(False).to_numpy(dtype=bool)
+    symbol_labels = (others & ~has_word_character).any()
+    return ~(has_word_character | symbol_labels)
 
 
 def _check_finite(name: str, s: pd.Series) -> None:
@@ -67,15 +95,20 @@ def examples(values: Iterable, limit: int = 3) -> str:
     return ", ".join(f"'{v}'" for v in list(values)[:limit])
 
 
-def _clean_column(name: str, s: pd.Series) -> pd.Series:
+def _clean_column(name: str, s: pd.Series) -> tuple[pd.Series, list[str]]:
+    """The cleaned column and the distinct cell values read as missing."""
     if ptypes.is_bool_dtype(s) or ptypes.is_datetime64_any_dtype(s) or isinstance(
             s.dtype, pd.CategoricalDtype):
-        return s
+        return s, []
     if ptypes.is_timedelta64_dtype(s):
-        return s.dt.total_seconds()
+        return s.dt.total_seconds(), []
     if ptypes.is_numeric_dtype(s):
         _check_finite(name, s)
-        return s
+        return s, []
+    return _clean_text_column(name, s)
+
+
+def _clean_text_column(name: str, s: pd.Series) -> tuple[pd.Series, list[str]]:
     present = s.notna()
     try:
         counts = s[present].value_counts(sort=False)
@@ -83,15 +116,19 @@ def _clean_column(name: str, s: pd.Series) -> pd.Series:
         s = s.astype(str).where(present)
         counts = s[present].value_counts(sort=False)
     if counts.empty:
-        return s
+        return s, []
     stripped = pd.Series(counts.index.astype(str), dtype="str").str.strip()
-    is_na = stripped.str.lower().isin(NA_MARKERS).to_numpy()
+    lower = stripped.str.lower()
+    is_na = lower.isin(NA_MARKERS).to_numpy()
+    is_context = lower.isin(CONTEXT_NA_MARKERS).to_numpy()
+    numbers = pd.to_numeric(stripped, errors="coerce").to_numpy(dtype=float)
+    is_na = is_na | (is_context & _context_markers_missing(stripped, is_na | is_context, ~np.isnan(numbers)))
+    read_as_missing = [str(v) for v in stripped[is_na]]
     if is_na.any():
         s = s.mask(s.isin(counts.index[is_na]))
-    keys, stripped, n = counts.index[~is_na], stripped[~is_na], counts.to_numpy()[~is_na]
+    keys, stripped, n, numbers = counts.index[~is_na], stripped[~is_na], counts.to_numpy()[~is_na], numbers[~is_na]
     if len(keys) == 0:
-        return s
-    numbers = pd.to_numeric(stripped, errors="coerce").to_numpy(dtype=float)
+        return s, read_as_missing
     numeric = ~np.isnan(numbers)
     share = n[numeric].sum() / n.sum()
     if share == 1.0:
@@ -101,7 +138,7 @@ def _clean_column(name: str, s: pd.Series) -> pd.Series:
                 np.abs(values) < 2**53):
             converted = converted.astype("int64")
         _check_finite(name, converted)
-        return converted
+        return converted, read_as_missing
     if share >= MIXED_NUMERIC_SHARE:
         order = np.argsort(-n[~numeric], kind="stable")
         raise DataError(f"Column '{name}' mixes numbers with text such as "
@@ -115,8 +152,8 @@ def _clean_column(name: str, s: pd.Series) -> pd.Series:
             raise DataError(f"Column '{name}' holds dates but {int(n[failed].sum())} value(s) "
                             f"cannot be read as a date, such as "
                             f"{examples(stripped[failed])}; fix those values or leave them empty.")
-        return s.map(pd.Series(parsed.to_numpy(), index=keys))
-    return s
+        return s.map(pd.Series(parsed.to_numpy(), index=keys)), read_as_missing
+    return s, read_as_missing
 
 
 def _to_datetime(values: pd.Series, **kwargs) -> pd.Series:

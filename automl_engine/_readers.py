@@ -34,9 +34,12 @@ HEAD_BYTES = 256 * 1024
 SNIFF_CHARS = 64 * 1024
 CHUNK_BYTES = 16 * 1024 * 1024
 DELIMITERS = (",", ";", "\t", "|")
-NA_MARKERS = frozenset({"", ".", "?", "-", "--", "na", "n/a", "nan", "null", "none", "nil", "missing",
-                        "#n/a", "<na>", "nat"})
-"""Cell values treated as missing (compared after stripping spaces and lower-casing)."""
+NA_MARKERS = frozenset({"", "na", "n/a", "nan", "-nan", "null", "missing", "#n/a", "#na", "#n/a n/a",
+                        "<na>", "nat", "1.#ind", "-1.#ind", "1.#qnan", "-1.#qnan"})
+"""Cell values that are missing in any column (compared after stripping spaces and lower-casing)."""
+CONTEXT_NA_MARKERS = frozenset({".", "?", "-", "--", "none", "nil"})
+"""Cell values that are missing or a value depending on their column (see ``_cleaning``): missing
+in an otherwise numeric column, a label beside other symbols (``+`` / ``-``), and so on."""
 _NA_VALUES = sorted({v for m in NA_MARKERS for v in (m, m.upper(), m.capitalize())})
 _FORMATS_HINT = "a CSV, TSV, Excel (.xlsx) or Parquet file"
 _BINARY_MAGIC = (
@@ -262,7 +265,7 @@ def read_text(src: Source, head: bytes, max_rows: int, max_bytes: int,
                         "row of data.")
     delimiter, header, decimal = sniff_delimiter(text, complete, src.extension)
     check_header(header)
-    options = dict(sep=delimiter, decimal=decimal, na_values=_NA_VALUES, keep_default_na=True,
+    options = dict(sep=delimiter, decimal=decimal, na_values=_NA_VALUES, keep_default_na=False,
                    skipinitialspace=True, engine="c", on_bad_lines="error")
     chunked = src.size > max_bytes
     k = max_rows

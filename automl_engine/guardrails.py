@@ -223,6 +223,19 @@ def check_dropped_columns(columns: Mapping, target: str | None = None) -> list[C
     return out
 
 
+def check_missing_markers(markers: Mapping[str, Iterable[str]]) -> Check:
+    """Say which placeholder values (``?``, ``-``, ``none``, ...) were read as missing, per column."""
+    if not markers:
+        return Check("missing_markers", PASSED, "No placeholder text such as '?' or '-' was read as missing.",
+                     "Nothing to do.")
+    parts = [f"{', '.join(repr(str(v)) for v in values)} in '{column}'" for column, values in markers.items()]
+    more = f" and {len(parts) - 5} more column(s)" if len(parts) > 5 else ""
+    return Check(
+        "missing_markers", FIXED, f"Read as missing values: {'; '.join(parts[:5])}{more}.",
+        "Treated as unknown values. If one of them is a real value (a category or a class), replace it "
+        "with a word before uploading.", tuple(markers))
+
+
 def check_missing_values(X: pd.DataFrame) -> Check:
     """Report the feature columns with missing values; the pipelines impute them."""
     n = len(X)

@@ -22,7 +22,7 @@ import pandas as pd
 from pandas.api import types as ptypes
 
 from . import guardrails as gr
-from ._cleaning import DATE_RE, DATE_SHARE, clean_table, examples, parse_dates
+from ._cleaning import DATE_RE, DATE_SHARE, MISSING_MARKERS_ATTR, clean_table, examples, parse_dates
 from ._readers import (HEAD_BYTES, check_header, open_source, read_excel, read_parquet,
                        read_text, sniff_format)
 from .column_types import (BOOLEAN, CATEGORICAL, CONSTANT, DATETIME, DROPPED_KINDS,
@@ -442,6 +442,7 @@ def prepare_data(df: pd.DataFrame, target: str, *, task: str = "auto",
     df = _clean_with_target_labels(df, columns.index(target))
     df.columns = columns
     report = gr.DataReport(target=target, n_rows_original=n_rows_original)
+    report.add(gr.check_missing_markers(df.attrs.get(MISSING_MARKERS_ATTR, {})))
 
     missing_target = df[target].isna()
     if missing_target.all():
@@ -533,7 +534,8 @@ def _clean_with_target_labels(df: pd.DataFrame, target_position: int) -> pd.Data
         column = target.iloc[:, 0]
         target = column.astype("str").where(column.notna()).to_frame()
     out = pd.concat([cleaned.iloc[:, :target_position], target, cleaned.iloc[:, target_position:]], axis=1)
-    out.attrs = dict(df.attrs)
+    markers = {**cleaned.attrs.get(MISSING_MARKERS_ATTR, {}), **target.attrs.get(MISSING_MARKERS_ATTR, {})}
+    out.attrs = {**df.attrs, MISSING_MARKERS_ATTR: markers}
     return out
 
 

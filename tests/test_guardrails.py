@@ -29,7 +29,7 @@ def statuses(report):
 def test_clean_data_passes_every_check():
     report = prepare_data(clean_frame(), "y").report
     assert statuses(report) == {
-        "missing_target": "passed", "rare_classes": "passed", "duplicate_rows": "passed",
+        "missing_markers": "passed", "missing_target": "passed", "rare_classes": "passed", "duplicate_rows": "passed",
         "sub_sampling": "passed", "constant_columns": "passed", "id_columns": "passed",
         "missing_values": "passed", "high_cardinality": "passed", "class_imbalance": "passed",
         "target_leakage": "passed"}
@@ -42,7 +42,7 @@ def test_clean_regression_has_no_class_checks():
     df["t"] = df["x"] + np.random.default_rng(1).normal(size=len(df))
     report = prepare_data(df.drop(columns="y"), "t").report
     assert "class_imbalance" not in statuses(report) and "rare_classes" not in statuses(report)
-    assert report.status_counts() == {"passed": 8, "fixed": 0, "alert": 0}
+    assert report.status_counts() == {"passed": 9, "fixed": 0, "alert": 0}
 
 
 def test_missing_values_fixed():

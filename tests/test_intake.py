@@ -191,6 +191,37 @@ def test_na_markers_are_not_mixed_types():
     assert pd.api.types.is_numeric_dtype(df["age"]) and df["age"].isna().sum() == 4
 
 
+def test_plus_minus_target_is_two_classes_and_markers_are_reported(tmp_path):
+    """'-' is a label beside '+', missing in a numeric column; '?' among words is missing; 'none' among words is a value."""
+    rng = np.random.default_rng(0)
+    n = 120
+    frame = pd.DataFrame({
+        "amount": rng.normal(size=n).round(2).astype(str),
+        "kind": rng.choice(["own", "rent", "?"], n),
+        "extras": rng.choice(["none", "some", "lots"], n),
+        "class": rng.choice(["+", "-"], n),
+    })
+    frame.loc[:4, "amount"] = "-"
+    frame.loc[5:6, "amount"] = "."
+    frame.to_csv(tmp_path / "credit.csv", index=False)
+    table = load_table(tmp_path / "credit.csv")
+    assert sorted(table["class"].unique()) == ["+", "-"]
+    assert table["extras"].isna().sum() == 0 and "none" in set(table["extras"])
+    assert pd.api.types.is_numeric_dtype(table["amount"]) and table["amount"].isna().sum() == 7
+    assert table["kind"].isna().sum() == (frame["kind"] == "?").sum()
+    for source in (table, frame):  # from load_table, or a raw frame handed to prepare_data
+        data = prepare_data(source, "class")
+        assert data.task == "binary"
+        check = data.report.get("missing_markers")
+        assert check.status == "fixed" and set(check.columns) == {"amount", "kind"}
+        assert "'-', '.' in 'amount'" in check.message and "'?' in 'kind'" in check.message
+
+
+def test_context_markers_in_a_column_of_symbols_only_are_missing():
+    text = "x,y\n" + "".join(f"{i},{'a' if i % 2 else 'b'}\n" for i in range(30)) + "1,-\n2,?\n"
+    assert load_table(io.BytesIO(text.encode()))["y"].isna().sum() == 2
+
+
 def test_mostly_text_column_with_some_numbers_is_text():
     text = "kind,y\n" + "".join(f"{w},a\n" for w in ["cat", "dog", "bird"] * 10) + "7,b\n"
     assert load_table(io.BytesIO(text.encode()))["kind"].tolist()[-1] == "7"
