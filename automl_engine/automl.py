@@ -8,7 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator
+from scipy import sparse
+from sklearn.base import BaseEstimator, clone
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
@@ -23,11 +24,11 @@ from automl_engine.fingerprint import fingerprint
 from automl_engine.knowledge.artifact import load_knowledge
 from automl_engine.knowledge.growth import LocalWarmStart, local_rows, record_search
 from automl_engine.knowledge.metafeatures import META_FEATURE_NAMES, compute_meta_features
-from automl_engine.knowledge.recommender_io import load_recommender
+from automl_engine.knowledge.recommender_io import load_recommender, read_recommender
 from automl_engine.knowledge.store import KnowledgeStore
 from automl_engine.leaderboard import make_leaderboard, predicted_costs
 from automl_engine.paths import user_data_dir
-from automl_engine.search import Problem, RandomRecommender, Search
+from automl_engine.search import Problem, RandomRecommender, Search, spent_seconds
 
 logger = logging.getLogger(__name__)
 
@@ -55,10 +56,14 @@ class AutoML(BaseEstimator):
     random_state : int or None
     n_folds : int, optional — folds (default by size, as Azure AutoML: 10 / 5 / holdout)
     eval_timeout : float — seconds per evaluation; memory_mb : int — memory cap per evaluation
-    learn : bool — add this search to the local knowledge store (opt-out)
+    learn : bool — learn from this machine's earlier searches and add this one to them (the local
+        knowledge store in ``data_dir``). Off by default: a fit then reads and writes no user files, and
+        the same data, seed and ``max_evals`` give the same leaderboard whatever earlier runs did. On
+        (the CLI's and the app's default), the nearest earlier runs may take the first picks;
+        ``knowledge_["local_runs"]`` names the runs that did.
     data_dir : path, optional — the local store's folder (default: the user data folder)
-    recommender : optional — a fitted recommender to use instead of the shipped one
-    on_event : callable(SearchEvent), optional — called after each evaluation
+    recommender : optional — a fitted recommender to use instead of the shipped one, or the path of
+        one saved by ``automl knowledge fit``; shared read-only (``clone`` keeps it, fitted)
     exclude_columns : columns not to use as features
 
     Examples
@@ -73,7 +78,7 @@ class AutoML(BaseEstimator):
 
     def __init__(self, task="auto", metric="auto", time_budget=None, max_evals=None, strategy="pmf", n_jobs=1,
                  dask_address=None, ensemble=True, random_state=None, n_folds=None, eval_timeout=300.0,
-                 memory_mb=4096, learn=True, data_dir=None, recommender=None, on_event=None, exclude_columns=()):
+                 memory_mb=4096, learn=False, data_dir=None, recommender=None, exclude_columns=()):
         self.task = task
         self.metric = metric
         self.time_budget = time_budget
@@ -89,22 +94,32 @@ class AutoML(BaseEstimator):
         self.learn = learn
         self.data_dir = data_dir
         self.recommender = recommender
-        self.on_event = on_event
         self.exclude_columns = exclude_columns
 
+    def __sklearn_clone__(self):
+        """As ``sklearn.base.clone``, except that a fitted recommender is shared, not re-created unfitted.
+
+        A recommender is read-only during a search, so sharing it is safe; re-creating it unfitted
+        (what ``clone`` does with any parameter that has ``get_params``) would break the clone.
+        """
+        params = self.get_params(deep=False)
+        return type(self)(**{name: value if name == "recommender" else clone(value, safe=False)
+                             for name, value in params.items()})
+
     # -- fitting ---------------------------------------------------------------------------
-    def fit(self, X, y, history=None):
+    def fit(self, X, y, history=None, on_event=None):
         """Search the catalogue, refit the best pipeline (or ensemble) on all of X, y; returns self.
 
-        ``history`` (records of an earlier run on the same data) resumes that search.
+        ``history`` (records of an earlier run on the same data) resumes that search: the time it
+        already spent counts against ``time_budget``. ``on_event`` (callable taking a
+        ``SearchEvent``) is called after each evaluation.
         """
         from automl_engine.intake import prepare_data
 
         fit_start = time.perf_counter()
         if self.strategy not in STRATEGIES:
             raise DataError(f"strategy must be one of {', '.join(STRATEGIES)}, not {self.strategy!r}")
-        if not isinstance(X, pd.DataFrame):
-            X = pd.DataFrame(X, columns=[f"x{i}" for i in range(np.shape(X)[1])])
+        X = self._as_frame(X, fitting=True)
         y = pd.Series(np.asarray(y), name=getattr(y, "name", None) or "target")
         target = y.name if y.name not in X.columns else "__target__"
         frame = X.reset_index(drop=True).assign(**{str(target): y.to_numpy()})
@@ -113,6 +128,7 @@ class AutoML(BaseEstimator):
                                 random_state=seed)
         self.task_, self.data_report_, self.column_types_ = prepared.task, prepared.report, prepared.column_types
         self.feature_names_in_ = np.asarray(X.columns, dtype=object)
+        self.n_features_in_ = X.shape[1]
         self.target_name_ = str(y.name)
         y_values = as_labels(prepared.y, self.task_)
         metric = get_metric(self.metric, self.task_)
@@ -127,21 +143,28 @@ class AutoML(BaseEstimator):
                           classes_of(y_values, self.task_), np.array([meta[n] for n in META_FEATURE_NAMES]))
         recommender, source = self._make_recommender(catalogue, seed)
         self.recommender_ = recommender
+        self.knowledge_ = {"recommender": "random" if source == "random" else
+                           ("given" if self.recommender is not None else f"shipped {catalogue.task_type} knowledge"),
+                           "learn": bool(self.learn), "local_runs_available": len(getattr(recommender, "local_rows", ())),
+                           "local_runs": []}
         knowledge = load_knowledge(task_type)
         costs = predicted_costs(knowledge, len(problem.X), len(folds))
         max_evals = self.max_evals if (self.max_evals or self.time_budget) else DEFAULT_MAX_EVALS
         deterministic = self.time_budget is None
-        deadline = None if deterministic else fit_start + float(self.time_budget)
-        search_budget = None if deterministic else max(0.0, deadline - time.perf_counter())
+        spent = spent_seconds(history or [])  # a resumed run keeps its original budget
+        deadline = None if deterministic else fit_start + float(self.time_budget) - spent
+        # the search's clock starts at ``spent`` (its records continue the earlier run's)
+        search_budget = None if deterministic else max(0.0, deadline - time.perf_counter()) + spent
         with Evaluator(self.n_jobs, self.dask_address, Limits(self.eval_timeout, self.memory_mb)) as evaluator:
             self._search = Search(problem, catalogue, recommender, evaluator, max_evals, search_budget,
-                                  self.eval_timeout, costs, self.on_event, seed, source, history,
+                                  self.eval_timeout, costs, on_event, seed, source, history,
                                   round_size=max(2, int(self.n_jobs)) if deterministic else None,
                                   reserve=lambda h: finish_reserve(h, len(problem.X), folds, self.ensemble,
                                                                  self.time_budget))
             if getattr(self, "_stop_requested", False):  # stop() arrived before the search existed
                 self._search.stop()
             self.history_ = self._search.run()
+            self.knowledge_["local_runs"] = sorted(set(getattr(recommender, "local_picks", {}).values()))
             if not any(h["status"] == "ok" for h in self.history_) and not self._search.stopped:
                 self._fallback(catalogue, costs)
         self.search_stats_ = {"search_seconds": self._search.elapsed(),
@@ -179,7 +202,10 @@ class AutoML(BaseEstimator):
     def _make_recommender(self, catalogue, seed):
         if self.strategy == "random":
             return RandomRecommender(len(catalogue), seed), "random"
-        recommender = self.recommender or load_recommender(catalogue.task_type)
+        recommender = self.recommender
+        if isinstance(recommender, (str, Path)):
+            recommender = read_recommender(recommender)
+        recommender = recommender or load_recommender(catalogue.task_type)
         if recommender is None:
             logger.warning("no knowledge shipped for %s; sampling the catalogue at random", catalogue.task_type)
             return RandomRecommender(len(catalogue), seed), "random"
@@ -240,16 +266,37 @@ class AutoML(BaseEstimator):
             except Exception as exc:  # noqa: BLE001 - learning is best effort; the model is what matters
                 logger.warning("could not add this search to the local knowledge store: %s", exc)
 
+    def __getstate__(self):
+        """Pickle the fitted model, not the search's threads and locks (``_search`` is only for ``stop``)."""
+        return {k: v for k, v in self.__dict__.items() if k != "_search"}
+
+    def _as_frame(self, X, fitting: bool = False) -> pd.DataFrame:
+        """X as a DataFrame: arrays get the column names seen in ``fit`` (``x0``, ``x1``, ... for arrays)."""
+        if isinstance(X, pd.DataFrame):
+            return X
+        if sparse.issparse(X):
+            raise DataError("AutoML takes a dense table, and sparse input is not supported; convert it with "
+                            "X.toarray() or pass a pandas DataFrame")
+        values = np.asarray(X)
+        if values.ndim != 2:
+            raise DataError(f"X must be a table of rows and columns (2-D), but it has {values.ndim} dimension(s); "
+                            "reshape it, e.g. X.reshape(-1, 1) for a single feature")
+        names = [f"x{i}" for i in range(values.shape[1])] if fitting else list(self.feature_names_in_)
+        if len(names) != values.shape[1]:
+            raise DataError(f"X has {values.shape[1]} columns but the model was fitted on {len(names)}; "
+                            "pass the same columns as in fit")
+        return pd.DataFrame(values, columns=names)
+
     # -- prediction --------------------------------------------------------------------------
     def predict(self, X):
         check_is_fitted(self, "model_")
-        return self.model_.predict(X)
+        return self.model_.predict(self._as_frame(X))
 
     def predict_proba(self, X):
         check_is_fitted(self, "model_")
         if self.task_ == "regression":
             raise AttributeError("predict_proba is only available for classification")
-        return self.model_.predict_proba(X)
+        return self.model_.predict_proba(self._as_frame(X))
 
     def score(self, X, y):
         """The search metric on (X, y), higher is better."""

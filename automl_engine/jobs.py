@@ -20,9 +20,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from automl_engine.errors import DataError
+from automl_engine.errors import DataError, WorkerStartError
 from automl_engine.paths import user_data_dir
 from automl_engine.runs import FAILED, FINISHED, RUNNING, STOPPED, RunStore
+from automl_engine.search import spent_seconds
 
 logger = logging.getLogger(__name__)
 
@@ -140,7 +141,7 @@ class SearchJob:
         records = self.records()
         n_done, n_new = len(records), len(records) - len(self.history)
         max_evals, budget = self.settings.get("max_evals"), self.settings.get("time_budget")
-        offset = max((float(r.get("finished_at") or 0.0) for r in self.history), default=0.0)
+        offset = spent_seconds(self.history)
         run_time = 0.0 if self._started is None else (self._ended or time.perf_counter()) - self._started
         elapsed = offset + run_time
         phase = self._status
@@ -243,10 +244,10 @@ class SearchJob:
             if recommender is None and self.settings.get("strategy", "pmf") == "pmf":
                 recommender = self.manager.recommender_for(self.settings.get("task", "auto"), frame[self.target])
             self.automl = AutoML(**{k: v for k, v in self.settings.items() if k in SETTING_NAMES},
-                                 recommender=recommender, on_event=self._on_event)
+                                 recommender=recommender)
             self._started = time.perf_counter()
             X, y = frame.drop(columns=[self.target]), frame[self.target]
-            self.result = self.automl.fit(X, y, history=self.history or None)
+            self.result = self.automl.fit(X, y, history=self.history or None, on_event=self._on_event)
             self._finish(STOPPED if self._stop.is_set() else FINISHED,
                          "Stopped by the user; the best pipeline so far was kept." if self._stop.is_set() else "")
         except Exception as exc:  # noqa: BLE001 - every failure becomes a sentence for the user
@@ -380,7 +381,7 @@ class JobManager:
         if extra_evals:
             settings["max_evals"] = (settings.get("max_evals") or len(history)) + int(extra_evals)
         if extra_seconds:
-            spent = max((float(h.get("finished_at") or 0.0) for h in history), default=0.0)
+            spent = spent_seconds(history)
             settings["time_budget"] = (settings.get("time_budget") or spent) + float(extra_seconds)
         store.update(run_id, status=QUEUED, settings=settings, message="")
         job = SearchJob(self, run_id, frame, run["target"], settings, run["owner"], store, history=history,

@@ -59,6 +59,11 @@ class SearchEvent:
     posterior_std: np.ndarray | None = field(default=None, repr=False)
 
 
+def spent_seconds(history: list[dict]) -> float:
+    """Seconds of its time budget that a run whose records are ``history`` has already spent."""
+    return max((float(h.get("finished_at") or 0.0) for h in history), default=0.0)
+
+
 class RandomRecommender:
     """Uniform sampling of the catalogue without replacement: the baseline of every comparison."""
 
@@ -122,7 +127,7 @@ class Search:
         self._start = None
         self.recommender_seconds = 0.0  # time spent in suggest / predict (the overhead benchmark reads it)
         # a resumed search has already spent this much of its time budget
-        self._time_offset = max((float(h.get("finished_at") or 0.0) for h in self.history), default=0.0)
+        self._time_offset = spent_seconds(self.history)
 
     # -- control -------------------------------------------------------------------------
     def stop(self) -> None:

@@ -27,8 +27,8 @@ def test_a_dask_worker_lost_mid_search_does_not_lose_the_search():
                     os.kill(pids[0], signal.SIGKILL)
 
             model = AutoML(max_evals=6, strategy="random", random_state=0, learn=False, n_folds=3, n_jobs=2,
-                           dask_address=cluster.scheduler_address, on_event=on_event, ensemble=False)
-            model.fit(IRIS.data, IRIS.target)
+                           dask_address=cluster.scheduler_address, ensemble=False)
+            model.fit(IRIS.data, IRIS.target, on_event=on_event)
     assert len(model.history_) == 6
     assert sum(h["status"] == "ok" for h in model.history_) >= 4
     assert model.score(IRIS.data, IRIS.target) > 0.8

@@ -110,7 +110,7 @@ def test_bad_data_fails_with_one_sentence(manager, wine):
 
 
 def test_unexpected_error_becomes_a_sentence(manager, wine, monkeypatch):
-    def broken_fit(self, X, y, history=None):
+    def broken_fit(self, X, y, history=None, on_event=None):
         raise RuntimeError("disk on fire\nline two")
 
     monkeypatch.setattr(AutoML, "fit", broken_fit)

@@ -11,6 +11,7 @@ from automl_engine.catalogue import load_catalogue
 from automl_engine.evaluation import Evaluator, Limits, make_folds
 from automl_engine.knowledge.metafeatures import META_FEATURE_NAMES
 from automl_engine.search import Problem, RandomRecommender, Search
+from recommender_fixtures import fitted_recommender
 
 IRIS = load_iris(as_frame=True)
 
@@ -19,16 +20,6 @@ def _problem(meta=None):
     X, y = IRIS.data, IRIS.target.to_numpy()
     return Problem(X, y, "multiclass", "balanced_accuracy", {c: "numeric" for c in X}, make_folds(y, "multiclass", 3, 0),
                    np.unique(y), meta)
-
-
-def _fitted_recommender(n_pipelines, seed=0):
-    """A PMF recommender on a synthetic low-rank matrix over the classification catalogue."""
-    rng = np.random.default_rng(seed)
-    Y = rng.normal(size=(12, 2)) @ rng.normal(size=(2, n_pipelines))
-    Y[rng.random(Y.shape) < 0.5] = np.nan
-    meta = rng.normal(size=(12, len(META_FEATURE_NAMES)))
-    return PMFRecommender(n_latent=2, n_iter=10, random_state=0, warm_start="nearest_best").fit(
-        Y, meta_features=meta), Y, meta
 
 
 def test_search_evaluates_exactly_max_evals_distinct_pipelines_and_best_is_monotone():
@@ -75,7 +66,7 @@ def test_stop_from_another_thread_keeps_the_best_so_far():
 
 def test_warm_start_picks_come_first_and_are_labelled():
     catalogue = load_catalogue("classification")
-    recommender, Y, meta = _fitted_recommender(len(catalogue))
+    recommender, Y, meta = fitted_recommender(len(catalogue))
     nearest_row = 4
     problem = _problem(meta=meta[nearest_row] + 1e-6)
     with Evaluator(n_jobs=1, limits=Limits(timeout=60)) as evaluator:
@@ -92,7 +83,7 @@ def test_the_dataset_meta_features_reach_the_posterior_of_a_neighbour_prior():
     """With ``neighbour_prior`` the predicted scores on the leaderboard and in the events are those
     of the prior set by the nearest datasets, not by the average training row."""
     catalogue = load_catalogue("classification")
-    plain, _, meta = _fitted_recommender(len(catalogue))
+    plain, _, meta = fitted_recommender(len(catalogue))
     recommender = plain.with_params(neighbour_prior=True, n_warm_start=0)
     problem = _problem(meta=meta[4])
     events = []
@@ -135,7 +126,7 @@ def test_automl_same_seed_same_leaderboard_across_runs_and_n_jobs():
 
 def test_automl_with_pmf_recommender_leaderboard_and_predictions():
     catalogue = load_catalogue("classification")
-    recommender, _, _ = _fitted_recommender(len(catalogue))
+    recommender, _, _ = fitted_recommender(len(catalogue))
     m = AutoML(max_evals=6, random_state=0, recommender=recommender, learn=False, n_folds=3).fit(IRIS.data, IRIS.target)
     board = m.leaderboard_
     for column in ("pipeline_id", "description", "family", "score", "score_std", "predicted_score",
@@ -160,19 +151,35 @@ def test_finished_search_grows_the_local_knowledge_and_is_used_next_time(isolate
     from automl_engine.knowledge.store import KnowledgeStore
 
     catalogue = load_catalogue("classification")
-    recommender, _, _ = _fitted_recommender(len(catalogue))
+    recommender, _, _ = fitted_recommender(len(catalogue))
     recommender = recommender.with_params(n_warm_start=fixed_picks, neighbour_prior=fixed_picks == 0)
-    first = AutoML(max_evals=3, random_state=0, recommender=recommender, n_folds=3, ensemble=False)
+    first = AutoML(max_evals=3, random_state=0, recommender=recommender, n_folds=3, ensemble=False, learn=True)
     first.fit(IRIS.data, IRIS.target)
     store = KnowledgeStore(isolated_data_dir / "knowledge.sqlite")
     users = store.datasets(origin="user")
     assert len(users) == 1 and len(store.evaluations(users[0]["name"])) == 3
-    second = AutoML(max_evals=1, random_state=0, recommender=recommender, n_folds=3, ensemble=False)
+    second = AutoML(max_evals=1, random_state=0, recommender=recommender, n_folds=3, ensemble=False, learn=True)
     second.fit(IRIS.data, IRIS.target)
     assert isinstance(second.recommender_, LocalWarmStart)
     best_before = first.history_[int(np.argmax([h["score"] for h in first.history_]))]["pipeline_id"]
     assert second.history_[0]["pipeline_id"] == best_before
     assert second.history_[0]["source"] == "warm start"
+    # the run says what steered it: the first run, by its table's fingerprint
+    assert first.knowledge_["local_runs"] == [] and second.knowledge_["local_runs"] == [users[0]["name"]]
+
+
+def test_learning_is_off_by_default_and_then_earlier_runs_change_nothing(isolated_data_dir):
+    """Repeatable by default: a learning run in between does not change the next default run's leaderboard."""
+    catalogue = load_catalogue("classification")
+    recommender, _, _ = fitted_recommender(len(catalogue))
+    settings = dict(max_evals=3, random_state=0, recommender=recommender, n_folds=3, ensemble=False)
+    before = AutoML(**settings).fit(IRIS.data, IRIS.target)
+    assert not (isolated_data_dir / "knowledge.sqlite").exists()  # a default fit writes no user file
+    AutoML(**settings, learn=True).fit(IRIS.data, IRIS.target)
+    after = AutoML(**settings).fit(IRIS.data, IRIS.target)
+    columns = ["pipeline_id", "score"]
+    pd.testing.assert_frame_equal(before.leaderboard_[columns], after.leaderboard_[columns])
+    assert after.knowledge_ == {"recommender": "given", "learn": False, "local_runs_available": 0, "local_runs": []}
 
 
 def test_opting_out_leaves_the_local_store_empty(isolated_data_dir):

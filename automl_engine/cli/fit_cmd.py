@@ -79,10 +79,10 @@ def cmd_fit(args) -> int:
     model = AutoML(task=args.task, metric=args.metric, time_budget=args.time_budget, max_evals=args.max_evals,
                    strategy=args.strategy, n_jobs=args.n_jobs, dask_address=args.scheduler,
                    ensemble=not args.no_ensemble, random_state=args.seed, learn=not args.no_learn,
-                   on_event=on_event, exclude_columns=tuple(args.exclude))
+                   exclude_columns=tuple(args.exclude))
     X = frame.drop(columns=[args.target])
     try:
-        model.fit(X, frame[args.target], history=history)
+        model.fit(X, frame[args.target], history=history, on_event=on_event)
     except KeyboardInterrupt:
         bar.close()
         store.update(run_id, status=STOPPED)
@@ -113,3 +113,7 @@ def print_leaderboard(model, rows: int = LEADERBOARD_ROWS, stream=None) -> None:
     })
     print(f"task: {model.task_}   metric: {model.metric_}   evaluations: {len(model.history_)}", file=stream)
     print(table.to_string(index=False), file=stream)
+    local_runs = getattr(model, "knowledge_", {}).get("local_runs", [])
+    if local_runs:
+        print(f"warm-started from {len(local_runs)} earlier run(s) on this machine ({', '.join(local_runs)}); "
+              "--no-learn gives a run that does not depend on them", file=stream)

@@ -5,6 +5,8 @@ are proposed first when they are the nearest datasets in meta-feature space).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from automl_engine.catalogue import Catalogue
@@ -28,38 +30,51 @@ def record_search(store: KnowledgeStore, name: str, task: str, task_type: str, m
     ])
 
 
+@dataclass(frozen=True)
+class LocalRow:
+    """One earlier search of this machine: its store name (``user:<table fingerprint>``), meta-features, scores."""
+
+    name: str
+    meta_features: np.ndarray
+    scores: dict[int, float]
+
+
 class LocalWarmStart:
     """Wraps a recommender: while warming up, local rows nearer than any training dataset come first.
 
     Parameters
     ----------
     recommender : PMFRecommender
-    local_rows : list of (meta_features array, {pipeline index: score}) from the local store
+    local_rows : list of LocalRow from the local store
     """
 
-    def __init__(self, recommender, local_rows):
+    def __init__(self, recommender, local_rows: list[LocalRow]):
         self.recommender = recommender
         self.local_rows = local_rows
         self.n_warm_start = recommender.n_warm_start
         self.n_local = max(recommender.n_warm_start, LOCAL_PICKS)
-        self.local_picks: set[int] = set()  # what the local rows chose (the search labels them "warm start")
+        self.local_picks: dict[int, str] = {}  # pick → the local run that chose it (labelled "warm start")
 
     def __getattr__(self, name):
         return getattr(self.recommender, name)
 
-    def _local_first(self, meta_features) -> list[int]:
+    def _local_first(self, meta_features) -> list[tuple[int, str]]:
+        """(pipeline index, local run name), best first, from the local runs nearer than any training dataset."""
         rec = self.recommender
         if meta_features is None or rec.meta_features_ is None or not self.local_rows:
             return []
         q = (np.asarray(meta_features, float) - rec.meta_mean_) / rec.meta_scale_
+
+        def distance(row: LocalRow) -> float:
+            return float(np.abs((row.meta_features - rec.meta_mean_) / rec.meta_scale_ - q).sum())
+
         _, train_dist = rec.warm_start_neighbours(meta_features, k=1)
         nearest_train = float(train_dist[0]) if len(train_dist) else np.inf
         picks = []
-        for meta, scores in sorted(self.local_rows, key=lambda r: np.abs((r[0] - rec.meta_mean_) / rec.meta_scale_ - q).sum()):
-            distance = np.abs((meta - rec.meta_mean_) / rec.meta_scale_ - q).sum()
-            if distance > nearest_train or not scores:
+        for row in sorted(self.local_rows, key=distance):
+            if distance(row) > nearest_train or not row.scores:
                 break
-            picks.extend(sorted(scores, key=lambda j: -scores[j]))
+            picks.extend((j, row.name) for j in sorted(row.scores, key=lambda j: -row.scores[j]))
         return picks
 
     def suggest(self, observed, n=1, meta_features=None, costs=None, exclude=()):
@@ -67,12 +82,12 @@ class LocalWarmStart:
         chosen = []
         if finite < self.n_local:
             taken = set(observed) | set(exclude)
-            for j in self._local_first(meta_features):
+            for j, run in self._local_first(meta_features):
                 if len(chosen) >= min(n, self.n_local - finite):
                     break
                 if j not in taken and j not in chosen:
                     chosen.append(j)
-            self.local_picks.update(chosen)
+                    self.local_picks[j] = run
         if len(chosen) < n:
             chosen += self.recommender.suggest(observed, n=n - len(chosen), meta_features=meta_features,
                                                costs=costs, exclude=tuple(exclude) + tuple(chosen))
@@ -82,13 +97,13 @@ class LocalWarmStart:
         return self.recommender.predict(observed, meta_features=meta_features)
 
 
-def local_rows(store: KnowledgeStore, catalogue: Catalogue) -> list[tuple[np.ndarray, dict[int, float]]]:
-    """The local store's user rows for ``catalogue``: (meta-feature vector, {pipeline index: score})."""
+def local_rows(store: KnowledgeStore, catalogue: Catalogue) -> list[LocalRow]:
+    """The local store's user rows for ``catalogue``."""
     column = {pid: j for j, pid in enumerate(catalogue.ids)}
     rows = []
     for dataset in store.datasets(catalogue.task_type, origin="user"):
         meta = meta_feature_vector(dataset["meta_features"])
         scores = {column[e["pipeline_id"]]: e["score"] for e in store.evaluations(dataset["name"])
                   if e["status"] == "ok" and e["pipeline_id"] in column and e["score"] is not None}
-        rows.append((np.nan_to_num(meta), scores))
+        rows.append(LocalRow(dataset["name"], np.nan_to_num(meta), scores))
     return rows

@@ -84,3 +84,9 @@ def load_recommender(task_type: str, folder=None) -> PMFRecommender | None:
     if int(knowledge.train.sum()) < MIN_TRAIN_DATASETS:
         return None
     return fit_recommender(knowledge, n_iter=min(100, SHIPPED_PARAMS[task_type]["n_iter"]))
+
+
+def read_recommender(path) -> PMFRecommender:
+    """A recommender saved by :func:`save_recommender` (``automl knowledge fit`` writes them)."""
+    with np.load(Path(path), allow_pickle=False) as data:
+        return PMFRecommender.from_state({k: data[k] for k in data.files})
