@@ -1,6 +1,4 @@
 """AutoML as a scikit-learn estimator: clone, cross-validation, the estimator checks, resumed budgets."""
-import time
-
 import numpy as np
 import pytest
 from sklearn.base import clone
@@ -99,11 +97,9 @@ def test_a_resumed_fit_keeps_the_original_time_budget(monkeypatch):
 
     record_time_left.__wrapped__ = automl_module.affordable_members
     monkeypatch.setattr(automl_module, "affordable_members", record_time_left)
-    started = time.perf_counter()
     resumed = AutoML(time_budget=60, strategy="random", random_state=0, n_folds=3)
     resumed.fit(IRIS.data, IRIS.target, history=history)
-    took = time.perf_counter() - started
     assert resumed.search_stats_["search_seconds"] >= spent  # the search's clock continues the earlier run's
     assert len(finish_time_left) == 1 and finish_time_left[0] <= 60 - spent  # the final refits' share too
-    # the total: at most one evaluation started before the deadline may overrun it
-    assert spent + took <= 60 + MIN_EVALUATION_SECONDS + 10, took
+    # the search's own share: no evaluation starts past 60 s in all, and one started before may overrun by its timeout
+    assert resumed.search_stats_["search_seconds"] <= 60 + MIN_EVALUATION_SECONDS
