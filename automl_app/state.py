@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 import streamlit as st
 
-from automl_engine.jobs import JobManager, SearchJob
+from automl_engine.service.jobs import JobManager, SearchJob
 
 DEFAULTS = {
     "data": None, "data_name": "", "data_token": 0, "target": None, "task": "auto", "exclude": [],
@@ -105,7 +105,7 @@ def start_search(settings: dict) -> SearchJob:
 def profile(frame: pd.DataFrame, target: str | None, task: str, exclude: tuple) -> dict:
     """Column profile, detected task and guardrails (cached per table and choice)."""
     from automl_engine.errors import DataError
-    from automl_engine.intake import infer_column_types, prepare_data
+    from automl_engine.data.intake import infer_column_types, prepare_data
 
     columns = infer_column_types(frame, target)
     out = {"columns": columns, "task": None, "report": None, "error": None, "dropped": [], "n_rows": len(frame)}

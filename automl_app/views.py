@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from automl_engine.leaderboard import make_leaderboard
+from automl_engine.search.leaderboard import make_leaderboard
 
 BOARD_COLUMNS = ["iteration", "description", "family", "score", "score_std", "predicted_score", "predicted_std",
                  "fit_time", "status", "source"]

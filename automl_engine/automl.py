@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import warnings
 from pathlib import Path
@@ -14,21 +15,22 @@ from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from automl_engine.catalogue import build_pipeline, load_catalogue, task_type_of
-from automl_engine.ensemble import EnsembleModel, ensemble_selection
+from automl_engine.data.fingerprint import fingerprint
 from automl_engine.errors import DataError
-from automl_engine.evaluation import (
-    Evaluator, Limits, as_labels, classes_of, get_metric, make_folds,
-)
-from automl_engine.finish_time import affordable_members, best_records, finish_reserve
-from automl_engine.fingerprint import fingerprint
+from automl_engine.evaluation import Evaluator, Limits, as_labels, classes_of, get_metric, make_folds
 from automl_engine.knowledge.artifact import load_knowledge
-from automl_engine.knowledge.growth import LocalWarmStart, local_rows, record_search
-from automl_engine.knowledge.metafeatures import META_FEATURE_NAMES, compute_meta_features
+from automl_engine.knowledge.growth import local_rows, record_search
+from automl_engine.knowledge.metafeatures import compute_meta_features, meta_feature_vector
 from automl_engine.knowledge.recommender_io import load_recommender, read_recommender
 from automl_engine.knowledge.store import KnowledgeStore
-from automl_engine.leaderboard import make_leaderboard, predicted_costs
-from automl_engine.paths import user_data_dir
-from automl_engine.search import Problem, RandomRecommender, Search, spent_seconds
+from automl_engine.recommender.local import LocalWarmStart
+from automl_engine.recommender.random import RandomRecommender
+from automl_engine.search import Budget, Problem, Search, spent_seconds
+from automl_engine.search.ensemble import EnsembleModel, ensemble_selection
+from automl_engine.search.events import ENSEMBLING, PREPARING, REFITTING, SEARCHING, PhaseEvent, emitter as _emitter
+from automl_engine.search.finish_time import affordable_members, best_records, finish_reserve
+from automl_engine.search.leaderboard import make_leaderboard, predicted_costs
+from automl_engine.store.paths import user_data_dir
 
 logger = logging.getLogger(__name__)
 
@@ -107,18 +109,26 @@ class AutoML(BaseEstimator):
                              for name, value in params.items()})
 
     # -- fitting ---------------------------------------------------------------------------
-    def fit(self, X, y, history=None, on_event=None):
+    def fit(self, X, y, history=None, on_event=None, stop=None):
         """Search the catalogue, refit the best pipeline (or ensemble) on all of X, y; returns self.
 
-        ``history`` (records of an earlier run on the same data) resumes that search: the time it
-        already spent counts against ``time_budget``. ``on_event`` (callable taking a
-        ``SearchEvent``) is called after each evaluation.
+        Parameters
+        ----------
+        X : DataFrame of the user's raw columns (or a 2-D array), y : Series or array
+        history : list of records of an earlier run on the same data, optional
+            Resumes that search: the time it already spent counts against ``time_budget``.
+        on_event : callable, optional
+            Called with a :class:`PhaseEvent` as each phase starts (preparing, searching,
+            refitting, ensembling) and a ``SearchEvent`` after each evaluation.
+        stop : threading.Event, optional
+            Set it (from any thread) to end the search early; the best so far is kept.
         """
-        from automl_engine.intake import prepare_data
+        from automl_engine.data.intake import prepare_data
 
-        fit_start = time.perf_counter()
-        if self.strategy not in STRATEGIES:
-            raise DataError(f"strategy must be one of {', '.join(STRATEGIES)}, not {self.strategy!r}")
+        budget = Budget(self.time_budget, spent=spent_seconds(history or []))  # preparing counts too
+        emit = _emitter(on_event)
+        emit(PhaseEvent(PREPARING, budget.elapsed()))
+        self._check_strategy()
         X = self._as_frame(X, fitting=True)
         y = pd.Series(np.asarray(y), name=getattr(y, "name", None) or "target")
         target = y.name if y.name not in X.columns else "__target__"
@@ -126,47 +136,47 @@ class AutoML(BaseEstimator):
         seed = 0 if self.random_state is None else int(self.random_state)
         prepared = prepare_data(frame, str(target), task=self.task, exclude=tuple(self.exclude_columns),
                                 random_state=seed)
-        self.task_, self.data_report_, self.column_types_ = prepared.task, prepared.report, prepared.column_types
+        self.fit_prepared(prepared, history=history, on_event=on_event, stop=stop, _budget=budget)
         self.feature_names_in_ = np.asarray(X.columns, dtype=object)
-        self.n_features_in_ = X.shape[1]
         self.target_name_ = str(y.name)
+        return self
+
+    def fit_prepared(self, prepared, history=None, on_event=None, stop=None, _budget=None):
+        """As :meth:`fit`, on a table already through ``prepare_data`` (the app prepares each table once)."""
+        budget = _budget or Budget(self.time_budget, spent=spent_seconds(history or []))
+        emit = _emitter(on_event)
+        self._stop_event = stop if stop is not None else threading.Event()
+        self._check_strategy()
+        seed = 0 if self.random_state is None else int(self.random_state)
+        self.task_, self.data_report_, self.column_types_ = prepared.task, prepared.report, prepared.column_types
+        self.feature_names_in_ = np.asarray([c for c in prepared.columns if c != prepared.target], dtype=object)
+        self.n_features_in_ = len(self.feature_names_in_)
+        self.target_name_ = prepared.target
         y_values = as_labels(prepared.y, self.task_)
         metric = get_metric(self.metric, self.task_)
         self.metric_ = metric.name
         folds = make_folds(y_values, self.task_, self.n_folds, seed)
         meta = compute_meta_features(prepared.X, y_values, self.task_, self.column_types_, seed)
         self.meta_features_ = meta
-        task_type = task_type_of(self.task_)
-        catalogue = load_catalogue(task_type)
+        catalogue = load_catalogue(task_type_of(self.task_))
         self.catalogue_ = catalogue
         problem = Problem(prepared.X, y_values, self.task_, metric.name, self.column_types_, folds,
-                          classes_of(y_values, self.task_), np.array([meta[n] for n in META_FEATURE_NAMES]))
-        recommender, source = self._make_recommender(catalogue, seed)
-        self.recommender_ = recommender
-        self.knowledge_ = {"recommender": "random" if source == "random" else
-                           ("given" if self.recommender is not None else f"shipped {catalogue.task_type} knowledge"),
-                           "learn": bool(self.learn), "local_runs_available": len(getattr(recommender, "local_rows", ())),
-                           "local_runs": []}
-        knowledge = load_knowledge(task_type)
-        costs = predicted_costs(knowledge, len(problem.X), len(folds))
-        max_evals = self.max_evals if (self.max_evals or self.time_budget) else DEFAULT_MAX_EVALS
-        deterministic = self.time_budget is None
-        spent = spent_seconds(history or [])  # a resumed run keeps its original budget
-        deadline = None if deterministic else fit_start + float(self.time_budget) - spent
-        # the search's clock starts at ``spent`` (its records continue the earlier run's)
-        search_budget = None if deterministic else max(0.0, deadline - time.perf_counter()) + spent
+                          classes_of(y_values, self.task_), meta_feature_vector(meta))
+        base, search_recommender = self._make_recommender(catalogue, seed)
+        self.recommender_ = base
+        costs = predicted_costs(load_knowledge(catalogue.task_type), len(problem.X), len(folds))
+        budget.max_evals = self.max_evals if (self.max_evals or self.time_budget) else DEFAULT_MAX_EVALS
+        emit(PhaseEvent(SEARCHING, budget.elapsed()))
         with Evaluator(self.n_jobs, self.dask_address, Limits(self.eval_timeout, self.memory_mb)) as evaluator:
-            self._search = Search(problem, catalogue, recommender, evaluator, max_evals, search_budget,
-                                  self.eval_timeout, costs, on_event, seed, source, history,
-                                  round_size=max(2, int(self.n_jobs)) if deterministic else None,
+            self._search = Search(problem, catalogue, search_recommender, evaluator, budget, self.eval_timeout, costs,
+                                  on_event, seed, history, round_size=None if budget.timed else max(2, int(self.n_jobs)),
                                   reserve=lambda h: finish_reserve(h, len(problem.X), folds, self.ensemble,
-                                                                 self.time_budget))
-            if getattr(self, "_stop_requested", False):  # stop() arrived before the search existed
-                self._search.stop()
+                                                                 self.time_budget),
+                                  stop_event=self._stop_event)
             self.history_ = self._search.run()
-            self.knowledge_["local_runs"] = sorted(set(getattr(recommender, "local_picks", {}).values()))
             if not any(h["status"] == "ok" for h in self.history_) and not self._search.stopped:
                 self._fallback(catalogue, costs)
+        self.knowledge_ = self._knowledge_used(search_recommender, catalogue)
         self.search_stats_ = {"search_seconds": self._search.elapsed(),
                               "recommender_seconds": self._search.recommender_seconds}
         if not any(h["status"] == "ok" for h in self.history_):
@@ -178,11 +188,14 @@ class AutoML(BaseEstimator):
         # (e.g. scikit-learn 1.9's FutureWarning on SVC(probability=True)) is nothing a user can act on
         with threadpool_limits(limits=max(1, int(self.n_jobs))), warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            self._finish(problem, catalogue, prepared, metric, deadline)
+            self._finish(problem, catalogue, prepared, metric, budget, emit)
         self.search_stats_["finish_seconds"] = time.perf_counter() - finish_start
         self._search.release_data()  # a fitted model need not hold the training data twice
-        self._stop_requested = False
         return self
+
+    def _check_strategy(self) -> None:
+        if self.strategy not in STRATEGIES:
+            raise DataError(f"strategy must be one of {', '.join(STRATEGIES)}, not {self.strategy!r}")
 
     def _fallback(self, catalogue, costs) -> None:
         """Nothing succeeded within the budget: evaluate the cheapest pipelines until one does."""
@@ -193,37 +206,56 @@ class AutoML(BaseEstimator):
         self.history_ = self._search.history
 
     def stop(self) -> None:
-        """End a running ``fit`` early (from another thread); the best so far is kept."""
-        self._stop_requested = True
+        """End a running ``fit`` early (from another thread); the best so far is kept.
+
+        The same as setting the ``stop`` event given to :meth:`fit`.
+        """
+        event = getattr(self, "_stop_event", None)
+        if event is not None:
+            event.set()
+
+    def in_flight(self) -> list[str]:
+        """Descriptions of the pipelines being evaluated right now (empty outside a search)."""
         search = getattr(self, "_search", None)
-        if search is not None:
-            search.stop()
+        return search.in_flight() if search is not None and search.problem is not None else []
 
     def _make_recommender(self, catalogue, seed):
+        """(the recommender to show and keep, the one the search asks: the same, or it wrapped with local runs)."""
         if self.strategy == "random":
-            return RandomRecommender(len(catalogue), seed), "random"
+            random = RandomRecommender(len(catalogue), seed)
+            return random, random
         recommender = self.recommender
         if isinstance(recommender, (str, Path)):
             recommender = read_recommender(recommender)
         recommender = recommender or load_recommender(catalogue.task_type)
         if recommender is None:
             logger.warning("no knowledge shipped for %s; sampling the catalogue at random", catalogue.task_type)
-            return RandomRecommender(len(catalogue), seed), "random"
-        if self.learn:
-            rows = local_rows(self._store(), catalogue)
-            if rows:
-                recommender = LocalWarmStart(recommender, rows)
-        return recommender, "expected improvement"
+            random = RandomRecommender(len(catalogue), seed)
+            return random, random
+        rows = local_rows(self._store(), catalogue) if self.learn else []
+        return recommender, (LocalWarmStart(recommender, rows) if rows else recommender)
+
+    def _knowledge_used(self, search_recommender, catalogue) -> dict:
+        """What this search learned from: the recommender and, with learning on, the local runs that steered it."""
+        if isinstance(search_recommender, RandomRecommender):
+            source = "random"
+        else:
+            source = "given" if self.recommender is not None else f"shipped {catalogue.task_type} knowledge"
+        local = search_recommender if isinstance(search_recommender, LocalWarmStart) else None
+        return {"recommender": source, "learn": bool(self.learn),
+                "local_runs_available": len(local.local_rows) if local else 0,
+                "local_runs": sorted(set(local.local_picks.values())) if local else []}
 
     def _store(self) -> KnowledgeStore:
         return KnowledgeStore(Path(self.data_dir or user_data_dir()) / "knowledge.sqlite")
 
-    def _finish(self, problem, catalogue, prepared, metric, deadline=None) -> None:
+    def _finish(self, problem, catalogue, prepared, metric, budget: Budget, emit) -> None:
         """Refit the best pipeline on all the data, then the ensemble if it scores better.
 
-        With a ``deadline`` (a time budget), only the ensemble candidates whose predicted refits
-        fit in the time left take part in the ensemble selection.
+        With a time budget, only the ensemble candidates whose predicted refits fit in the time
+        left take part in the ensemble selection.
         """
+        emit(PhaseEvent(REFITTING, budget.elapsed()))
         ok = best_records(self.history_)
         X, y = problem.X, problem.y
         self.best_pipeline_ = None
@@ -239,12 +271,13 @@ class AutoML(BaseEstimator):
             raise DataError("no pipeline could be refitted on all the data; try a larger budget")
         self.model_, ensemble_row = self.best_pipeline_, None
         candidates = [h for h in ok if h["pipeline_index"] in self._search.oof][:ENSEMBLE_CANDIDATES]
-        if deadline is not None:
-            affordable = affordable_members(candidates, len(X), problem.folds, deadline - time.perf_counter(),
+        if budget.timed:
+            affordable = affordable_members(candidates, len(X), problem.folds, budget.remaining(),
                                             fitted=[self.best_record_])
             self.search_stats_["ensemble_candidates_skipped"] = len(candidates) - len(affordable)
             candidates = affordable
         if self.ensemble and len(candidates) >= 2:
+            emit(PhaseEvent(ENSEMBLING, budget.elapsed()))
             oof = [self._search.oof[h["pipeline_index"]] for h in candidates]
             weights, score = ensemble_selection(oof, y, metric, self.task_, problem.classes)
             members = [(w, h) for w, h in zip(weights, candidates) if w > 0]
@@ -267,8 +300,8 @@ class AutoML(BaseEstimator):
                 logger.warning("could not add this search to the local knowledge store: %s", exc)
 
     def __getstate__(self):
-        """Pickle the fitted model, not the search's threads and locks (``_search`` is only for ``stop``)."""
-        return {k: v for k, v in self.__dict__.items() if k != "_search"}
+        """Pickle the fitted model, not the search and its stop event (threads and locks, only for ``stop``)."""
+        return {k: v for k, v in self.__dict__.items() if k not in ("_search", "_stop_event")}
 
     def _as_frame(self, X, fitting: bool = False) -> pd.DataFrame:
         """X as a DataFrame: arrays get the column names seen in ``fit`` (``x0``, ``x1``, ... for arrays)."""
@@ -308,7 +341,7 @@ class AutoML(BaseEstimator):
         return metric.score(y, self.predict(X))
 
     def save(self, path) -> Path:
-        """Save the fitted model and its model card (skops; see ``automl_engine.model_io``)."""
-        from automl_engine.model_io import save_model
+        """Save the fitted model and its model card (skops; see ``automl_engine.model.skops_io``)."""
+        from automl_engine.model.skops_io import save_model
 
         return save_model(self, path)

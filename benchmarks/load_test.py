@@ -266,7 +266,7 @@ def main() -> int:
         sys.exit(f"{CHROMIUM} is missing: apt-get install -y chromium")
     from sklearn.datasets import load_breast_cancer, load_iris
 
-    from automl_engine.runs import RunStore
+    from automl_engine.store.runs import RunStore
 
     begin, load = time.monotonic(), os.getloadavg()[0]
     watchdog = threading.Timer(args.timeout + 90, kill_ours_and_exit)

@@ -36,7 +36,7 @@ from sklearn.metrics import balanced_accuracy_score, r2_score
 from sklearn.model_selection import train_test_split
 
 from automl_engine import AutoML
-from automl_engine.intake import prepare_data
+from automl_engine.data.intake import prepare_data
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULT_COLUMNS = ["dataset", "task", "seed", "system", "budget_kind", "budget", "test_score", "cv_score",

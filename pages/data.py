@@ -5,8 +5,8 @@ import streamlit as st
 from automl_app.state import profile, require_session, set_data
 from automl_app.text import md, short
 from automl_engine.errors import DataError
-from automl_engine.intake import load_table
-from automl_engine.samples import sample_datasets
+from automl_engine.data.intake import load_table
+from automl_engine.data.samples import sample_datasets
 
 require_session()
 ss = st.session_state

@@ -7,9 +7,9 @@ from streamlit.errors import StreamlitAPIException
 from automl_app.state import require_session
 from automl_app.text import md
 from automl_engine.errors import DataError
-from automl_engine.intake import load_table
-from automl_engine.model_io import make_card, model_bytes, model_card_markdown
-from automl_engine.predict import check_schema, predict_frame, to_csv_bytes
+from automl_engine.data.intake import load_table
+from automl_engine.model.skops_io import make_card, model_bytes, model_card_markdown
+from automl_engine.model.predict import check_schema, predict_frame, to_csv_bytes
 
 require_session()
 

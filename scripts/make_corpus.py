@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from automl_engine.fingerprint import fingerprint
+from automl_engine.data.fingerprint import fingerprint
 from automl_engine.knowledge.corpus import CORPUS_COLUMNS, SKLEARN_TASKS, load_task_frame, split_of
 
 OUT = Path(__file__).resolve().parents[1] / "automl_engine" / "knowledge" / "corpus.csv"

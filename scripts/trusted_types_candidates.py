@@ -5,7 +5,7 @@ Run after changing the catalogue or upgrading scikit-learn / skops / LightGBM / 
     python scripts/trusted_types_candidates.py
 
 Review each printed type (what does loading it construct or call?) before adding it to
-``automl_engine.model_io.TRUSTED_TYPES``; the loader never trusts what this reports at load time.
+``automl_engine.model.skops_io.TRUSTED_TYPES``; the loader never trusts what this reports at load time.
 """
 from __future__ import annotations
 

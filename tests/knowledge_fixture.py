@@ -1,7 +1,7 @@
 """A tiny knowledge folder (fake corpus, fitted recommender) for app tests that need the PMF path.
 
 The shipped knowledge may not be built yet on a fresh checkout; the app reads
-``$AUTOML_KNOWLEDGE_DIR`` (see ``automl_engine.jobs.JobManager``), so tests point it here.
+``$AUTOML_KNOWLEDGE_DIR`` (see ``automl_engine.service.jobs.JobManager``), so tests point it here.
 Fitting the small recommender takes a few seconds, once per test session.
 """
 from pathlib import Path

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from automl_engine.catalogue import build_pipeline, load_catalogue
-from automl_engine.ensemble import EnsembleModel
+from automl_engine.search.ensemble import EnsembleModel
 
 from tables import MIXED_TYPES, mixed_frame
 

@@ -9,8 +9,9 @@ import pytest
 from sklearn.compose import ColumnTransformer
 from sklearn.pipeline import Pipeline
 
-from automl_engine import explain, explain_budget
-from automl_engine.explain_budget import (AGNOSTIC_BUDGET, MIN_AGNOSTIC_BACKGROUND, Sizes, plan_permutation,
+from automl_engine import explain
+from automl_engine.explain import budget as explain_budget
+from automl_engine.explain.budget import (AGNOSTIC_BUDGET, MIN_AGNOSTIC_BACKGROUND, Sizes, plan_permutation,
                                           plan_rows, sizes_for)
 
 from faulty_estimators import SlowLinearRegressor

@@ -2,11 +2,13 @@
 import numpy as np
 from sklearn.datasets import load_iris
 
-from automl_engine import AutoML, finish_time
+from automl_engine import AutoML
+from automl_engine.search import finish_time
 from automl_engine.catalogue import load_catalogue
 from automl_engine.evaluation import Evaluator, Limits, make_folds
-from automl_engine.finish_time import affordable_members, finish_reserve, refit_seconds
-from automl_engine.search import Problem, RandomRecommender, Search
+from automl_engine.search.finish_time import affordable_members, finish_reserve, refit_seconds
+from automl_engine.recommender.random import RandomRecommender
+from automl_engine.search import Budget, Problem, Search
 
 IRIS = load_iris(as_frame=True)
 FOLDS_80 = [(np.arange(80), np.arange(80, 100))] * 5  # each fold trains on 80 of 100 rows
@@ -56,8 +58,8 @@ def test_search_starts_nothing_once_the_reserve_uses_up_the_time_left():
                       make_folds(y, "multiclass", 3, 0), np.unique(y), None)
     catalogue = load_catalogue("classification")
     with Evaluator(n_jobs=1, limits=Limits(timeout=60)) as evaluator:
-        search = Search(problem, catalogue, RandomRecommender(len(catalogue), 0), evaluator, max_evals=5,
-                        time_budget=600.0, eval_timeout=60, source_name="random",
+        search = Search(problem, catalogue, RandomRecommender(len(catalogue), 0), evaluator,
+                        Budget(seconds=600.0, max_evals=5), eval_timeout=60,
                         reserve=lambda history: 1e6 if history else 0.0)
         history = search.run()
     assert len(history) == 1  # the first evaluation ran; after it, the finish needs more than is left

@@ -5,9 +5,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from automl_engine import guardrails as gr
-from automl_engine.column_types import CATEGORICAL, HIGH_CARDINALITY, NUMERIC
-from automl_engine.intake import ColumnInfo, prepare_data
+from automl_engine.data import guardrails as gr
+from automl_engine.data.column_types import CATEGORICAL, HIGH_CARDINALITY, NUMERIC
+from automl_engine.data.intake import ColumnInfo, prepare_data
 
 
 def clean_frame(n=300, seed=0):

@@ -8,10 +8,10 @@ import pandas as pd
 import pytest
 
 from automl_engine.automl import AutoML
-from automl_engine.intake import load_table
-from automl_engine.jobs import JobManager
-from automl_engine.runs import RunStore
-from automl_engine.samples import sample_datasets
+from automl_engine.data.intake import load_table
+from automl_engine.service.jobs import JobManager
+from automl_engine.store.runs import RunStore
+from automl_engine.data.samples import sample_datasets
 
 TINY = {"strategy": "random", "random_state": 0, "n_folds": 3, "learn": False, "ensemble": False}
 
@@ -110,7 +110,7 @@ def test_bad_data_fails_with_one_sentence(manager, wine):
 
 
 def test_unexpected_error_becomes_a_sentence(manager, wine, monkeypatch):
-    def broken_fit(self, X, y, history=None, on_event=None):
+    def broken_fit(self, X, y, history=None, on_event=None, stop=None):
         raise RuntimeError("disk on fire\nline two")
 
     monkeypatch.setattr(AutoML, "fit", broken_fit)
@@ -163,7 +163,7 @@ def test_resume_without_saved_data_says_so(manager):
 def test_the_queue_keeps_the_order_of_submission_even_when_a_job_is_slow_to_save_its_data(wine, monkeypatch):
     """A job's place in the queue is taken when it is submitted, not when its thread has saved the
     table (a large upload must not let a later, smaller one overtake it)."""
-    import automl_engine.jobs as jobs
+    import automl_engine.service.jobs as jobs
 
     saved = jobs.save_frame
 

@@ -67,7 +67,7 @@ class _Unwritable:
 
 
 def test_an_interrupted_save_leaves_the_previous_file_whole_and_no_temporary_file(tmp_path):
-    from automl_engine.paths import save_npz_atomically
+    from automl_engine.store.paths import save_npz_atomically
 
     path = tmp_path / "classification.npz"
     save_npz_atomically(path, scores=np.arange(3.0))

@@ -12,7 +12,7 @@ import pytest
 import skops.io as sio
 
 from automl_engine import AutoML, DataError, explain, load_model
-from automl_engine.model_io import (
+from automl_engine.model.skops_io import (
     TRUSTED_TYPES, LoadedModel, ModelVersionWarning, model_bytes, model_card_markdown, save_model,
 )
 
@@ -75,7 +75,7 @@ def test_round_trip_in_a_fresh_process(automl_binary, tmp_path):
     """)
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True)
     child = json.loads(done.stdout)
-    from automl_engine.intake import load_table
+    from automl_engine.data.intake import load_table
 
     same_input = load_table(tmp_path / "new.csv")
     assert child["labels"] == [str(v) for v in automl.predict(same_input)]

@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from automl_engine import DataError, load_model
 from automl_engine.cli import predict_cmd
-from automl_engine.model_io import save_model
-from automl_engine.predict import check_schema, escape_formulas, predict_frame, to_csv_bytes
+from automl_engine.model.skops_io import save_model
+from automl_engine.model.predict import check_schema, escape_formulas, predict_frame, to_csv_bytes
 
 from model_zoo import fitted
 from tables import MIXED_TYPES

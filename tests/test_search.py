@@ -10,7 +10,8 @@ from automl_engine import AutoML, DataError, PMFRecommender
 from automl_engine.catalogue import load_catalogue
 from automl_engine.evaluation import Evaluator, Limits, make_folds
 from automl_engine.knowledge.metafeatures import META_FEATURE_NAMES
-from automl_engine.search import Problem, RandomRecommender, Search
+from automl_engine.recommender.random import RandomRecommender
+from automl_engine.search import Budget, Problem, Search, spent_seconds
 from recommender_fixtures import fitted_recommender
 
 IRIS = load_iris(as_frame=True)
@@ -26,8 +27,8 @@ def test_search_evaluates_exactly_max_evals_distinct_pipelines_and_best_is_monot
     catalogue = load_catalogue("classification")
     events = []
     with Evaluator(n_jobs=2, limits=Limits(timeout=60)) as evaluator:
-        search = Search(_problem(), catalogue, RandomRecommender(len(catalogue), 1), evaluator, max_evals=5,
-                        on_event=events.append, source_name="random")
+        search = Search(_problem(), catalogue, RandomRecommender(len(catalogue), 1), evaluator, Budget(max_evals=5),
+                        on_event=events.append)
         history = search.run()
     assert len(history) == 5 == len({h["pipeline_index"] for h in history})
     best = [e.best_score for e in events]
@@ -38,8 +39,8 @@ def test_search_evaluates_exactly_max_evals_distinct_pipelines_and_best_is_monot
 def test_time_budget_stops_starting_evaluations():
     catalogue = load_catalogue("classification")
     with Evaluator(n_jobs=1, limits=Limits(timeout=60)) as evaluator:
-        search = Search(_problem(), catalogue, RandomRecommender(len(catalogue), 2), evaluator, time_budget=2.0,
-                        eval_timeout=60, source_name="random")
+        search = Search(_problem(), catalogue, RandomRecommender(len(catalogue), 2), evaluator, Budget(seconds=2.0),
+                        eval_timeout=60)
         history = search.run()
     assert history, "at least one evaluation starts"
     # nothing starts after the deadline: every evaluation began before 2 s had passed
@@ -57,8 +58,8 @@ def test_stop_from_another_thread_keeps_the_best_so_far():
             threading.Thread(target=search.stop).start()
 
     with Evaluator(n_jobs=1, limits=Limits(timeout=60)) as evaluator:
-        search = Search(_problem(), catalogue, RandomRecommender(len(catalogue), 3), evaluator, max_evals=50,
-                        on_event=on_event, source_name="random")
+        search = Search(_problem(), catalogue, RandomRecommender(len(catalogue), 3), evaluator, Budget(max_evals=50),
+                        on_event=on_event)
         history = search.run()
     assert 2 <= len(history) < 50
     assert search.best_index() is not None
@@ -70,7 +71,7 @@ def test_warm_start_picks_come_first_and_are_labelled():
     nearest_row = 4
     problem = _problem(meta=meta[nearest_row] + 1e-6)
     with Evaluator(n_jobs=1, limits=Limits(timeout=60)) as evaluator:
-        search = Search(problem, catalogue, recommender, evaluator, max_evals=recommender.n_warm_start + 1)
+        search = Search(problem, catalogue, recommender, evaluator, Budget(max_evals=recommender.n_warm_start + 1))
         history = search.run()
     assert [h["source"] for h in history[:recommender.n_warm_start]] == ["warm start"] * recommender.n_warm_start
     assert history[-1]["source"] == "expected improvement"
@@ -88,7 +89,7 @@ def test_the_dataset_meta_features_reach_the_posterior_of_a_neighbour_prior():
     problem = _problem(meta=meta[4])
     events = []
     with Evaluator(n_jobs=1, limits=Limits(timeout=60)) as evaluator:
-        history = Search(problem, catalogue, recommender, evaluator, max_evals=2, on_event=events.append).run()
+        history = Search(problem, catalogue, recommender, evaluator, Budget(max_evals=2), on_event=events.append).run()
     first = history[0]["pipeline_index"]
     steered, _ = recommender.predict({}, meta_features=meta[4])
     average, _ = recommender.predict({})
@@ -102,10 +103,10 @@ def test_the_dataset_meta_features_reach_the_posterior_of_a_neighbour_prior():
 def test_resumed_search_continues_without_repeating_and_counts_the_budget():
     catalogue = load_catalogue("classification")
     with Evaluator(n_jobs=1, limits=Limits(timeout=60)) as evaluator:
-        first = Search(_problem(), catalogue, RandomRecommender(len(catalogue), 4), evaluator, max_evals=2,
-                       source_name="random").run()
-        resumed = Search(_problem(), catalogue, RandomRecommender(len(catalogue), 5), evaluator, max_evals=4,
-                         source_name="random", history=first).run()
+        first = Search(_problem(), catalogue, RandomRecommender(len(catalogue), 4), evaluator,
+                       Budget(max_evals=2)).run()
+        resumed = Search(_problem(), catalogue, RandomRecommender(len(catalogue), 5), evaluator,
+                         Budget(max_evals=4, spent=spent_seconds(first)), history=first).run()
     assert len(resumed) == 4 and resumed[:2] == first
     assert len({h["pipeline_index"] for h in resumed}) == 4
     assert [h["iteration"] for h in resumed] == [1, 2, 3, 4]
@@ -147,7 +148,6 @@ def test_automl_rejects_unknown_strategy_with_a_sentence():
 
 @pytest.mark.parametrize("fixed_picks", [5, 0])  # 0: the shipped classification setting (neighbours' prior only)
 def test_finished_search_grows_the_local_knowledge_and_is_used_next_time(isolated_data_dir, fixed_picks):
-    from automl_engine.knowledge.growth import LocalWarmStart
     from automl_engine.knowledge.store import KnowledgeStore
 
     catalogue = load_catalogue("classification")
@@ -160,10 +160,10 @@ def test_finished_search_grows_the_local_knowledge_and_is_used_next_time(isolate
     assert len(users) == 1 and len(store.evaluations(users[0]["name"])) == 3
     second = AutoML(max_evals=1, random_state=0, recommender=recommender, n_folds=3, ensemble=False, learn=True)
     second.fit(IRIS.data, IRIS.target)
-    assert isinstance(second.recommender_, LocalWarmStart)
+    assert second.recommender_ is recommender  # the shipped/given recommender; the local runs only steer the search
     best_before = first.history_[int(np.argmax([h["score"] for h in first.history_]))]["pipeline_id"]
     assert second.history_[0]["pipeline_id"] == best_before
-    assert second.history_[0]["source"] == "warm start"
+    assert second.history_[0]["source"] == "local run"
     # the run says what steered it: the first run, by its table's fingerprint
     assert first.knowledge_["local_runs"] == [] and second.knowledge_["local_runs"] == [users[0]["name"]]
 

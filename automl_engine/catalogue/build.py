@@ -17,10 +17,10 @@ from sklearn.preprocessing import (
     TargetEncoder,
 )
 
-from automl_engine import column_types as kinds
+from automl_engine.data import column_types as kinds
 from automl_engine.catalogue.enumerate import PipelineSpec
 from automl_engine.catalogue.registry import make_estimator
-from automl_engine.transformers import BoundedPolynomialFeatures, DatetimeFeatures, Flatten, ToNumeric, ToStrings
+from automl_engine.catalogue.steps import BoundedPolynomialFeatures, DatetimeFeatures, Flatten, ToNumeric, ToStrings
 
 TARGET_ENCODER_FOLDS = 5
 TFIDF_MAX_FEATURES = 200
@@ -96,7 +96,7 @@ def build_pipeline(spec: PipelineSpec, column_types: dict[str, str], random_stat
     spec : PipelineSpec
         A pipeline of the catalogue.
     column_types : dict
-        Feature column name → kind (see ``automl_engine.column_types``); other columns are ignored.
+        Feature column name → kind (see ``automl_engine.data.column_types``); other columns are ignored.
     random_state : int or None
         Seed for every randomised step.
 

@@ -22,7 +22,7 @@ from sklearn.svm import SVC, SVR, LinearSVC
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 from xgboost import XGBClassifier, XGBRegressor
 
-from automl_engine.transformers import EncodedLabelClassifier
+from automl_engine.catalogue.steps import EncodedLabelClassifier
 
 # Estimators that accept ``random_state``; the others are deterministic.
 _SEEDED = {

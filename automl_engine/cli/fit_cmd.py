@@ -9,8 +9,9 @@ import pandas as pd
 
 from automl_engine.cli.progress import ProgressBar
 from automl_engine.errors import DataError
+from automl_engine.search.events import PhaseEvent
 from automl_engine.evaluation.metrics import CLASSIFICATION_METRICS, REGRESSION_METRICS
-from automl_engine.runs import FINISHED, STOPPED, RunStore
+from automl_engine.store.runs import FINISHED, STOPPED, RunStore
 
 TASKS = ("auto", "binary", "multiclass", "regression", "classification")
 LEADERBOARD_ROWS = 10
@@ -47,7 +48,7 @@ def _check_budget(args) -> None:
 
 def cmd_fit(args) -> int:
     from automl_engine.automl import AutoML
-    from automl_engine.intake import load_table
+    from automl_engine.data.intake import load_table
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
     _check_budget(args)
@@ -68,6 +69,8 @@ def cmd_fit(args) -> int:
                                          data_path=str(args.data.resolve()))
 
     def on_event(event) -> None:
+        if isinstance(event, PhaseEvent):  # the bar counts evaluations (or seconds); phases are not shown
+            return
         store.add_evaluation(run_id, event.record)
         if args.time_budget and not budget:
             bar.total = 100

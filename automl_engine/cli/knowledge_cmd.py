@@ -15,7 +15,7 @@ from automl_engine.knowledge.artifact import data_dir, knowledge_from_store, loa
 from automl_engine.knowledge.build import BuildSettings, build_knowledge, seed_store_from_knowledge
 from automl_engine.knowledge.corpus import load_corpus_table
 from automl_engine.knowledge.store import KnowledgeStore
-from automl_engine.paths import user_data_dir
+from automl_engine.store.paths import user_data_dir
 
 TASK_TYPES = ("classification", "regression")
 

@@ -26,9 +26,9 @@ def cmd_predict(args) -> int:
     Schema notes (ignored columns, values that do not fit) go to standard error as ``note: ...``
     lines; missing columns, an unusable model file or table raise ``DataError`` (one sentence).
     """
-    from automl_engine.intake import load_table
-    from automl_engine.model_io import ModelVersionWarning, load_model
-    from automl_engine.predict import check_schema, predict_frame, to_csv_bytes
+    from automl_engine.data.intake import load_table
+    from automl_engine.model.skops_io import ModelVersionWarning, load_model
+    from automl_engine.model.predict import check_schema, predict_frame, to_csv_bytes
 
     if not args.model.is_file():
         raise DataError(f"there is no model file at '{args.model}'; check the path")

@@ -124,6 +124,18 @@ class Evaluator:
             logger.warning("evaluation %s was lost: %s", key, exc)
             return EvaluationResult(key, FAILED, error=f"the worker was lost ({type(exc).__name__}: {exc})"[:500])
 
+    def as_completed(self, n: int | None = None, stop=None, poll: float = 0.5):
+        """Yield finished evaluations as they complete: ``n`` of them (default: all in flight).
+
+        Stops early, without waiting, once ``stop`` (a ``threading.Event``) is set.
+        """
+        remaining = self._in_flight if n is None else n
+        while remaining > 0 and not (stop is not None and stop.is_set()):
+            result = self.next_result(timeout=poll)
+            if result is not None:
+                remaining -= 1
+                yield result
+
     def close(self) -> None:
         """Stop dispatching; running local children finish or time out."""
         if self._pool is not None:

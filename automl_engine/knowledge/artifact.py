@@ -10,7 +10,7 @@ import numpy as np
 from automl_engine.catalogue import Catalogue, load_catalogue
 from automl_engine.knowledge.metafeatures import META_FEATURE_NAMES, meta_feature_vector
 from automl_engine.knowledge.store import KnowledgeStore
-from automl_engine.paths import save_npz_atomically
+from automl_engine.store.paths import save_npz_atomically
 
 STATUS_CODES = {"unobserved": 0, "ok": 1, "failed": 2, "timeout": 3, "memory": 4}
 STATUS_NAMES = {code: name for name, code in STATUS_CODES.items()}

@@ -93,7 +93,7 @@ class PreparedTask:
 
 def prepare_corpus_task(row: dict, settings: BuildSettings) -> PreparedTask:
     """Load, type and sub-sample one corpus task, and compute its meta-features on the full table."""
-    from automl_engine.intake import prepare_data
+    from automl_engine.data.intake import prepare_data
 
     frame = load_task_frame(row)
     prepared = prepare_data(frame, row["target"], task=row["task"], max_rows=10**9, random_state=settings.seed)

@@ -20,7 +20,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OrdinalEncoder, StandardScaler
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
-from automl_engine import column_types as kinds
+from automl_engine.data import column_types as kinds
 
 STATS_ROWS = 10_000
 LANDMARK_ROWS = 1_000
@@ -98,7 +98,7 @@ def compute_meta_features(X: pd.DataFrame, y, task: str, column_types: dict[str,
     Parameters
     ----------
     X : DataFrame of feature columns; y : target; task : "binary", "multiclass" or "regression";
-    column_types : feature column → kind (``automl_engine.column_types``).
+    column_types : feature column → kind (``automl_engine.data.column_types``).
     """
     rng = np.random.default_rng(random_state)
     y = np.asarray(y)

@@ -9,7 +9,7 @@ import numpy as np
 from automl_engine.catalogue import family_kinds, load_catalogue
 from automl_engine.catalogue.descriptors import pipeline_descriptors
 from automl_engine.knowledge.artifact import Knowledge, data_dir, load_knowledge
-from automl_engine.paths import save_npz_atomically
+from automl_engine.store.paths import save_npz_atomically
 from automl_engine.recommender import PMFRecommender
 
 logger = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from automl_engine.sqlite import connect, open_database
+from automl_engine.store.sqlite import connect, open_database
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS datasets (

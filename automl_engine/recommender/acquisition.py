@@ -146,3 +146,17 @@ def cost_aware_log_ei(mean, std, best, cost, xi=0.0):
     if np.any(~(cost > 0)) or not np.all(np.isfinite(cost)):
         raise ValueError("cost must be strictly positive and finite.")
     return log_expected_improvement(mean, std, best, xi) - np.log(cost)
+
+
+def filled_costs(costs, n: int) -> np.ndarray:
+    """``costs`` (one per pipeline) with missing or non-positive entries replaced by the median, floored at 1 µs.
+
+    >>> filled_costs([2.0, float("nan"), 4.0, -1.0], 4).tolist()
+    [2.0, 3.0, 4.0, 3.0]
+    """
+    c = np.array(costs, dtype=float).reshape(-1)
+    if c.shape != (n,):
+        raise ValueError(f"costs must have one entry per pipeline ({n}), got {c.shape[0]}.")
+    ok = np.isfinite(c) & (c > 0)
+    fill = float(np.median(c[ok])) if ok.any() else 1.0
+    return np.maximum(np.where(ok, c, fill), 1e-6)

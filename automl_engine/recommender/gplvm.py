@@ -37,10 +37,11 @@ from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from . import gp
-from .acquisition import log_expected_improvement
+from .acquisition import cost_aware_log_ei, filled_costs, log_expected_improvement
 from .kernels import RBFLinearKernel
 from .training import normal_score_rows, optimise, pca_initialisation, standardise_rows, svd_flip, total_nll
 from .state import SUGGEST_TIME_PARAMS, recommender_state, restore_recommender
+from .protocol import EXPECTED_IMPROVEMENT, WARM_START, suggestions
 from .transfer import TransferKernel
 from .units import own_units, prior_fit_units
 from .warmstart import (first_picks, fit_standardiser, label_codes, nearest_datasets, neighbour_mean_scores,
@@ -453,15 +454,6 @@ class PMFRecommender(BaseEstimator):
         q = standardise(np.asarray(meta_features, dtype=float).reshape(-1), self.meta_mean_, self.meta_scale_)
         return nearest_datasets(q, self.meta_features_, k=k)
 
-    def _costs(self, costs):
-        n = self.embeddings_.shape[0]
-        c = np.array(costs, dtype=float).reshape(-1)
-        if c.shape != (n,):
-            raise ValueError(f"costs must have one entry per pipeline ({n}), got {c.shape[0]}.")
-        ok = np.isfinite(c) & (c > 0)
-        fill = float(np.median(c[ok])) if ok.any() else 1.0
-        return np.maximum(np.where(ok, c, fill), 1e-6)
-
     def suggest(self, observed, n=1, meta_features=None, costs=None, exclude=()):
         """Next pipelines to evaluate on a new dataset.
 
@@ -485,9 +477,8 @@ class PMFRecommender(BaseEstimator):
 
         Returns
         -------
-        list of int
-            ``min(n, number of pipelines not observed nor excluded)`` distinct indices, none of
-            them observed or excluded.
+        list of Suggestion (``int`` indices with their source and predicted score)
+            ``min(n, number of pipelines not observed nor excluded)`` distinct pipelines.
 
         Notes
         -----
@@ -511,7 +502,7 @@ class PMFRecommender(BaseEstimator):
         picks: list[int] = []
         if n_eff <= 0:
             return picks
-        log_cost = None if costs is None else np.log(self._costs(costs))
+        cost = None if costs is None else filled_costs(costs, n_pipelines)
 
         if meta_features is not None and vals.size < self.n_warm_start:
             if self.meta_features_ is None:
@@ -524,7 +515,7 @@ class PMFRecommender(BaseEstimator):
                                     order, distances, n_warm, blocked, idx, taken=keys,
                                     groups=self.pipeline_groups_, per_group=self.warm_start_per_group, kinds=kinds)
                 blocked[picks] = True
-
+        n_warm = len(picks)
         cond_idx = list(cidx)
         cond_z = list(cz)
         best = float(z.max()) if z.size else None
@@ -541,9 +532,9 @@ class PMFRecommender(BaseEstimator):
             cand = np.flatnonzero(~blocked)
             if best is None:
                 best = float(mean[cand].max())
-            score = log_expected_improvement(mean[cand], np.sqrt(var[cand]), best)
-            if log_cost is not None:
-                score = score - log_cost[cand]
+            std = np.sqrt(var[cand])
+            score = (log_expected_improvement(mean[cand], std, best) if cost is None
+                     else cost_aware_log_ei(mean[cand], std, best, cost[cand]))
             score = np.where(np.isnan(score), -np.inf, score)
             j = int(cand[np.argmax(score)])
             picks.append(j)
@@ -552,7 +543,9 @@ class PMFRecommender(BaseEstimator):
                 cond_idx.append(j)
                 cond_z.append(float(mean[j]))
             best = max(best, float(mean[j]))
-        return picks
+        mean, std = self.predict(observed, meta_features=meta_features)  # the honest prediction, no fantasies
+        return suggestions(picks[:n_warm], WARM_START, mean, std) + suggestions(picks[n_warm:], EXPECTED_IMPROVEMENT,
+                                                                               mean, std)
 
     # ================================================================== display
     def project_2d(self):

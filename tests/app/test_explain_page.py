@@ -63,7 +63,7 @@ def test_unusable_data_shows_one_sentence(session):
 
 
 def test_a_sample_cut_by_the_time_budget_is_said(session, monkeypatch):
-    from automl_engine import explain_budget
+    from automl_engine.explain import budget as explain_budget
 
     monkeypatch.setattr(explain_budget, "MIN_EXPLAINED_ROWS", 10)
     monkeypatch.setattr(explain_budget, "timed", lambda fn: 1000.0)  # the model "takes" 1000 s per timing

@@ -3,8 +3,8 @@ from apphelpers import finish, load_sample, start_tiny_search, texts, wait_until
 from automl_app import views
 from automl_app.state import job_manager
 from automl_engine import PMFRecommender
-from automl_engine.intake import load_table
-from automl_engine.samples import sample_datasets
+from automl_engine.data.intake import load_table
+from automl_engine.data.samples import sample_datasets
 
 
 def charts(at):

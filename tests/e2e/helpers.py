@@ -146,7 +146,7 @@ def tour(page: Page, url: str, csv_path: Path, target: str, screenshots: Path | 
         seen["bad_file_error"] = page.get_by_test_id("stAlertContentError").first.inner_text()
         idle(page)
     page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(csv_path))
-    expect(page.get_by_text("Target column")).to_be_visible()
+    expect(page.get_by_text("Target column", exact=True)).to_be_visible()
     idle(page)
     choose(page, "Target column", target)
     expect(page.get_by_role("heading", name="Data checks")).to_be_visible()

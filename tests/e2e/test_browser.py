@@ -7,8 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from automl_engine.runs import RunStore
-from automl_engine.samples import sample_datasets
+from automl_engine.store.runs import RunStore
+from automl_engine.data.samples import sample_datasets
 from helpers import chromium_page, streamlit_server, tour
 from knowledge_fixture import build_tiny_knowledge
 
@@ -94,7 +94,7 @@ def test_explain_then_download_the_model_and_the_predictions(tmp_path, knowledge
         page.goto(url)
         expect(page.get_by_role("heading", name="Data", level=1)).to_be_visible()
         page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(path))
-        expect(page.get_by_text("Target column")).to_be_visible()
+        expect(page.get_by_text("Target column", exact=True)).to_be_visible()
         idle(page)
         choose(page, "Target column", target)
         open_page(page, "Search")

@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from automl_engine.errors import DataError
+from automl_engine.model.unwrap import members, unwrap, used_columns
 
 logger = logging.getLogger(__name__)
 
@@ -47,13 +48,13 @@ FORMAT_VERSION = 1
 
 TRUSTED_TYPES = (
     # this package: plain estimators whose state is arrays and parameters
-    "automl_engine.ensemble.EnsembleModel",
-    "automl_engine.transformers.BoundedPolynomialFeatures",
-    "automl_engine.transformers.DatetimeFeatures",
-    "automl_engine.transformers.EncodedLabelClassifier",
-    "automl_engine.transformers.Flatten",
-    "automl_engine.transformers.ToNumeric",
-    "automl_engine.transformers.ToStrings",
+    "automl_engine.search.ensemble.EnsembleModel",
+    "automl_engine.catalogue.steps.BoundedPolynomialFeatures",
+    "automl_engine.catalogue.steps.DatetimeFeatures",
+    "automl_engine.catalogue.steps.EncodedLabelClassifier",
+    "automl_engine.catalogue.steps.Flatten",
+    "automl_engine.catalogue.steps.ToNumeric",
+    "automl_engine.catalogue.steps.ToStrings",
     # containers and dtypes
     "collections.OrderedDict",
     "numpy.dtype",
@@ -162,15 +163,14 @@ def make_card(automl_or_model, *, dtypes: dict | None = None) -> dict:
     with weights, or None), ``leaderboard_top`` (best few), ``versions``, ``trained_at``,
     ``saved_at``, ``data_fingerprint``, ``n_rows``, ``data_checks``.
     """
-    from automl_engine.explain import _unwrap, _used_columns, _members
 
-    estimator, task, classes, columns = _unwrap(automl_or_model)
+    estimator, task, classes, columns = unwrap(automl_or_model)
     existing = getattr(automl_or_model, "card", None)
     if isinstance(existing, dict):  # re-saving a loaded model keeps its card
         return {**existing, "saved_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
     kinds = dict(getattr(automl_or_model, "column_types_", {}) or {})
     if not kinds:
-        found = [_used_columns(m) for _, m in _members(estimator)]
+        found = [used_columns(m) for _, m in members(estimator)]
         kinds = {c: "unknown" for cols in found if cols for c in cols}
     dtypes = dtypes or dict(getattr(automl_or_model, "dtypes_", None) or {})
     record = getattr(automl_or_model, "best_record_", None) or {}
@@ -303,9 +303,8 @@ def save_model(automl_or_model, path) -> Path:
     """
     import skops.io as sio
 
-    from automl_engine.explain import _unwrap
 
-    estimator = _unwrap(automl_or_model)[0]
+    estimator = unwrap(automl_or_model)[0]
     card = make_card(automl_or_model)
     payload = {"format": FORMAT, "format_version": FORMAT_VERSION, "card": json.dumps(card), "model": estimator}
     path = Path(path)

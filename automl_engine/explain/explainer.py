@@ -33,8 +33,8 @@ The permutation explainer's cost is bounded by a model-row budget and, by defaul
 budget (``explain(..., time_budget=TIME_BUDGET_SECONDS)``): the explainer is timed on a few rows
 and, if needed, uses fewer permutations and background rows, then explains a seeded random subset
 of the rows (``Explanation.n_requested`` rows were asked for, ``len(values)`` explained); the tree
-explainer only cuts rows. ``automl_engine.explain_budget`` has the rules and the minimums. The
-permutation code and the column mapping live in ``automl_engine.explain_permutation``.
+explainer only cuts rows. ``automl_engine.explain.budget`` has the rules and the minimums. The
+permutation code and the column mapping live in ``automl_engine.explain.permutation``.
 
 Additivity
 ----------
@@ -52,18 +52,16 @@ from typing import Callable
 
 import numpy as np
 import pandas as pd
-from sklearn.base import is_classifier
-from sklearn.compose import ColumnTransformer
 from sklearn.decomposition import PCA
-from sklearn.pipeline import Pipeline
 
-from automl_engine import explain_budget as budget
-from automl_engine.ensemble import EnsembleModel
+from automl_engine.explain import budget as budget
+from automl_engine.search.ensemble import EnsembleModel
 from automl_engine.errors import DataError
-from automl_engine.explain_budget import (AGNOSTIC_BUDGET, MAX_PERMUTATIONS, MIN_AGNOSTIC_BACKGROUND,  # noqa: F401
+from automl_engine.explain.budget import (AGNOSTIC_BUDGET, MAX_PERMUTATIONS, MIN_AGNOSTIC_BACKGROUND,  # noqa: F401
                                           TIME_BUDGET_SECONDS, Deadline)
-from automl_engine.explain_permutation import _Member, _Permutation, _split, _transform, feature_groups
-from automl_engine.transformers import EncodedLabelClassifier
+from automl_engine.explain.permutation import _Member, _Permutation, _split, _transform, feature_groups
+from automl_engine.catalogue.steps import EncodedLabelClassifier
+from automl_engine.model.unwrap import members, unwrap, used_columns
 
 logger = logging.getLogger(__name__)
 
@@ -138,42 +136,6 @@ class Explanation:
 # -- what is being explained ------------------------------------------------------------------
 def _name(estimator) -> str:
     return type(estimator).__name__
-
-
-def _unwrap(model):
-    """(final estimator, task, classes, column names or None) of an AutoML, loaded model or estimator."""
-    if hasattr(model, "model_") and hasattr(model, "task_"):
-        columns = list(getattr(model, "column_types_", {}) or []) or None
-        classes = None if model.task_ == "regression" else np.asarray(model.classes_)
-        return model.model_, model.task_, classes, columns
-    if isinstance(model, EnsembleModel):
-        classes = None if model.task == "regression" else np.asarray(model.classes_)
-        return model, model.task, classes, None
-    if is_classifier(model):
-        classes = np.asarray(model.classes_)
-        return model, "binary" if len(classes) == 2 else "multiclass", classes, None
-    return model, "regression", None, None
-
-
-def _used_columns(pipeline) -> list[str] | None:
-    """Columns a pipeline's leading ColumnTransformer reads, in its input order."""
-    if not isinstance(pipeline, Pipeline) or not isinstance(pipeline.steps[0][1], ColumnTransformer):
-        return None
-    ct = pipeline.steps[0][1]
-    names = list(getattr(ct, "feature_names_in_", []))
-    used = set()
-    for _, transformer, columns in ct.transformers_:
-        if isinstance(transformer, str) and transformer == "drop":
-            continue
-        for c in np.atleast_1d(columns):
-            used.add(names[c] if isinstance(c, (int, np.integer)) and names else str(c))
-    return [c for c in names if c in used] or None
-
-
-def _members(estimator) -> list[tuple[float, object]]:
-    if isinstance(estimator, EnsembleModel):
-        return [(float(w), e) for w, e in zip(estimator.weights_, estimator.estimators)]
-    return [(1.0, estimator)]
 
 
 def _position(labels, label) -> int:
@@ -269,17 +231,17 @@ def _linear(model, middle, task: str, label, Z_bg: np.ndarray, Z_x: np.ndarray):
 
 # -- model-agnostic explainer ------------------------------------------------------------------
 def _prepare_members(estimator, task, label, frame, columns, random_state) -> list[_Member]:
-    members = []
-    for weight, member in _members(estimator):
+    prepared = []
+    for weight, member in members(estimator):
         front, middle, model = _split(member)
         groups, Z = (feature_groups(front, frame, columns, random_state) if front else (None, None))
         if groups is None:
             if front:
                 logger.info("%s: preprocessing mixes columns; evaluating recombined raw rows", _name(model))
-            members.append(_Member(weight, _output_fn(member, task, label)))
+            prepared.append(_Member(weight, _output_fn(member, task, label)))
         else:
-            members.append(_Member(weight, _output_fn(model, task, label), groups, Z, list(middle)))
-    return members
+            prepared.append(_Member(weight, _output_fn(model, task, label), groups, Z, list(middle)))
+    return prepared
 
 
 # -- entry point -------------------------------------------------------------------------------
@@ -327,7 +289,7 @@ def explain(model, X, *, max_rows: int = 1000, background=100, class_index: int 
         fewer than ``MIN_EXPLAINED_ROWS``; the permutation explainer also stops early if it runs
         past the deadline), and ``Explanation.time_limited`` is set. A model too
         slow even for those minimums takes longer. The sizes then depend on the machine's speed and
-        load; None: they depend only on the inputs (see ``automl_engine.explain_budget``).
+        load; None: they depend only on the inputs (see ``automl_engine.explain.budget``).
 
     Returns
     -------
@@ -345,11 +307,11 @@ def explain(model, X, *, max_rows: int = 1000, background=100, class_index: int 
     True
     """
     deadline = Deadline(time_budget) if time_budget is not None else None
-    estimator, task, classes, columns = _unwrap(model)
+    estimator, task, classes, columns = unwrap(model)
     if not isinstance(X, pd.DataFrame):
         raise DataError("X must be a table (a pandas DataFrame) with the model's columns")
     if columns is None:
-        found = [_used_columns(m) for _, m in _members(estimator)]
+        found = [used_columns(m) for _, m in members(estimator)]
         columns = list(dict.fromkeys(c for cols in found if cols for c in cols)) or [str(c) for c in X.columns]
     missing = [c for c in columns if c not in X.columns]
     if missing:
@@ -402,8 +364,8 @@ def explain(model, X, *, max_rows: int = 1000, background=100, class_index: int 
             progress(1.0, f"explained {len(data)} rows")
     else:
         kind_of_explainer = "permutation"
-        members = _prepare_members(estimator, task, label, frame, columns, random_state)
-        with _Permutation(members, frame, columns, random_state) as permutation:
+        prepared = _prepare_members(estimator, task, label, frame, columns, random_state)
+        with _Permutation(prepared, frame, columns, random_state) as permutation:
             measure = None
             if deadline is not None:
                 if progress is not None:

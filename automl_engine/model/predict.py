@@ -88,7 +88,7 @@ def check_schema(card: dict, frame) -> list[str]:
     Parameters
     ----------
     card : dict
-        A model card (see ``automl_engine.model_io.make_card``).
+        A model card (see ``automl_engine.model.skops_io.make_card``).
     frame : pandas.DataFrame
         The new data.
 

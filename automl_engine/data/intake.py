@@ -21,13 +21,13 @@ import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
 
-from . import guardrails as gr
-from ._cleaning import DATE_RE, DATE_SHARE, MISSING_MARKERS_ATTR, clean_table, examples, parse_dates
-from ._readers import (HEAD_BYTES, check_header, open_source, read_excel, read_parquet,
+from automl_engine.data import guardrails as gr
+from automl_engine.data.cleaning import DATE_RE, DATE_SHARE, MISSING_MARKERS_ATTR, clean_table, examples, parse_dates
+from automl_engine.data.readers import (HEAD_BYTES, check_header, open_source, read_excel, read_parquet,
                        read_text, sniff_format)
-from .column_types import (BOOLEAN, CATEGORICAL, CONSTANT, DATETIME, DROPPED_KINDS,
+from automl_engine.data.column_types import (BOOLEAN, CATEGORICAL, CONSTANT, DATETIME, DROPPED_KINDS,
                            HIGH_CARDINALITY, ID_LIKE, NUMERIC, TEXT)
-from .errors import DataError
+from automl_engine.errors import DataError
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ class ColumnInfo:
     ----------
     name : str
     kind : str
-        One of the kinds in :mod:`automl_engine.column_types`.
+        One of the kinds in :mod:`automl_engine.data.column_types`.
     reason : str
         Why, as a short phrase, e.g. ``"text with 3 distinct values → categorical"``.
     n_missing : int
@@ -383,7 +383,7 @@ def prepare_data(df: pd.DataFrame, target: str, *, task: str = "auto",
     or check the task; for classification drop the rows of classes with fewer than
     ``min_class_size`` rows; type every column; keep all columns except the target, the
     excluded ones and the id/constant ones; sub-sample to ``max_rows`` (stratified for
-    classification); run the guardrails of :mod:`automl_engine.guardrails`.
+    classification); run the guardrails of :mod:`automl_engine.data.guardrails`.
 
     Parameters
     ----------

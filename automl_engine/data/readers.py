@@ -1,6 +1,6 @@
 """Reading a table from bytes: source handling, format and delimiter sniffing, and readers.
 
-Private helpers of :mod:`automl_engine.intake` (``load_table`` is the public entry point).
+Private helpers of :mod:`automl_engine.data.intake` (``load_table`` is the public entry point).
 Every reader returns ``(frame, raw_names, n_rows_seen)``: the frame has positional or pandas
 column labels, ``raw_names`` are the header names as written in the file, and ``n_rows_seen``
 is how many data rows the file holds (more than ``len(frame)`` when rows were sampled).
@@ -26,7 +26,7 @@ from typing import BinaryIO
 import numpy as np
 import pandas as pd
 
-from .errors import DataError
+from automl_engine.errors import DataError
 
 logger = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ Both come from scikit-learn's bundled copies of public datasets, written as they
   Source: Efron et al. (2004), ``sklearn.datasets.load_diabetes(scaled=False)``.
 
 The files are regenerated with
-``python -c "from automl_engine.samples import _write_samples; _write_samples()"``.
+``python -c "from automl_engine.data.samples import _write_samples; _write_samples()"``.
 """
 
 from __future__ import annotations

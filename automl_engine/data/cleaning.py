@@ -4,7 +4,7 @@ Missing-value markers become missing (those like ``-`` or ``?`` only where their
 text columns holding only numbers become numeric,
 text columns holding dates become datetime64; ambiguous columns (numbers mixed with words,
 dates that do not parse, infinite numbers) raise :class:`~automl_engine.errors.DataError`.
-Private helpers of :mod:`automl_engine.intake`, which re-exports :func:`clean_table`.
+Private helpers of :mod:`automl_engine.data.intake`, which re-exports :func:`clean_table`.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
 
-from ._readers import CONTEXT_NA_MARKERS, NA_MARKERS
-from .errors import DataError
+from automl_engine.data.readers import CONTEXT_NA_MARKERS, NA_MARKERS
+from automl_engine.errors import DataError
 
 MIXED_NUMERIC_SHARE = 0.8
 """A text column whose values are at least this share numbers (by rows) but not all of them

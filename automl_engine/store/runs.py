@@ -14,8 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from automl_engine.paths import user_data_dir
-from automl_engine.sqlite import connect, open_database
+from automl_engine.store.paths import user_data_dir
+from automl_engine.store.sqlite import connect, open_database
 
 QUEUED, RUNNING, FINISHED, STOPPED, FAILED = "queued", "running", "finished", "stopped", "failed"
 

@@ -21,9 +21,10 @@ from pathlib import Path
 import pandas as pd
 
 from automl_engine.errors import DataError, WorkerStartError
-from automl_engine.paths import user_data_dir
-from automl_engine.runs import FAILED, FINISHED, RUNNING, STOPPED, RunStore
+from automl_engine.store.paths import user_data_dir
+from automl_engine.store.runs import FAILED, FINISHED, RUNNING, STOPPED, RunStore
 from automl_engine.search import spent_seconds
+from automl_engine.search.events import SEARCHING, PhaseEvent
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +40,7 @@ SETTING_NAMES = ("task", "metric", "time_budget", "max_evals", "strategy", "n_jo
 class Progress:
     """Where a job stands. ``fraction`` of the budget in [0, 1]; ``eta`` in seconds or None."""
 
-    phase: str                 # "queued", "starting", "searching", "refitting" or a final status
+    phase: str                 # "queued", "starting", a fit phase (preparing, searching, refitting, ensembling) or a final status
     fraction: float
     n_done: int
     max_evals: int | None
@@ -104,6 +105,7 @@ class SearchJob:
         self._events: list = []
         self._lock = threading.Lock()
         self._stop = threading.Event()
+        self._phase = "starting"
         self._started: float | None = None
         self._ended: float | None = None
         self._thread = threading.Thread(target=self._run, name=f"search-{run_id}", daemon=True)
@@ -144,10 +146,7 @@ class SearchJob:
         offset = spent_seconds(self.history)
         run_time = 0.0 if self._started is None else (self._ended or time.perf_counter()) - self._started
         elapsed = offset + run_time
-        phase = self._status
-        if phase == RUNNING:
-            phase = "refitting" if hasattr(self.automl, "history_") else (
-                "searching" if getattr(self.automl, "_search", None) is not None else "starting")
+        phase = self._phase if self._status == RUNNING else self._status
         if self.done:
             return Progress(phase, 1.0, n_done, max_evals, elapsed, 0.0, ())
         if not max_evals and not budget:
@@ -166,11 +165,10 @@ class SearchJob:
         return Progress(phase, fraction, n_done, max_evals, elapsed, eta, self._in_flight())
 
     def _in_flight(self) -> tuple[str, ...]:
-        search, catalogue = getattr(self.automl, "_search", None), getattr(self.automl, "catalogue_", None)
-        if search is None or catalogue is None:
+        if self.automl is None or self._phase != SEARCHING:
             return ()
         try:
-            return tuple(search.in_flight())
+            return tuple(self.automl.in_flight())
         except Exception:  # noqa: BLE001 - a display nicety, never worth an error
             return ()
 
@@ -179,10 +177,9 @@ class SearchJob:
         """End the search: a queued job never starts; a running one keeps the best so far."""
         if self._stop.is_set():
             return
-        self._stop.set()
+        self._stop.set()  # the event the fit watches: it ends the search wherever the fit is
         with self.manager._cond:
             self.manager._cond.notify_all()
-        threading.Thread(target=self._relay_stop, name=f"stop-{self.run_id}", daemon=True).start()
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until the job is done (for scripts and tests); True if it is."""
@@ -191,6 +188,9 @@ class SearchJob:
 
     # -- the thread ----------------------------------------------------------------------------
     def _on_event(self, event) -> None:
+        if isinstance(event, PhaseEvent):
+            self._phase = event.phase
+            return
         with self._lock:
             if self._events:   # the posterior arrays (one value per pipeline) only matter on the latest event
                 self._events[-1].posterior_mean = self._events[-1].posterior_std = None
@@ -199,17 +199,6 @@ class SearchJob:
             self.store.add_evaluation(self.run_id, event.record)
         except Exception as exc:  # noqa: BLE001 - losing history must not kill the search
             logger.warning("could not save evaluation %s of run %s: %s", event.iteration, self.run_id, exc)
-        if self._stop.is_set() and self.automl is not None:
-            self.automl.stop()
-
-    def _relay_stop(self) -> None:
-        """AutoML.stop() only reaches a search that exists: repeat it until one does (or the job ends)."""
-        while not self.done:
-            if self.automl is not None:
-                self.automl.stop()
-                if getattr(self.automl, "_search", None) is not None:
-                    return
-            time.sleep(0.1)
 
     def _finish(self, status: str, message: str = "") -> None:
         self.error = message if status == FAILED else None
@@ -247,7 +236,8 @@ class SearchJob:
                                  recommender=recommender)
             self._started = time.perf_counter()
             X, y = frame.drop(columns=[self.target]), frame[self.target]
-            self.result = self.automl.fit(X, y, history=self.history or None, on_event=self._on_event)
+            self.result = self.automl.fit(X, y, history=self.history or None, on_event=self._on_event,
+                                          stop=self._stop)
             self._finish(STOPPED if self._stop.is_set() else FINISHED,
                          "Stopped by the user; the best pipeline so far was kept." if self._stop.is_set() else "")
         except Exception as exc:  # noqa: BLE001 - every failure becomes a sentence for the user
@@ -330,7 +320,7 @@ class JobManager:
 
     def recommender_for(self, task: str, y: pd.Series):
         from automl_engine.catalogue import task_type_of
-        from automl_engine.intake import detect_task
+        from automl_engine.data.intake import detect_task
 
         if task in (None, "auto"):
             try:

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
 
-from .column_types import CONSTANT, HIGH_CARDINALITY, ID_LIKE
+from automl_engine.data.column_types import CONSTANT, HIGH_CARDINALITY, ID_LIKE
 
 logger = logging.getLogger(__name__)
 

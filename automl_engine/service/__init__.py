@@ -1,0 +1,1 @@
+"""Background searches with a server-wide worker limit, shared by the app and the CLI (:mod:`.jobs`)."""
