@@ -17,7 +17,7 @@ only called when fitting). A file holding any other type is refused before anyth
 
 Version policy
 --------------
-A model saved under another version of scikit-learn, LightGBM or XGBoost is loaded, with one
+A model saved under another version of scikit-learn, LightGBM, XGBoost or CatBoost is loaded, with one
 ``ModelVersionWarning`` saying which versions differ and what to do; the same sentence is kept in
 ``LoadedModel.warnings`` for the UI. Loading is refused only when the file itself is unusable.
 """
@@ -48,6 +48,11 @@ FORMAT_VERSION = 1
 TRUSTED_TYPES = (
     # this package: plain estimators whose state is arrays and parameters
     "automl_engine.ensemble.EnsembleModel",
+    "automl_engine.estimators.CalibratedSVC",
+    # CatBoost wrappers: their state holds the model as CatBoost's binary format (bytes), which
+    # catboost's load_model(blob=...) parses; no CatBoost type is built from the file itself
+    "automl_engine.estimators.CatBoostClassifierModel",
+    "automl_engine.estimators.CatBoostRegressorModel",
     "automl_engine.transformers.BoundedPolynomialFeatures",
     "automl_engine.transformers.DatetimeFeatures",
     "automl_engine.transformers.EncodedLabelClassifier",
@@ -82,9 +87,9 @@ TRUSTED_TYPES = (
 )
 """Types trusted beyond skops' defaults; reviewed, never taken from the file being loaded."""
 
-VERSIONED_LIBRARIES = ("scikit-learn", "lightgbm", "xgboost")
+VERSIONED_LIBRARIES = ("scikit-learn", "lightgbm", "xgboost", "catboost")
 """Libraries whose version change may change a loaded model's predictions."""
-_CARD_LIBRARIES = ("automl-engine", "scikit-learn", "numpy", "pandas", "scipy", "skops", "lightgbm", "xgboost")
+_CARD_LIBRARIES = ("automl-engine", "scikit-learn", "numpy", "pandas", "scipy", "skops", "lightgbm", "xgboost", "catboost")
 
 
 class ModelVersionWarning(UserWarning):
