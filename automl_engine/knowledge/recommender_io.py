@@ -69,18 +69,124 @@ def save_recommender(recommender: PMFRecommender, path) -> None:
     save_npz_atomically(path, **recommender.get_state())
 
 
-def load_recommender(task_type: str, folder=None) -> PMFRecommender | None:
-    """The shipped recommender of ``task_type``; if none was shipped, one fitted now on the shipped
-    knowledge; None when there is too little knowledge to fit one."""
+class CatalogueAlignedRecommender:
+    """A fitted recommender over the knowledge's pipelines, used with a catalogue that has others.
+
+    The shipped recommender has one column per pipeline of the knowledge it was fitted on. When
+    the catalogue has grown since (a new family), this wrapper maps catalogue indices to those
+    columns by pipeline id. Pipelines the recommender does not cover are not suggested while
+    covered ones remain (nothing is known about them until the knowledge build has evaluated
+    them and the recommender is refitted); once every covered pipeline is observed or excluded
+    they come next, in catalogue order, so the search can still exhaust the catalogue. Their
+    predicted mean and standard deviation are NaN (the observed score once observed), as with
+    random search.
+
+    Parameters
+    ----------
+    recommender : PMFRecommender, fitted
+    pipeline_ids : sequence of str, the id of each of its columns
+    catalogue_ids : sequence of str, the catalogue's ids (the indices the caller uses)
+    """
+
+    def __init__(self, recommender, pipeline_ids, catalogue_ids):
+        self.recommender = recommender
+        self.pipeline_ids = [str(p) for p in pipeline_ids]
+        self.catalogue_ids = [str(p) for p in catalogue_ids]
+        position = {pid: i for i, pid in enumerate(self.catalogue_ids)}
+        self.to_catalogue_ = np.array([position.get(pid, -1) for pid in self.pipeline_ids], dtype=np.intp)
+        self.to_recommender_ = {int(i): j for j, i in enumerate(self.to_catalogue_) if i >= 0}
+        self.uncovered_ = [i for i in range(len(self.catalogue_ids)) if i not in self.to_recommender_]
+
+    def __getattr__(self, name):
+        if name == "recommender":  # not set yet (copying, unpickling)
+            raise AttributeError(name)
+        return getattr(self.recommender, name)
+
+    @property
+    def n_pipelines(self) -> int:
+        return len(self.catalogue_ids)
+
+    def _own(self, indices) -> list[int]:
+        return [self.to_recommender_[int(i)] for i in indices if int(i) in self.to_recommender_]
+
+    def _own_observed(self, observed) -> dict:
+        return {self.to_recommender_[int(i)]: v for i, v in (observed or {}).items() if int(i) in self.to_recommender_}
+
+    def _to_catalogue(self, values, fill=np.nan) -> np.ndarray:
+        values = np.asarray(values, dtype=float)
+        out = np.full((self.n_pipelines,) + values.shape[1:], fill, dtype=float)
+        covered = self.to_catalogue_ >= 0
+        out[self.to_catalogue_[covered]] = values[covered]
+        return out
+
+    def predict(self, observed, meta_features=None):
+        """Mean and std over the catalogue's pipelines (NaN for pipelines the recommender does not cover)."""
+        mean, std = self.recommender.predict(self._own_observed(observed), meta_features=meta_features)
+        mean, std = self._to_catalogue(mean), self._to_catalogue(std)
+        for i, value in (observed or {}).items():
+            if int(i) not in self.to_recommender_:
+                mean[int(i)], std[int(i)] = float(value), 0.0
+        return mean, std
+
+    def suggest(self, observed, n=1, meta_features=None, costs=None, exclude=()):
+        """Catalogue indices, as :meth:`PMFRecommender.suggest`; uncovered pipelines only once no covered one is left."""
+        observed = observed or {}
+        not_in_catalogue = [int(j) for j in np.flatnonzero(self.to_catalogue_ < 0)]
+        own_exclude = self._own(exclude) + not_in_catalogue
+        own_costs = None
+        if costs is not None:
+            own_costs = np.asarray(costs, dtype=float)[np.maximum(self.to_catalogue_, 0)]
+            own_costs[self.to_catalogue_ < 0] = np.nan
+        own = self.recommender.suggest(self._own_observed(observed), n=n, meta_features=meta_features,
+                                       costs=own_costs, exclude=own_exclude)
+        picks = [int(self.to_catalogue_[j]) for j in own]
+        taken = {int(i) for i in observed} | {int(i) for i in exclude} | set(picks)
+        for i in self.uncovered_:
+            if len(picks) >= n:
+                break
+            if i not in taken:
+                picks.append(i)
+        return picks
+
+    @property
+    def embeddings_(self) -> np.ndarray:
+        return self._to_catalogue(self.recommender.embeddings_)
+
+    def project_2d(self) -> np.ndarray:
+        return self._to_catalogue(self.recommender.project_2d())
+
+    def with_params(self, **params):
+        return CatalogueAlignedRecommender(self.recommender.with_params(**params), self.pipeline_ids,
+                                           self.catalogue_ids)
+
+
+def align_recommender(recommender, pipeline_ids, catalogue):
+    """``recommender`` as is when its columns are ``catalogue``'s pipelines, else a
+    :class:`CatalogueAlignedRecommender` mapping them by id."""
+    if [str(p) for p in pipeline_ids] == catalogue.ids:
+        return recommender
+    return CatalogueAlignedRecommender(recommender, pipeline_ids, catalogue.ids)
+
+
+def load_recommender(task_type: str, folder=None):
+    """The shipped recommender of ``task_type`` over the current catalogue's indices; if none was
+    shipped, one fitted now on the shipped knowledge; None when there is too little knowledge to fit one.
+
+    A recommender fitted before the catalogue grew keeps working: it is wrapped in a
+    :class:`CatalogueAlignedRecommender` (its columns matched to the catalogue by pipeline id).
+    """
     path = recommender_path(task_type, folder)
-    knowledge = load_knowledge(task_type, Path(folder) / f"{task_type}.npz" if folder else None)
+    knowledge_path = Path(folder) / f"{task_type}.npz" if folder else None
+    catalogue = load_catalogue(task_type)
     if path.exists():
         with np.load(path, allow_pickle=False) as data:
             state = {k: data[k] for k in data.files}
         recommender = PMFRecommender.from_state(state)
-        if recommender.embeddings_.shape[0] == len(knowledge.pipeline_ids):
-            return recommender
-        logger.warning("the shipped %s recommender does not match the catalogue; refitting", task_type)
+        columns = load_knowledge(task_type, knowledge_path, align=False).pipeline_ids
+        if recommender.embeddings_.shape[0] == len(columns):
+            return align_recommender(recommender, columns, catalogue)
+        logger.warning("the shipped %s recommender does not match its knowledge; refitting", task_type)
+    knowledge = load_knowledge(task_type, knowledge_path)
     if int(knowledge.train.sum()) < MIN_TRAIN_DATASETS:
         return None
     return fit_recommender(knowledge, n_iter=min(100, SHIPPED_PARAMS[task_type]["n_iter"]))
