@@ -12,11 +12,11 @@ from automl_engine.search.ensemble import EnsembleModel
 from tables import MIXED_TYPES, mixed_frame
 
 CLASSIFICATION_FAMILIES = ("logreg", "linear_svm", "rbf_svm", "knn", "naive_bayes", "decision_tree", "random_forest",
-                           "extra_trees", "hist_gradient_boosting", "lightgbm", "xgboost", "mlp", "adaboost")
+                           "extra_trees", "hist_gradient_boosting", "lightgbm", "xgboost", "mlp", "adaboost", "catboost")
 REGRESSION_FAMILIES = ("ridge", "lasso", "elastic_net", "svr", "knn", "decision_tree", "random_forest", "extra_trees",
-                       "hist_gradient_boosting", "lightgbm", "xgboost", "mlp")
+                       "hist_gradient_boosting", "lightgbm", "xgboost", "mlp", "catboost")
 # Keep the tests quick: fewer trees / boosting iterations than some catalogue entries.
-_SMALL = {"n_estimators": 20}
+_SMALL = {"n_estimators": 20, "iterations": 20}
 _SMALL_ITER = {"hist_gradient_boosting": 30, "mlp": 60}
 
 

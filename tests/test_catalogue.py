@@ -1,14 +1,16 @@
 import numpy as np
 import pytest
 
-from automl_engine.catalogue import build_pipeline, load_catalogue, load_spec
+import hashlib
+
+from automl_engine.catalogue import build_pipeline, family_costs, family_versions, load_catalogue, load_spec
 from automl_engine.catalogue.enumerate import pipeline_id
 from tables import MIXED_TYPES
 
 CLASSIFICATION_FAMILIES = {"logreg", "linear_svm", "rbf_svm", "knn", "naive_bayes", "decision_tree", "random_forest",
-                           "extra_trees", "hist_gradient_boosting", "lightgbm", "xgboost", "mlp", "adaboost"}
+                           "extra_trees", "hist_gradient_boosting", "lightgbm", "xgboost", "mlp", "adaboost", "catboost"}
 REGRESSION_FAMILIES = {"ridge", "lasso", "elastic_net", "svr", "knn", "decision_tree", "random_forest", "extra_trees",
-                       "hist_gradient_boosting", "lightgbm", "xgboost", "mlp"}
+                       "hist_gradient_boosting", "lightgbm", "xgboost", "mlp", "catboost"}
 
 
 def test_catalogue_sizes_and_families():
@@ -74,3 +76,98 @@ def test_pipeline_ignores_columns_it_was_not_given(mixed_classification):
     model = build_pipeline(spec, {"num_a": "numeric", "colour": "categorical"}).fit(X, y)
     extra = X.assign(unrelated=1.0)
     assert (model.predict(extra) == model.predict(X)).all()
+
+
+# Ids of catalogue 1.0.0 (computed on main at ae003d8, before catalogue 1.1.0): (index, id, family,
+# hyper-parameters, preprocessing). The knowledge and every user's run history refer to them.
+PINNED_1_0_0 = {
+    "classification": [
+        (0, "58325f0f6fab", "logreg", {"max_iter": 2000, "C": 100.0, "class_weight": "balanced"},
+         {"impute": "mean", "indicators": False, "scale": "standard", "encode": "onehot", "poly": False,
+          "select": None, "pca": None}),
+        (100, "70a564c07e2c", "linear_svm", {"C": 0.001, "class_weight": None},
+         {"impute": "median", "indicators": False, "scale": "robust", "encode": "target", "poly": True,
+          "select": None, "pca": None}),
+        (500, "ad1fd99fb2a6", "random_forest", {"n_jobs": 1, "class_weight": "balanced", "criterion": "entropy",
+                                                 "max_features": "sqrt", "min_samples_leaf": 2, "n_estimators": 200},
+         {"impute": "median", "indicators": False, "scale": "none", "encode": "ordinal", "poly": False,
+          "select": 50, "pca": None}),
+        (1019, "a75d3084a8ee", "adaboost", {"base_depth": 1, "learning_rate": 0.1, "n_estimators": 200},
+         {"impute": "most_frequent", "indicators": True, "scale": "none", "encode": "target", "poly": False,
+          "select": 50, "pca": None}),
+    ],
+    "regression": [
+        (0, "d1a1b344463f", "ridge", {"alpha": 0.1},
+         {"impute": "mean", "indicators": False, "scale": "standard", "encode": "onehot", "poly": False,
+          "select": None, "pca": None}),
+        (170, "3c4e88955d96", "svr", {"kernel": "rbf", "cache_size": 200, "C": 16.0, "epsilon": 0.01, "gamma": 0.1},
+         {"impute": "mean", "indicators": False, "scale": "standard", "encode": "onehot", "poly": False,
+          "select": None, "pca": 0.95}),
+        (599, "083edac39089", "mlp", {"max_iter": 300, "early_stopping": True, "alpha": 1e-05,
+                                      "hidden_layer_sizes": [64], "learning_rate_init": 0.01},
+         {"impute": "median", "indicators": True, "scale": "quantile", "encode": "target", "poly": False,
+          "select": 50, "pca": 0.95}),
+    ],
+}
+# rbf_svm pipelines of 1.0.0 (then SVC with probability=True): (id, C, gamma, class_weight, preprocessing)
+PINNED_RBF_SVM = [
+    ("fe629d4408ac", 128.0, "scale", None,
+     {"impute": "median", "indicators": True, "scale": "standard", "encode": "onehot", "poly": False,
+      "select": None, "pca": None}),
+    ("bcdf41386bd6", 0.25, 0.01, "balanced",
+     {"impute": "median", "indicators": True, "scale": "standard", "encode": "onehot", "poly": False,
+      "select": None, "pca": None}),
+    ("18956cee20dd", 16.0, 0.1, "balanced",
+     {"impute": "median", "indicators": True, "scale": "quantile", "encode": "target", "poly": False,
+      "select": 50, "pca": 0.95}),
+]
+# SHA-1 of the comma-joined ids of all 1,020 / 600 pipelines of catalogue 1.0.0, in order
+IDS_1_0_0 = {"classification": (1020, "2e85ade4fb0ca3e92139509b70697386c1765d37"),
+             "regression": (600, "81a0e630ce06492e61dd6f74ec45c123c383e73a")}
+
+
+@pytest.mark.parametrize("task_type", ["classification", "regression"])
+def test_pipelines_of_catalogue_1_0_keep_their_ids_and_positions(task_type):
+    catalogue = load_catalogue(task_type)
+    for index, pid, family, params, prep in PINNED_1_0_0[task_type]:
+        spec = catalogue[index]
+        assert (spec.id, spec.family, spec.params, spec.prep) == (pid, family, params, prep)
+    count, digest = IDS_1_0_0[task_type]
+    assert hashlib.sha1(",".join(catalogue.ids[:count]).encode()).hexdigest() == digest
+    assert set(catalogue.families[count:]) == {"catboost"}  # new families are appended
+
+
+def test_rbf_svm_keeps_its_ids_without_probability_true():
+    catalogue = load_catalogue("classification")
+    for pid, C, gamma, class_weight, prep in PINNED_RBF_SVM:
+        spec = catalogue[catalogue.index_of(pid)]
+        assert spec.family == "rbf_svm" and spec.estimator == "CalibratedSVC" and spec.prep == prep
+        assert (spec.params["C"], spec.params["gamma"], spec.params["class_weight"]) == (C, gamma, class_weight)
+        assert "probability" not in spec.params
+        model = build_pipeline(spec, MIXED_TYPES).steps[-1][1]
+        assert type(model).__name__ == "CalibratedSVC" and model.C == C
+    # the 1.0.0 id rule, spelled out: the estimator name and fixed parameters the ids were made from
+    spec = catalogue[catalogue.index_of(PINNED_RBF_SVM[0][0])]
+    old_params = {"kernel": "rbf", "probability": True, "cache_size": 200,
+                  **{k: spec.params[k] for k in ("C", "gamma", "class_weight")}}
+    assert pipeline_id("classification", "SVC", old_params, spec.prep) == spec.id
+
+
+def test_catboost_is_a_new_family_with_new_ids():
+    for task_type, count in (("classification", 80), ("regression", 50)):
+        catalogue = load_catalogue(task_type)
+        specs = [s for s in catalogue if s.family == "catboost"]
+        assert len(specs) == count and family_versions(task_type)["catboost"] == "1.1.0"
+        assert all(s.params["thread_count"] == 1 and s.params["iterations"] <= 400 for s in specs)
+        assert not set(s.id for s in specs) & set(catalogue.ids[: IDS_1_0_0[task_type][0]])
+
+
+@pytest.mark.parametrize("task_type", ["classification", "regression"])
+def test_every_family_declares_how_its_cost_grows(task_type):
+    costs = family_costs(task_type)
+    assert set(costs) == set(load_catalogue(task_type).families)
+    for family, exponents in costs.items():
+        assert set(exponents) == {"rows", "cols"}
+        assert all(0 < v <= 3 for v in exponents.values()), family
+    kernel = "rbf_svm" if task_type == "classification" else "svr"
+    assert costs[kernel]["rows"] > costs["lightgbm"]["rows"]  # kernel machines grow faster with rows

@@ -52,6 +52,11 @@ def test_fit_prints_a_leaderboard_saves_a_model_and_predict_uses_it(wine_csv, tm
                      "--no-learn", "--resume", run_id, "--out", model, env_dir=tmp_path / "d")
     assert resumed.returncode == 0, resumed.stderr
     assert "evaluations: 4" in resumed.stdout
+    runs = automl("runs", env_dir=tmp_path / "d")  # the command the --resume error points to
+    assert runs.returncode == 0, runs.stderr
+    assert run_id in runs.stdout and "finished" in runs.stdout and "wine.csv" in runs.stdout
+    unknown = automl("fit", wine_csv, "--target", "target", "--resume", "nope", env_dir=tmp_path / "d")
+    assert unknown.returncode == 2 and "`automl runs` lists them" in unknown.stderr
 
 
 @pytest.mark.parametrize("content, words", [

@@ -80,3 +80,69 @@ def test_an_interrupted_save_leaves_the_previous_file_whole_and_no_temporary_fil
     save_npz_atomically(path, scores=np.arange(5.0))
     with np.load(path) as data:
         assert data["scores"].tolist() == [0.0, 1.0, 2.0, 3.0, 4.0]
+
+
+def _older_knowledge(tmp_path, drop_family="catboost"):
+    """The tiny knowledge and recommender as a build before ``drop_family`` existed would have shipped them."""
+    from dataclasses import replace
+
+    from automl_engine.catalogue import load_catalogue
+    from automl_engine.knowledge.artifact import save_knowledge, load_knowledge
+    from automl_engine.knowledge.recommender_io import fit_recommender, recommender_path, save_recommender
+    from knowledge_fixture import build_tiny_knowledge
+
+    folder = build_tiny_knowledge(tmp_path, density=0.3)
+    full = load_knowledge("classification", folder / "classification.npz")
+    keep = np.array(load_catalogue("classification").families) != drop_family
+    old = replace(full, pipeline_ids=full.pipeline_ids[keep], scores=full.scores[:, keep],
+                  status=full.status[:, keep], wall_times=full.wall_times[:, keep])
+    save_knowledge(old, folder / "classification.npz")
+    save_recommender(fit_recommender(old, n_latent=3, n_iter=5), recommender_path("classification", folder))
+    return folder, keep
+
+
+def test_knowledge_of_an_older_catalogue_is_aligned_by_pipeline_id(tmp_path):
+    from automl_engine.catalogue import load_catalogue
+    from automl_engine.knowledge.artifact import load_knowledge
+
+    folder, keep = _older_knowledge(tmp_path)
+    raw = load_knowledge("classification", folder / "classification.npz", align=False)
+    aligned = load_knowledge("classification", folder / "classification.npz")
+    catalogue = load_catalogue("classification")
+    assert len(raw.pipeline_ids) == keep.sum() < len(catalogue) == aligned.scores.shape[1]
+    assert aligned.pipeline_ids.tolist() == catalogue.ids
+    assert (aligned.status[:, ~keep] == STATUS_CODES["unobserved"]).all() and np.isnan(aligned.scores[:, ~keep]).all()
+    np.testing.assert_array_equal(aligned.scores[:, keep], raw.scores)
+    assert aligned.observed_count() == raw.observed_count()
+
+
+def test_a_recommender_of_an_older_catalogue_suggests_catalogue_indices(tmp_path):
+    from automl_engine.knowledge.recommender_io import load_recommender
+    from automl_engine.recommender.aligned import CatalogueAlignedRecommender
+
+    folder, keep = _older_knowledge(tmp_path)
+    recommender = load_recommender("classification", folder)
+    assert isinstance(recommender, CatalogueAlignedRecommender)
+    covered = np.flatnonzero(keep)
+    observed = {int(covered[0]): 0.8, int(covered[5]): 0.7}
+    picks = recommender.suggest(observed, n=4, meta_features=np.zeros(len(recommender.meta_mean_)))
+    assert len(picks) == 4 and all(keep[p] for p in picks) and not set(picks) & set(observed)
+    mean, std = recommender.predict(observed)
+    assert mean.shape == keep.shape and np.isnan(mean[~keep]).all() and np.isfinite(mean[keep]).all()
+    assert mean[covered[0]] == 0.8 and std[covered[0]] == 0.0
+    assert recommender.embeddings_.shape[0] == recommender.project_2d().shape[0] == len(keep)
+    # once every covered pipeline is taken, the uncovered ones come, so a search can exhaust the catalogue
+    rest = recommender.suggest({}, n=3, exclude=[int(i) for i in covered])
+    assert rest == [int(i) for i in np.flatnonzero(~keep)[:3]]
+
+
+def test_a_search_with_the_shipped_recommender_runs_on_a_small_table():
+    from sklearn.datasets import load_iris
+
+    from automl_engine import AutoML
+
+    data = load_iris(as_frame=True)
+    m = AutoML(max_evals=4, random_state=0, learn=False, ensemble=False, n_jobs=1).fit(data.data, data.target)
+    assert len(m.history_) == 4 and m.best_pipeline_ is not None
+    assert len({h["pipeline_index"] for h in m.history_}) == 4
+    assert all(0 <= h["pipeline_index"] < len(m.catalogue_) for h in m.history_)

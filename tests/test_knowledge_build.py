@@ -17,7 +17,7 @@ from automl_engine.knowledge.artifact import knowledge_from_store, load_knowledg
 from automl_engine.knowledge.build import BuildSettings, build_knowledge, planned_indices
 from automl_engine.knowledge.corpus import load_corpus_table
 from automl_engine.knowledge.store import KnowledgeStore
-from automl_engine.catalogue import load_catalogue
+from automl_engine.catalogue import family_changes, load_catalogue
 
 TINY = BuildSettings(max_rows=120, n_folds=3, density=0.02, n_anchors=13, seed=0)
 
@@ -115,4 +115,64 @@ def test_a_build_of_part_of_the_corpus_keeps_every_shipped_dataset_in_the_export
         after = load_knowledge(task_type, out / f"{task_type}.npz")
         assert set(before.datasets) <= set(after.datasets), f"{task_type}: shipped datasets dropped"
         assert int(after.train.sum()) == int(before.train.sum()) > 0
-        assert after.observed_count() >= before.observed_count()
+        # scores of a family whose estimator changed after the shipped artifact's catalogue are re-evaluated
+        changed = family_changes(task_type)
+        families = load_catalogue(task_type).families
+        stale = np.array([tuple(map(int, changed[f].split("."))) > tuple(map(int, before.catalogue_version.split(".")))
+                          for f in families])
+        assert after.observed_count() >= int((before.status[:, ~stale] != 0).sum())
+
+
+# SHA-1 of the comma-joined pipeline ids each dataset's plan held under catalogue 1.0.0 (main at
+# ae003d8), and of the anchors: the datasets built then keep their plans under later catalogues.
+PLANS_1_0_0 = {("classification", "sklearn/iris:target"): (210, "1e79d6bf887896f739e8adea745b0008bdaa00f1"),
+               ("classification", "sklearn/wine:target"): (210, "7210827d2380330d3f43ba3ff4357976ded14a14"),
+               ("regression", "sklearn/diabetes:target"): (123, "a6446175a81f50b551040553a4b2eb2b067b05f6")}
+ANCHORS_1_0_0 = {"classification": "25b31a46cd3ba7370e84e24b43afdaf4b5926734",
+                 "regression": "15f443b5d64dd626d56ce676728f9f560ce76ce8"}
+
+
+def _digest(ids):
+    import hashlib
+
+    return hashlib.sha1(",".join(ids).encode()).hexdigest()
+
+
+def test_plans_of_built_datasets_only_add_the_new_families_share():
+    from automl_engine.knowledge.build import anchor_indices, version_groups
+
+    for (task_type, name), (count, digest) in PLANS_1_0_0.items():
+        catalogue = load_catalogue(task_type)
+        (first, old), (later, new) = version_groups(catalogue)
+        assert (first, later) == ("1.0.0", "1.1.0") and old == list(range(len(old)))
+        plan = planned_indices(catalogue, name, BuildSettings())
+        assert _digest([catalogue[i].id for i in plan if i in set(old)]) == digest
+        added = [i for i in plan if i in set(new)]
+        assert len(added) == np.ceil(0.205 * len(new)) and len(set(plan)) == len(plan)
+        anchors = anchor_indices(catalogue, BuildSettings.n_anchors)
+        assert _digest([catalogue[i].id for i in anchors if i in set(old)]) == ANCHORS_1_0_0[task_type]
+        assert sum(i in set(new) for i in anchors) == 3 and set(anchors) <= set(plan)
+
+
+def _knowledge_with_rbf_svm(version):
+    from automl_engine.knowledge.artifact import Knowledge
+    from automl_engine.knowledge.metafeatures import META_FEATURE_NAMES
+
+    catalogue = load_catalogue("classification")
+    svm = catalogue.families.index("rbf_svm")
+    ids = np.array(catalogue.ids[:svm + 2])  # a logreg ... and two rbf_svm columns
+    n = len(ids)
+    return Knowledge("classification", version, np.array(["sklearn/iris:target"]), np.array(["multiclass"]),
+                     np.array(["train"]), ids, np.full((1, n), 0.9, np.float32), np.ones((1, n), np.int8),
+                     np.ones((1, n), np.float32), np.zeros((1, len(META_FEATURE_NAMES))),
+                     np.array(META_FEATURE_NAMES), 0.0)
+
+
+@pytest.mark.parametrize("version, copied_svm", [("1.0.0", 0), ("1.1.0", 2)])
+def test_scores_of_an_estimator_changed_since_the_artifact_are_evaluated_again(tmp_path, version, copied_svm):
+    from automl_engine.knowledge.build import seed_store_from_knowledge
+
+    store = KnowledgeStore(tmp_path / "s.sqlite")
+    knowledge = _knowledge_with_rbf_svm(version)
+    added = seed_store_from_knowledge(store, knowledge, load_corpus_table())
+    assert added == len(knowledge.pipeline_ids) - 2 + copied_svm

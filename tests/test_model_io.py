@@ -222,3 +222,14 @@ def test_same_version_loads_silently(tmp_path):
     assert resaved.card["input_schema"] == loaded.card["input_schema"]
     with pytest.raises(DataError, match="'city'"):
         loaded.predict(X.drop(columns=["city"]))
+
+
+def test_a_model_file_saved_before_the_engine_moved_its_modules_still_loads(tmp_path):
+    """Files written before 2026-12-06 name automl_engine.transformers / automl_engine.ensemble."""
+    model, X, _ = fitted_ensemble("binary")
+    path = save_model(model, tmp_path / "old.skops")
+    rewrite_schema(path, lambda text: text.replace("automl_engine.catalogue.steps", "automl_engine.transformers")
+                   .replace("automl_engine.search.ensemble", "automl_engine.ensemble"))
+    assert "automl_engine.ensemble.EnsembleModel" in sio.get_untrusted_types(file=str(path))
+    loaded = load_model(path)
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))

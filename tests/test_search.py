@@ -211,8 +211,8 @@ class _FixedPicks:
 
 
 def test_the_final_refit_is_as_quiet_as_the_evaluations():
-    """Library chatter while refitting the best pipeline (scikit-learn >= 1.9 deprecates the
-    probability=True the rbf_svm family uses) does not reach the user's console."""
+    """Library chatter while refitting the best pipeline (scikit-learn >= 1.9 deprecated the
+    probability=True the rbf_svm family used before catalogue 1.1) does not reach the user's console."""
     import warnings
 
     catalogue = load_catalogue("classification")

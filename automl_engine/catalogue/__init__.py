@@ -3,11 +3,14 @@ from automl_engine.catalogue.build import build_pipeline
 from automl_engine.catalogue.enumerate import (
     TASK_TYPES,
     Catalogue,
+    family_changes,
+    family_costs,
     family_kinds,
+    family_versions,
     PipelineSpec,
     load_catalogue,
     load_spec,
     task_type_of,
 )
 
-__all__ = ["TASK_TYPES", "Catalogue", "PipelineSpec", "build_pipeline", "family_kinds", "load_catalogue", "load_spec", "task_type_of"]
+__all__ = ["TASK_TYPES", "Catalogue", "PipelineSpec", "build_pipeline", "family_changes", "family_costs", "family_kinds", "family_versions", "load_catalogue", "load_spec", "task_type_of"]

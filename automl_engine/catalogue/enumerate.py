@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 TASK_TYPES = ("classification", "regression")
+FIRST_VERSION = "1.0.0"
 PREP_KEYS = ("impute", "indicators", "scale", "encode", "poly", "select", "pca")
 
 
@@ -33,17 +34,6 @@ class PipelineSpec:
     def description(self) -> str:
         """A short human-readable form, e.g. ``Median → Robust → PCA(0.95) → SVC(C=4, gamma=scale)``."""
         return describe(self)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id, "task_type": self.task_type, "family": self.family,
-            "estimator": self.estimator, "label": self.label,
-            "params": dict(self.params), "prep": dict(self.prep),
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "PipelineSpec":
-        return cls(**{k: data[k] for k in ("id", "task_type", "family", "estimator", "label", "params", "prep")})
 
 
 @dataclass(frozen=True)
@@ -88,6 +78,31 @@ def family_kinds(task_type: str) -> dict[str, str]:
     return {family["name"]: family["profile"] for family in load_spec()["families"][task_type]}
 
 
+def family_costs(task_type: str) -> dict[str, dict[str, float]]:
+    """Each family's cost exponents: ``{"rows": a, "cols": b}`` with evaluation cost ~ n^a * d^b
+    for n rows and d columns (fit and predict of one fold), as declared in the spec.
+
+    Examples
+    --------
+    >>> family_costs("classification")["rbf_svm"]
+    {'rows': 2.0, 'cols': 1.0}
+    """
+    return {family["name"]: {"rows": float(family["cost"]["rows"]), "cols": float(family["cost"]["cols"])}
+            for family in load_spec()["families"][task_type]}
+
+
+def family_versions(task_type: str) -> dict[str, str]:
+    """The catalogue version that added each family (``since`` in the spec; 1.0.0 if absent)."""
+    return {family["name"]: family.get("since", FIRST_VERSION) for family in load_spec()["families"][task_type]}
+
+
+def family_changes(task_type: str) -> dict[str, str]:
+    """The last catalogue version that changed each family's estimator (``changed`` in the spec,
+    else the version that added it): scores measured under an older catalogue are stale."""
+    return {family["name"]: family.get("changed", family.get("since", FIRST_VERSION))
+            for family in load_spec()["families"][task_type]}
+
+
 def pipeline_id(task_type: str, estimator: str, params: dict, prep: dict) -> str:
     """Stable id: the first 12 hex digits of the SHA-1 of the canonical JSON spec."""
     canonical = json.dumps(
@@ -120,13 +135,16 @@ def enumerate_family(spec: dict, task_type: str, family: dict) -> list[PipelineS
     total = int(np.prod([len(v) for _, v in axes], dtype=np.int64))
     count = min(int(family["count"]), total)
     rng = _family_rng(spec["seed"], task_type, family["name"])
+    id_as = family.get("id_as", {})  # ids computed as in the catalogue version that introduced them
     chosen = np.sort(rng.choice(total, size=count, replace=False))
     pipelines = []
     for index in chosen:
         choice = _decode(int(index), axes)
-        params = {**family.get("fixed", {}), **{k: v for k, v in choice.items() if not k.startswith("prep:")}}
+        grid_params = {k: v for k, v in choice.items() if not k.startswith("prep:")}
+        params = {**family.get("fixed", {}), **grid_params}
         prep = {k[5:]: v for k, v in choice.items() if k.startswith("prep:")}
-        pid = pipeline_id(task_type, family["estimator"], params, prep)
+        pid = pipeline_id(task_type, id_as.get("estimator", family["estimator"]),
+                          {**id_as.get("fixed", family.get("fixed", {})), **grid_params}, prep)
         pipelines.append(
             PipelineSpec(pid, task_type, family["name"], family["estimator"], family["label"], params, prep)
         )
@@ -176,7 +194,7 @@ def describe(spec: PipelineSpec) -> str:
     if prep["pca"]:
         steps.append(f"PCA({prep['pca']:g})")
     skip = {"n_jobs", "verbose", "verbosity", "max_iter", "tree_method", "probability", "cache_size",
-            "kernel", "subsample_freq", "early_stopping"}
+            "kernel", "subsample_freq", "early_stopping", "thread_count"}
     shown = [(k, v) for k, v in spec.params.items() if k not in skip and v is not None]
     args = ", ".join(f"{k}={_short(v)}" for k, v in shown[: _SHOWN_PARAMS + 1])
     steps.append(f"{spec.label}({args})")

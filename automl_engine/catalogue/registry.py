@@ -18,19 +18,20 @@ from sklearn.linear_model import ElasticNet, Lasso, LogisticRegression, Ridge
 from sklearn.naive_bayes import GaussianNB
 from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 from sklearn.neural_network import MLPClassifier, MLPRegressor
-from sklearn.svm import SVC, SVR, LinearSVC
+from sklearn.svm import SVR, LinearSVC
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 from xgboost import XGBClassifier, XGBRegressor
 
+from automl_engine.catalogue.estimators import CalibratedSVC, CatBoostClassifierModel, CatBoostRegressorModel
 from automl_engine.catalogue.steps import EncodedLabelClassifier
 
 # Estimators that accept ``random_state``; the others are deterministic.
 _SEEDED = {
-    "LogisticRegression", "SVC", "DecisionTreeClassifier", "RandomForestClassifier",
+    "LogisticRegression", "CalibratedSVC", "DecisionTreeClassifier", "RandomForestClassifier",
     "ExtraTreesClassifier", "HistGradientBoostingClassifier", "LGBMClassifier", "XGBClassifier",
     "MLPClassifier", "AdaBoostClassifier", "Lasso", "ElasticNet", "DecisionTreeRegressor",
     "RandomForestRegressor", "ExtraTreesRegressor", "HistGradientBoostingRegressor",
-    "LGBMRegressor", "XGBRegressor", "MLPRegressor",
+    "LGBMRegressor", "XGBRegressor", "MLPRegressor", "CatBoostClassifier", "CatBoostRegressor",
 }
 
 
@@ -58,7 +59,7 @@ def _xgb_classifier(random_state=None, **params):
 ESTIMATORS: dict[str, Callable[..., Any]] = {
     "LogisticRegression": LogisticRegression,
     "CalibratedLinearSVC": _calibrated_linear_svc,
-    "SVC": SVC,
+    "CalibratedSVC": CalibratedSVC,
     "KNeighborsClassifier": KNeighborsClassifier,
     "GaussianNB": GaussianNB,
     "DecisionTreeClassifier": DecisionTreeClassifier,
@@ -68,6 +69,7 @@ ESTIMATORS: dict[str, Callable[..., Any]] = {
     "LGBMClassifier": LGBMClassifier,
     "XGBClassifier": _xgb_classifier,
     "MLPClassifier": MLPClassifier,
+    "CatBoostClassifier": CatBoostClassifierModel,
     "AdaBoostClassifier": _adaboost,
     "Ridge": Ridge,
     "Lasso": Lasso,
@@ -81,6 +83,7 @@ ESTIMATORS: dict[str, Callable[..., Any]] = {
     "LGBMRegressor": LGBMRegressor,
     "XGBRegressor": XGBRegressor,
     "MLPRegressor": MLPRegressor,
+    "CatBoostRegressor": CatBoostRegressorModel,
 }
 
 SEEDED_FACTORIES = _SEEDED | {"CalibratedLinearSVC", "AdaBoostClassifier", "XGBClassifier"}

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -35,6 +36,22 @@ def add_parsers(sub) -> None:
     fit.add_argument("--resume", default=None, metavar="RUN_ID", help="continue an earlier run from the run history")
     fit.add_argument("--out", type=Path, default=Path("model.skops"), help="where to save the model")
     fit.set_defaults(handler=cmd_fit)
+    runs = sub.add_parser("runs", help="list the run history (newest first): ids to --resume")
+    runs.add_argument("--limit", type=int, default=20, help="how many runs to list")
+    runs.set_defaults(handler=cmd_runs)
+
+
+def cmd_runs(args) -> int:
+    """Print the newest runs of the run history: id, start (UTC), status, evaluations, table and target."""
+    store = RunStore()
+    rows = [{"run": r["id"], "started (UTC)": time.strftime("%Y-%m-%d %H:%M", time.gmtime(r["created"])),
+             "status": r["status"], "evaluations": len(store.history(r["id"])), "table": r["name"],
+             "target": r["target"]} for r in store.list(limit=max(1, args.limit))]
+    if not rows:
+        print("no runs yet: `automl fit DATA --target COL` starts one")
+        return 0
+    print(pd.DataFrame(rows).to_string(index=False))
+    return 0
 
 
 def _check_budget(args) -> None:
@@ -57,7 +74,7 @@ def cmd_fit(args) -> int:
     if args.resume:
         run = store.get(args.resume)
         if run is None:
-            raise DataError(f"there is no run {args.resume!r} in the run history; 'automl runs' lists them")
+            raise DataError(f"there is no run {args.resume!r} in the run history; `automl runs` lists them")
         history = store.history(args.resume)
     frame = load_table(args.data)
     if args.target not in frame.columns:

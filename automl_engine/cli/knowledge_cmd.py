@@ -7,7 +7,7 @@ import threading
 import time
 from pathlib import Path
 
-from automl_engine.catalogue import load_catalogue
+from automl_engine.catalogue import family_costs, family_versions, load_catalogue
 from automl_engine.cli.progress import ProgressBar
 from automl_engine.errors import DataError
 from automl_engine.evaluation import Evaluator, Limits
@@ -66,14 +66,17 @@ def cmd_catalogue(args) -> int:
         families = {}
         for family in catalogue.families:
             families[family] = families.get(family, 0) + 1
-        out[task_type] = {"pipelines": len(catalogue), "version": catalogue.version, "families": families}
+        out[task_type] = {"pipelines": len(catalogue), "version": catalogue.version, "families": families,
+                          "since": family_versions(task_type), "cost_exponents": family_costs(task_type)}
     if args.json:
         print(json.dumps(out, indent=2))
     else:
         for task_type, info in out.items():
             print(f"{task_type}: {info['pipelines']} pipelines (catalogue {info['version']})")
+            print(f"  {'family':<24}{'pipelines':>9}  {'since':<7} cost ~ rows^a x cols^b")
             for family, count in info["families"].items():
-                print(f"  {family:<24} {count}")
+                cost = info["cost_exponents"][family]
+                print(f"  {family:<24}{count:>9}  {info['since'][family]:<7} a={cost['rows']:g} b={cost['cols']:g}")
     return 0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import resource
 
 # Imported here so the forkserver has them loaded before it forks children.
+import catboost  # noqa: F401
 import lightgbm  # noqa: F401
 import sklearn.ensemble  # noqa: F401
 import xgboost  # noqa: F401

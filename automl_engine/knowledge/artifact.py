@@ -1,7 +1,8 @@
 """The shipped knowledge: compact per-task-type files inside the package, loaded in well under 1 s."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 
@@ -11,6 +12,8 @@ from automl_engine.catalogue import Catalogue, load_catalogue
 from automl_engine.knowledge.metafeatures import META_FEATURE_NAMES, meta_feature_vector
 from automl_engine.knowledge.store import KnowledgeStore
 from automl_engine.store.paths import save_npz_atomically
+
+logger = logging.getLogger(__name__)
 
 STATUS_CODES = {"unobserved": 0, "ok": 1, "failed": 2, "timeout": 3, "memory": 4}
 STATUS_NAMES = {code: name for name, code in STATUS_CODES.items()}
@@ -138,15 +141,51 @@ def save_knowledge(knowledge: Knowledge, path) -> None:
     )
 
 
-def load_knowledge(task_type: str, path=None) -> Knowledge:
-    """The shipped knowledge of ``task_type`` (or the file at ``path``); empty if none was built."""
+def align_knowledge(knowledge: Knowledge, catalogue: Catalogue) -> Knowledge:
+    """``knowledge`` with one column per pipeline of ``catalogue``, in its order, matched by pipeline id.
+
+    Pipelines the knowledge has not seen (a family the catalogue added since the build) get
+    unobserved columns (NaN scores and times); columns of pipelines no longer in the catalogue
+    are dropped. Returns ``knowledge`` itself when its columns already are the catalogue's.
+    """
+    ids = np.asarray(knowledge.pipeline_ids).astype(str)
+    if ids.tolist() == catalogue.ids:
+        return knowledge
+    column = {pid: j for j, pid in enumerate(ids)}
+    source = np.array([column.get(pid, -1) for pid in catalogue.ids], dtype=np.intp)
+    dropped = len(ids) - int((source >= 0).sum())
+    if dropped:
+        logger.warning("%d %s knowledge columns are not in catalogue %s; ignored", dropped, knowledge.task_type,
+                       catalogue.version)
+    known = source >= 0
+    n = len(knowledge.datasets)
+
+    def take(matrix, fill, dtype):
+        out = np.full((n, len(catalogue)), fill, dtype=dtype)
+        out[:, known] = np.asarray(matrix)[:, source[known]]
+        return out
+
+    return replace(knowledge, pipeline_ids=np.array(catalogue.ids),
+                   scores=take(knowledge.scores, np.nan, np.float32),
+                   status=take(knowledge.status, STATUS_CODES["unobserved"], np.int8),
+                   wall_times=take(knowledge.wall_times, np.nan, np.float32))
+
+
+def load_knowledge(task_type: str, path=None, align: bool = True) -> Knowledge:
+    """The shipped knowledge of ``task_type`` (or the file at ``path``); empty if none was built.
+
+    With ``align`` (the default) its columns are the current catalogue's (:func:`align_knowledge`),
+    so column ``j`` is catalogue pipeline ``j`` even when the catalogue has grown since the build;
+    ``align=False`` returns the file's columns as they are.
+    """
     path = Path(path) if path is not None else data_dir() / f"{task_type}.npz"
     if not path.exists():
         return empty_knowledge(load_catalogue(task_type))
     with np.load(path, allow_pickle=False) as data:
         fields = {k: data[k] for k in data.files}
-    return Knowledge(
+    knowledge = Knowledge(
         str(fields["task_type"]), str(fields["catalogue_version"]), fields["datasets"], fields["tasks"],
         fields["splits"], fields["pipeline_ids"], fields["scores"], fields["status"], fields["wall_times"],
         fields["meta_features"], fields["meta_feature_names"], float(fields["cpu_hours"]),
     )
+    return align_knowledge(knowledge, load_catalogue(task_type)) if align else knowledge

@@ -17,7 +17,10 @@ from typing import Callable, Iterator
 import numpy as np
 import pandas as pd
 
-from automl_engine.catalogue import Catalogue, build_pipeline, load_catalogue, task_type_of
+from automl_engine.catalogue import (
+    Catalogue, build_pipeline, family_changes, family_versions, load_catalogue, task_type_of,
+)
+from automl_engine.catalogue.enumerate import FIRST_VERSION
 from automl_engine.evaluation import EvaluationTask, Evaluator, as_labels, make_folds
 from automl_engine.evaluation.metrics import DEFAULT_METRIC
 from automl_engine.knowledge.artifact import STATUS_NAMES, Knowledge
@@ -58,25 +61,78 @@ def _seed_from(*parts) -> int:
     return int.from_bytes(hashlib.sha256(":".join(map(str, parts)).encode()).digest()[:8], "little")
 
 
-def anchor_indices(catalogue: Catalogue, n_anchors: int, seed: int = 0) -> list[int]:
-    """Pipelines every dataset evaluates: an equal share of each family, chosen deterministically."""
-    families = sorted(set(catalogue.families))
-    per_family = max(1, n_anchors // len(families))
-    rng = np.random.default_rng(_seed_from("anchors", catalogue.task_type, seed))
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
+
+
+def version_groups(catalogue: Catalogue) -> list[tuple[str, list[int]]]:
+    """The catalogue's pipelines grouped by the catalogue version that added their family, oldest first.
+
+    Families are only ever appended, so each group is a contiguous run of indices and the first
+    group is exactly the first catalogue version's catalogue.
+    """
+    versions = family_versions(catalogue.task_type)
+    groups: dict[str, list[int]] = {}
+    for i, family in enumerate(catalogue.families):
+        groups.setdefault(versions.get(family, FIRST_VERSION), []).append(i)
+    return [(version, groups[version]) for version in sorted(groups, key=_version_key)]
+
+
+def _group_seed(version: str, *parts) -> int:
+    # the first version's seeds are those the build used before versions existed: its plans stay the same
+    return _seed_from(*parts) if version == FIRST_VERSION else _seed_from(*parts, version)
+
+
+def _anchors_per_family(catalogue: Catalogue, groups, n_anchors: int) -> int:
+    first_families = {catalogue.families[i] for i in groups[0][1]}
+    return max(1, n_anchors // len(first_families))
+
+
+def _group_anchors(catalogue: Catalogue, members: list[int], per_family: int, seed: int) -> list[int]:
+    families = sorted({catalogue.families[i] for i in members})
+    rng = np.random.default_rng(seed)
     chosen = []
     for family in families:
-        members = [i for i, f in enumerate(catalogue.families) if f == family]
-        chosen.extend(int(i) for i in rng.choice(members, size=min(per_family, len(members)), replace=False))
+        in_family = [i for i in members if catalogue.families[i] == family]
+        chosen.extend(int(i) for i in rng.choice(in_family, size=min(per_family, len(in_family)), replace=False))
+    return sorted(chosen)
+
+
+def anchor_indices(catalogue: Catalogue, n_anchors: int, seed: int = 0) -> list[int]:
+    """Pipelines every dataset evaluates: an equal share of each family, chosen deterministically.
+
+    ``n_anchors`` is shared among the first catalogue version's families (39 over 13 families:
+    3 each); a family added by a later version gets the same number, drawn with a seed of its own,
+    so adding a family leaves the anchors of the others unchanged.
+    """
+    groups = version_groups(catalogue)
+    per_family = _anchors_per_family(catalogue, groups, n_anchors)
+    chosen = []
+    for version, members in groups:
+        chosen += _group_anchors(catalogue, members, per_family,
+                                 _group_seed(version, "anchors", catalogue.task_type, seed))
     return sorted(chosen)
 
 
 def planned_indices(catalogue: Catalogue, dataset: str, settings: BuildSettings) -> list[int]:
-    """Anchors plus a random subset, ``settings.density`` of the catalogue in all, in evaluation order."""
-    anchors = anchor_indices(catalogue, settings.n_anchors, settings.seed)
-    target = max(len(anchors), math.ceil(settings.density * len(catalogue)))
-    rng = np.random.default_rng(_seed_from("plan", dataset, settings.seed))
-    others = [i for i in rng.permutation(len(catalogue)) if i not in set(anchors)]
-    return anchors + [int(i) for i in others[: target - len(anchors)]]
+    """Anchors plus a random subset, ``settings.density`` of the catalogue in all, in evaluation order.
+
+    Each catalogue version's pipelines are planned on their own (their anchors plus a random
+    ``density`` share of them, seeded by the dataset's name and the version), so a dataset built
+    under an older catalogue keeps its plan and only adds the new families' share.
+    """
+    groups = version_groups(catalogue)
+    per_family = _anchors_per_family(catalogue, groups, settings.n_anchors)
+    plan: list[int] = []
+    for version, members in groups:
+        anchors = _group_anchors(catalogue, members, per_family,
+                                 _group_seed(version, "anchors", catalogue.task_type, settings.seed))
+        target = max(len(anchors), math.ceil(settings.density * len(members)))
+        rng = np.random.default_rng(_group_seed(version, "plan", dataset, settings.seed))
+        taken = set(anchors)
+        others = [members[i] for i in rng.permutation(len(members)) if members[i] not in taken]
+        plan += anchors + [int(i) for i in others[: target - len(anchors)]]
+    return plan
 
 
 @dataclass
@@ -114,9 +170,21 @@ def prepare_corpus_task(row: dict, settings: BuildSettings) -> PreparedTask:
 
 
 def seed_store_from_knowledge(store: KnowledgeStore, knowledge: Knowledge, table: pd.DataFrame) -> int:
-    """Copy shipped results into ``store`` for datasets it lacks (so a build resumes from the artifact)."""
+    """Copy shipped results into ``store`` for datasets it lacks (so a build resumes from the artifact).
+
+    Scores of families whose estimator changed in a later catalogue version than the artifact's
+    (``changed`` in the spec) are not copied: the build evaluates them again.
+    """
     known = {d["name"] for d in store.datasets()}
     info = table.set_index("name")
+    catalogue = load_catalogue(knowledge.task_type)
+    changed = family_changes(knowledge.task_type)
+    family = dict(zip(catalogue.ids, catalogue.families))
+    stale = np.array([_version_key(changed.get(family.get(str(pid), ""), FIRST_VERSION))
+                      > _version_key(knowledge.catalogue_version) for pid in knowledge.pipeline_ids], dtype=bool)
+    if stale.any():
+        logger.info("not copying %s scores of %d pipelines whose estimator changed after catalogue %s",
+                    knowledge.task_type, int(stale.sum()), knowledge.catalogue_version)
     added = 0
     for i, name in enumerate(knowledge.datasets):
         if name in known or name not in info.index:
@@ -128,7 +196,7 @@ def seed_store_from_knowledge(store: KnowledgeStore, knowledge: Knowledge, table
         records = [
             {"pipeline_id": str(knowledge.pipeline_ids[j]), "status": STATUS_NAMES[int(knowledge.status[i, j])],
              "score": float(knowledge.scores[i, j]), "wall_time": float(knowledge.wall_times[i, j])}
-            for j in np.flatnonzero(knowledge.status[i])
+            for j in np.flatnonzero((knowledge.status[i] != 0) & ~stale)
         ]
         store.add_evaluations(name, records)
         added += len(records)

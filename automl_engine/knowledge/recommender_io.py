@@ -11,6 +11,7 @@ from automl_engine.catalogue.descriptors import pipeline_descriptors
 from automl_engine.knowledge.artifact import Knowledge, data_dir, load_knowledge
 from automl_engine.store.paths import save_npz_atomically
 from automl_engine.recommender import PMFRecommender
+from automl_engine.recommender.aligned import CatalogueAlignedRecommender
 
 logger = logging.getLogger(__name__)
 
@@ -69,18 +70,33 @@ def save_recommender(recommender: PMFRecommender, path) -> None:
     save_npz_atomically(path, **recommender.get_state())
 
 
-def load_recommender(task_type: str, folder=None) -> PMFRecommender | None:
-    """The shipped recommender of ``task_type``; if none was shipped, one fitted now on the shipped
-    knowledge; None when there is too little knowledge to fit one."""
+def align_recommender(recommender, pipeline_ids, catalogue):
+    """``recommender`` as is when its columns are ``catalogue``'s pipelines, else a
+    :class:`CatalogueAlignedRecommender` mapping them by id."""
+    if [str(p) for p in pipeline_ids] == catalogue.ids:
+        return recommender
+    return CatalogueAlignedRecommender(recommender, pipeline_ids, catalogue.ids)
+
+
+def load_recommender(task_type: str, folder=None):
+    """The shipped recommender of ``task_type`` over the current catalogue's indices; if none was
+    shipped, one fitted now on the shipped knowledge; None when there is too little knowledge to fit one.
+
+    A recommender fitted before the catalogue grew keeps working: it is wrapped in a
+    :class:`CatalogueAlignedRecommender` (its columns matched to the catalogue by pipeline id).
+    """
     path = recommender_path(task_type, folder)
-    knowledge = load_knowledge(task_type, Path(folder) / f"{task_type}.npz" if folder else None)
+    knowledge_path = Path(folder) / f"{task_type}.npz" if folder else None
+    catalogue = load_catalogue(task_type)
     if path.exists():
         with np.load(path, allow_pickle=False) as data:
             state = {k: data[k] for k in data.files}
         recommender = PMFRecommender.from_state(state)
-        if recommender.embeddings_.shape[0] == len(knowledge.pipeline_ids):
-            return recommender
-        logger.warning("the shipped %s recommender does not match the catalogue; refitting", task_type)
+        columns = load_knowledge(task_type, knowledge_path, align=False).pipeline_ids
+        if recommender.embeddings_.shape[0] == len(columns):
+            return align_recommender(recommender, columns, catalogue)
+        logger.warning("the shipped %s recommender does not match its knowledge; refitting", task_type)
+    knowledge = load_knowledge(task_type, knowledge_path)
     if int(knowledge.train.sum()) < MIN_TRAIN_DATASETS:
         return None
     return fit_recommender(knowledge, n_iter=min(100, SHIPPED_PARAMS[task_type]["n_iter"]))

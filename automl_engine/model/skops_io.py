@@ -17,7 +17,7 @@ only called when fitting). A file holding any other type is refused before anyth
 
 Version policy
 --------------
-A model saved under another version of scikit-learn, LightGBM or XGBoost is loaded, with one
+A model saved under another version of scikit-learn, LightGBM, XGBoost or CatBoost is loaded, with one
 ``ModelVersionWarning`` saying which versions differ and what to do; the same sentence is kept in
 ``LoadedModel.warnings`` for the UI. Loading is refused only when the file itself is unusable.
 """
@@ -28,6 +28,7 @@ import json
 import logging
 import os
 import platform
+import sys
 import tempfile
 import warnings
 import zipfile
@@ -49,6 +50,11 @@ FORMAT_VERSION = 1
 TRUSTED_TYPES = (
     # this package: plain estimators whose state is arrays and parameters
     "automl_engine.search.ensemble.EnsembleModel",
+    "automl_engine.catalogue.estimators.CalibratedSVC",
+    # CatBoost wrappers: their state holds the model as CatBoost's binary format (bytes), which
+    # catboost's load_model(blob=...) parses; no CatBoost type is built from the file itself
+    "automl_engine.catalogue.estimators.CatBoostClassifierModel",
+    "automl_engine.catalogue.estimators.CatBoostRegressorModel",
     "automl_engine.catalogue.steps.BoundedPolynomialFeatures",
     "automl_engine.catalogue.steps.DatetimeFeatures",
     "automl_engine.catalogue.steps.EncodedLabelClassifier",
@@ -83,9 +89,9 @@ TRUSTED_TYPES = (
 )
 """Types trusted beyond skops' defaults; reviewed, never taken from the file being loaded."""
 
-VERSIONED_LIBRARIES = ("scikit-learn", "lightgbm", "xgboost")
+VERSIONED_LIBRARIES = ("scikit-learn", "lightgbm", "xgboost", "catboost")
 """Libraries whose version change may change a loaded model's predictions."""
-_CARD_LIBRARIES = ("automl-engine", "scikit-learn", "numpy", "pandas", "scipy", "skops", "lightgbm", "xgboost")
+_CARD_LIBRARIES = ("automl-engine", "scikit-learn", "numpy", "pandas", "scipy", "skops", "lightgbm", "xgboost", "catboost")
 
 
 class ModelVersionWarning(UserWarning):
@@ -332,6 +338,26 @@ def _not_a_model(name: str) -> DataError:
                      f"save the model again from the app or with AutoML.save")
 
 
+MOVED_MODULES = {
+    "automl_engine.transformers": "automl_engine.catalogue.steps",
+    "automl_engine.ensemble": "automl_engine.search.ensemble",
+}
+"""Where the reviewed types of files saved before 2026-12-06 (the engine's flat layout) live now."""
+
+
+def trusted_types() -> list[str]:
+    """``TRUSTED_TYPES``, plus the same reviewed types under the module paths older files name."""
+    moved = [f"{old}.{t[len(new) + 1:]}" for t in TRUSTED_TYPES for old, new in MOVED_MODULES.items()
+             if t.startswith(new + ".")]
+    return [*TRUSTED_TYPES, *moved]
+
+
+def _import_moved_modules() -> None:
+    """Make the old module paths of the reviewed types importable (skops imports a type's module by name)."""
+    for old, new in MOVED_MODULES.items():
+        sys.modules.setdefault(old, importlib.import_module(new))
+
+
 def _untrusted(source, name: str) -> list[str]:
     import skops.io as sio
 
@@ -339,7 +365,7 @@ def _untrusted(source, name: str) -> list[str]:
         found = sio.get_untrusted_types(**({"data": source} if isinstance(source, bytes) else {"file": source}))
     except Exception as exc:  # noqa: BLE001 - any parse failure means the file is not usable
         raise _not_a_model(name) from exc
-    return sorted(set(found) - set(TRUSTED_TYPES))
+    return sorted(set(found) - set(trusted_types()))
 
 
 def _version_warning(card: dict) -> str | None:
@@ -395,11 +421,12 @@ def load_model(path) -> LoadedModel:
         shown = ", ".join(foreign[:5])
         raise DataError(f"'{name}' was refused because it holds types this app does not trust ({shown}), "
                         f"so it may have been tampered with; load only model files saved by this app")
+    _import_moved_modules()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            payload = sio.loads(source, trusted=list(TRUSTED_TYPES)) if isinstance(source, bytes) else \
-                sio.load(source, trusted=list(TRUSTED_TYPES))
+            payload = sio.loads(source, trusted=trusted_types()) if isinstance(source, bytes) else \
+                sio.load(source, trusted=trusted_types())
         except Exception as exc:  # noqa: BLE001 - a damaged file can fail in many ways
             raise _not_a_model(name) from exc
     if not (isinstance(payload, dict) and payload.get("format") == FORMAT and "model" in payload):

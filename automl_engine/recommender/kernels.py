@@ -205,7 +205,7 @@ class RBFLinearKernel:
         K[np.diag_indices_from(K)] += self.noise
         return K, Krbf
 
-    def Kdiag(self, X, noise=True):
+    def Kdiag(self, X, *, noise: bool):
         """Diagonal of ``K(X)``, shape (n,); ``noise=False`` leaves out the white-noise term."""
         X = self._check_X(X)
         d = self.rbf_variance + self.linear_variance * np.einsum("ij,ij->i", X, X)

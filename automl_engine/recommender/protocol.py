@@ -17,12 +17,13 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-WARM_START, LOCAL_RUN, EXPECTED_IMPROVEMENT, RANDOM, FALLBACK = (
-    "warm start", "local run", "expected improvement", "random", "fallback")
-SOURCES = (WARM_START, LOCAL_RUN, EXPECTED_IMPROVEMENT, RANDOM, FALLBACK)
+WARM_START, LOCAL_RUN, EXPECTED_IMPROVEMENT, RANDOM, CATALOGUE_ORDER, FALLBACK = (
+    "warm start", "local run", "expected improvement", "random", "catalogue order", "fallback")
+SOURCES = (WARM_START, LOCAL_RUN, EXPECTED_IMPROVEMENT, RANDOM, CATALOGUE_ORDER, FALLBACK)
 """Where a pick came from: the nearest training datasets, the user's own earlier runs, expected
-improvement on the GP posterior, uniform sampling, or the cheapest pipelines after a search in
-which nothing succeeded."""
+improvement on the GP posterior, uniform sampling, the catalogue's order (pipelines the
+knowledge does not cover yet, once the covered ones are used up), or the cheapest pipelines after
+a search in which nothing succeeded."""
 
 
 class Suggestion(int):

@@ -66,7 +66,7 @@ class TransferKernel:
             K[np.diag_indices_from(K)] += self.noise
         return K
 
-    def Kdiag(self, P, noise=False):
+    def Kdiag(self, P, *, noise: bool):
         """Prior variances of the points (plus the noise if ``noise``)."""
         P = np.asarray(P, dtype=float)
         d = self.latent_kernel.Kdiag(P[:, : self.n_latent], noise=False)

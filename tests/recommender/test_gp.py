@@ -103,7 +103,7 @@ def test_posterior_matches_textbook_formula():
     Kinv = np.linalg.inv(k.K(X[idx]))
     Kxo = k.K(X, X[idx])
     np.testing.assert_allclose(mean, prior + Kxo @ Kinv @ (y - prior[idx]))
-    expected_var = k.Kdiag(X) - np.einsum("ij,jk,ik->i", Kxo, Kinv, Kxo)
+    expected_var = k.Kdiag(X, noise=True) - np.einsum("ij,jk,ik->i", Kxo, Kinv, Kxo)
     np.testing.assert_allclose(var, expected_var, atol=1e-12)
 
 
