@@ -118,8 +118,6 @@ def per_dataset_table(results: pd.DataFrame) -> str:
 def write_report(results: pd.DataFrame, path: Path, command_args: str) -> None:
     import altair as alt
 
-    if "cv_score" not in results:  # results written before the column existed
-        results = results.assign(cv_score=np.nan)
     table, ranks = summary_table(results)
     image = Path(path).resolve().parent / "img" / "peers_rank.png"
     image.parent.mkdir(parents=True, exist_ok=True)
