@@ -171,3 +171,43 @@ def test_every_family_declares_how_its_cost_grows(task_type):
         assert all(0 < v <= 3 for v in exponents.values()), family
     kernel = "rbf_svm" if task_type == "classification" else "svr"
     assert costs[kernel]["rows"] > costs["lightgbm"]["rows"]  # kernel machines grow faster with rows
+
+
+def test_every_family_declares_how_it_is_explained():
+    from automl_engine.catalogue import explain_traits, load_spec
+
+    traits = explain_traits()
+    for task_type in ("classification", "regression"):
+        for family in load_spec()["families"][task_type]:
+            t = traits[family["estimator"]]
+            assert t.kind in ("tree", "linear", "permutation"), family["name"]
+            assert not (t.probability_output and t.kind != "tree"), family["name"]
+    assert traits["XGBRegressor"].kind == "tree" and traits["XGBRegressor"].float32
+    assert traits["CatBoostClassifier"].kind == "permutation" and traits["Ridge"].kind == "linear"
+
+
+def test_every_random_state_of_an_estimator_gets_the_seed():
+    from automl_engine.catalogue.registry import ESTIMATORS, make_estimator
+
+    for name in ESTIMATORS:
+        params = make_estimator(name, {}, random_state=11).get_params(deep=True)
+        seeds = {k: v for k, v in params.items() if k == "random_state" or k.endswith("__random_state")}
+        assert all(v == 11 for v in seeds.values()), name
+    assert make_estimator("AdaBoostClassifier", {}, 3).get_params()["estimator__random_state"] == 3
+    assert "random_state" not in make_estimator("KNeighborsClassifier", {}, 3).get_params()
+
+
+def test_the_explainer_follows_the_catalogue_traits(monkeypatch):
+    """A family declared 'permutation' is explained by permutation even if it is a tree model."""
+    import importlib
+
+    from automl_engine import explain
+
+    explainer = importlib.import_module("automl_engine.explain.explainer")  # the package name is also the function
+    from automl_engine.catalogue import ExplainTraits
+    from model_zoo import fitted
+
+    model, X, _ = fitted("regression", "random_forest", n=80)
+    assert explain(model, X.head(20), time_budget=None).explainer == "tree"
+    monkeypatch.setattr(explainer, "explain_traits", lambda: {"RandomForestRegressor": ExplainTraits("permutation")})
+    assert explain(model, X.head(20), time_budget=None).explainer == "permutation"

@@ -5,7 +5,6 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Any
 
 import numpy as np
 
@@ -76,6 +75,28 @@ def family_kinds(task_type: str) -> dict[str, str]:
     inputs (kernel, neighbours, neural), tree models, naive Bayes. The warm start takes turns
     across kinds."""
     return {family["name"]: family["profile"] for family in load_spec()["families"][task_type]}
+
+
+@dataclass(frozen=True)
+class ExplainTraits:
+    """How SHAP explains a family's fitted model (see the spec's comment)."""
+
+    kind: str = "permutation"            # "tree", "linear" or "permutation"
+    float32: bool = False                # compares its inputs in float32
+    probability_output: bool = False     # a tree classifier whose raw output is the probability
+
+
+def explain_traits() -> dict[str, ExplainTraits]:
+    """Explanation traits by estimator name (the spec's ``estimator``, which is the fitted model's class name
+    for every family explained exactly), over both task types.
+
+    Examples
+    --------
+    >>> explain_traits()["RandomForestClassifier"]
+    ExplainTraits(kind='tree', float32=True, probability_output=True)
+    """
+    families = [f for task_type in TASK_TYPES for f in load_spec()["families"][task_type]]
+    return {f["estimator"]: ExplainTraits(**f.get("explain", {})) for f in families}
 
 
 def family_costs(task_type: str) -> dict[str, dict[str, float]]:

@@ -25,35 +25,21 @@ from xgboost import XGBClassifier, XGBRegressor
 from automl_engine.catalogue.estimators import CalibratedSVC, CatBoostClassifierModel, CatBoostRegressorModel
 from automl_engine.catalogue.steps import EncodedLabelClassifier
 
-# Estimators that accept ``random_state``; the others are deterministic.
-_SEEDED = {
-    "LogisticRegression", "CalibratedSVC", "DecisionTreeClassifier", "RandomForestClassifier",
-    "ExtraTreesClassifier", "HistGradientBoostingClassifier", "LGBMClassifier", "XGBClassifier",
-    "MLPClassifier", "AdaBoostClassifier", "Lasso", "ElasticNet", "DecisionTreeRegressor",
-    "RandomForestRegressor", "ExtraTreesRegressor", "HistGradientBoostingRegressor",
-    "LGBMRegressor", "XGBRegressor", "MLPRegressor", "CatBoostClassifier", "CatBoostRegressor",
-}
-
-
 def _tuplify(params: dict) -> dict:
     """JSON lists become tuples where scikit-learn expects them (hidden layer sizes)."""
     return {k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}
 
 
-def _calibrated_linear_svc(random_state=None, **params):
-    return CalibratedClassifierCV(LinearSVC(random_state=random_state, **params), cv=3)
+def _calibrated_linear_svc(**params):
+    return CalibratedClassifierCV(LinearSVC(**params), cv=3)
 
 
-def _adaboost(random_state=None, base_depth=1, **params):
-    return AdaBoostClassifier(
-        estimator=DecisionTreeClassifier(max_depth=base_depth, random_state=random_state),
-        random_state=random_state,
-        **params,
-    )
+def _adaboost(base_depth=1, **params):
+    return AdaBoostClassifier(estimator=DecisionTreeClassifier(max_depth=base_depth), **params)
 
 
-def _xgb_classifier(random_state=None, **params):
-    return EncodedLabelClassifier(XGBClassifier(random_state=random_state, **params))
+def _xgb_classifier(**params):
+    return EncodedLabelClassifier(XGBClassifier(**params))
 
 
 ESTIMATORS: dict[str, Callable[..., Any]] = {
@@ -86,14 +72,15 @@ ESTIMATORS: dict[str, Callable[..., Any]] = {
     "CatBoostRegressor": CatBoostRegressorModel,
 }
 
-SEEDED_FACTORIES = _SEEDED | {"CalibratedLinearSVC", "AdaBoostClassifier", "XGBClassifier"}
-
-
 def make_estimator(name: str, params: dict, random_state: int | None = None):
-    """Instantiate the registered estimator ``name`` with ``params``."""
+    """Instantiate the registered estimator ``name`` with ``params``, seeded with ``random_state``.
+
+    Every ``random_state`` the estimator has (its own and its inner estimators', found in
+    ``get_params()``) gets the seed; estimators without one are deterministic.
+    """
     if name not in ESTIMATORS:
         raise KeyError(f"unknown estimator {name!r} in the catalogue spec")
-    kwargs = _tuplify(params)
-    if name in SEEDED_FACTORIES:
-        kwargs["random_state"] = random_state
-    return ESTIMATORS[name](**kwargs)
+    estimator = ESTIMATORS[name](**_tuplify(params))
+    seeds = {key: random_state for key in estimator.get_params(deep=True)
+             if key == "random_state" or key.endswith("__random_state")}
+    return estimator.set_params(**seeds) if seeds else estimator

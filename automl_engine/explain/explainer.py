@@ -60,6 +60,7 @@ from automl_engine.errors import DataError
 from automl_engine.explain.budget import (AGNOSTIC_BUDGET, MAX_PERMUTATIONS, MIN_AGNOSTIC_BACKGROUND,  # noqa: F401
                                           TIME_BUDGET_SECONDS, Deadline)
 from automl_engine.explain.permutation import _Member, _Permutation, _split, _transform, feature_groups
+from automl_engine.catalogue import ExplainTraits, explain_traits
 from automl_engine.catalogue.steps import EncodedLabelClassifier
 from automl_engine.model.unwrap import members, unwrap, used_columns
 
@@ -69,15 +70,6 @@ ADDITIVITY_TOLERANCE = {"tree": 1e-5, "linear": 1e-9, "permutation": 1e-9}
 """Largest ``|base_value + sum(values) - output| / max(1, |output|)`` per explainer. Tree models
 store leaf values and compare inputs in float32 (scikit-learn trees, XGBoost), so their sums carry
 float32 rounding; linear and permutation SHAP are exact up to float64 rounding."""
-TREE_MODELS = ("DecisionTreeClassifier", "DecisionTreeRegressor", "RandomForestClassifier", "RandomForestRegressor",
-               "ExtraTreesClassifier", "ExtraTreesRegressor", "HistGradientBoostingClassifier",
-               "HistGradientBoostingRegressor", "LGBMClassifier", "LGBMRegressor", "XGBClassifier", "XGBRegressor")
-LINEAR_MODELS = ("LogisticRegression", "Ridge", "Lasso", "ElasticNet")
-_PROBABILITY_TREES = ("DecisionTreeClassifier", "RandomForestClassifier", "ExtraTreesClassifier")
-# Models that compare their inputs in float32: the explained features are rounded to float32 first,
-# so that TreeExplainer (which compares the background in float64) takes the same branches.
-_FLOAT32_TREES = ("DecisionTreeClassifier", "DecisionTreeRegressor", "RandomForestClassifier", "RandomForestRegressor",
-                  "ExtraTreesClassifier", "ExtraTreesRegressor", "XGBClassifier", "XGBRegressor")
 
 
 @dataclass
@@ -183,7 +175,7 @@ def _tree(model, task: str, label, Z_x: np.ndarray):
     position = _position(classes, label)
     name = _name(inner)
     values, base, sign = _pick(raw, explainer.expected_value, position, len(classes))
-    if name in _PROBABILITY_TREES:
+    if explain_traits().get(name, ExplainTraits()).probability_output:
         return values, base, model.predict_proba(Z_x)[:, position], "probability"
     if name.startswith("HistGradientBoosting"):
         margin = inner.decision_function(Z_x)
@@ -335,16 +327,17 @@ def explain(model, X, *, max_rows: int = 1000, background=100, class_index: int 
 
     front, middle, final = _split(estimator) if not isinstance(estimator, EnsembleModel) else ([], [], None)
     name = _name(final.estimator_ if isinstance(final, EncodedLabelClassifier) else final)
-    exact = bool(front) and ((name in TREE_MODELS and not middle) or (
-        name in LINEAR_MODELS and all(isinstance(s, PCA) for _, s in middle)))
+    traits = explain_traits().get(name, ExplainTraits())  # the catalogue says how each family is explained
+    exact = bool(front) and ((traits.kind == "tree" and not middle) or (
+        traits.kind == "linear" and all(isinstance(s, PCA) for _, s in middle)))
     groups, limited = None, False
     if exact:
         groups, Z = feature_groups(front, frame, columns, random_state)
     if groups is not None:
-        if name in _FLOAT32_TREES:
+        if traits.float32:
             Z = Z.astype(np.float32).astype(float)
         Z_x, Z_bg = Z[:n_x], Z[n_x:]
-        if name in TREE_MODELS:
+        if traits.kind == "tree":
             kind_of_explainer, n_bg = "tree", 0
             if deadline is not None and n_x > budget.MIN_EXPLAINED_ROWS:
                 k = min(n_x, budget.TREE_PROBE_ROWS)
