@@ -13,7 +13,7 @@ import uuid
 from concurrent.futures import CancelledError, ThreadPoolExecutor
 from dataclasses import dataclass
 
-from automl_engine.errors import WorkerStartError
+from automl_engine.errors import DataError, WorkerStartError
 from automl_engine.evaluation.evaluate import CANCELLED, FAILED, EvaluationResult, EvaluationTask
 from automl_engine.evaluation.isolation import run_isolated
 
@@ -58,8 +58,11 @@ class Evaluator:
         self._cancel = threading.Event()
         self._futures: dict = {}
         if dask_address:
-            from distributed import Client
-
+            try:
+                from distributed import Client
+            except ImportError as exc:  # dask is an extra: the engine runs locally without it
+                raise DataError("install automl-engine[dask] (pip install 'automl-engine[dask]') "
+                                "to use a Dask scheduler") from exc
             self._client = Client(dask_address, timeout="20s")
         else:
             self._pool = ThreadPoolExecutor(max_workers=self.n_jobs, thread_name_prefix="automl-eval")
