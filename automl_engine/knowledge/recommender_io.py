@@ -21,18 +21,19 @@ SHIPPED_PARAMS = {
     "regression": {"n_iter": 0, "n_warm_start": 5, "warm_start_balance_kinds": True, "neighbour_prior": False},
 }
 """PMFRecommender settings of the shipped recommender per task type, each chosen on the 5-fold
-replay of the meta-train rows by mean regret at 10 evaluations (docs/BENCHMARKS.md):
+replay of the meta-train rows by mean regret at 10 evaluations (the figures are in
+docs/BENCHMARKS.md, section "Search quality on the stored matrix"):
 
 * ``n_iter`` (GP-LVM refinement steps after the PCA initialisation): on the 100 regression
-  datasets the refinement did not help (0.0121 with 300 steps, 0.0111 with 30, 0.0108 with none),
+  datasets the refinement did not help (none did better than 30 steps, which did better than 300),
   so the regression recommender keeps the PCA embeddings; classification keeps 300 steps;
-* ``n_warm_start``: in classification the neighbours' picks beyond the third did worse than EI's
-  (0.0130 with 3, 0.0148 with 5); in regression five did best;
-* ``warm_start_balance_kinds`` (kinds take turns in the warm start): 0.0126 -> 0.0121 in
-  regression; in classification 0.0125 -> 0.0129 and worse at 3 and 5 evaluations, so it is off;
+* ``n_warm_start``: in classification the neighbours' picks beyond the third did worse than EI's;
+  in regression five did best;
+* ``warm_start_balance_kinds`` (kinds take turns in the warm start): better in regression; worse
+  in classification, at 3 and 5 evaluations too, so it is off there;
 * ``neighbour_prior`` (the nearest datasets set the GP prior mean; with ``n_warm_start=0`` they
-  steer the first pick through it instead of through fixed picks): in classification 0.0125
-  (3 fixed picks) -> 0.0100; in regression the five fixed picks stay (0.0108; the prior instead: 0.0135).
+  steer the first pick through it instead of through fixed picks): better than 3 fixed picks in
+  classification; in regression worse than the five fixed picks, which stay.
 """
 
 
