@@ -57,17 +57,6 @@ def init_session() -> None:
     adopt_finished_job()
 
 
-def require_session() -> None:
-    """First line of every page: make sure the entry point ran.
-
-    Because the pages live in a folder named ``pages/``, Streamlit's legacy multipage mode runs a
-    page on its own when the first request of a fresh server is a page's URL (e.g. ``/search``):
-    no session defaults, no st.navigation. Sending that run through the entry point fixes both.
-    """
-    if "owner" not in st.session_state:
-        st.switch_page("streamlit_app.py")
-
-
 def adopt_finished_job() -> None:
     """When the session's job has a fitted model, make it ``automl`` (once)."""
     ss = st.session_state

@@ -1,6 +1,6 @@
 """No code path of the engine or the app loads data in a way that can run arbitrary code.
 
-Scans every .py file of automl_engine/, automl_app/, pages/ and streamlit_app.py (syntax tree, so
+Scans every .py file of automl_engine/, automl_app/, app_pages/ and streamlit_app.py (syntax tree, so
 aliases such as ``import pickle as p`` and ``from joblib import load`` are caught) for
 ``pickle.load(s)``, ``cloudpickle.load(s)``, ``dill.load(s)``, ``joblib.load``, ``pandas.read_pickle``,
 ``numpy.load(..., allow_pickle=<anything but False>)`` and ``skops.io.load(s)(..., trusted=True)``.
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SCANNED = ["automl_engine", "automl_app", "pages", "streamlit_app.py"]
+SCANNED = ["automl_engine", "automl_app", "app_pages", "streamlit_app.py"]
 UNSAFE_CALLS = {"pickle.load", "pickle.loads", "cloudpickle.load", "cloudpickle.loads", "dill.load", "dill.loads",
                 "joblib.load", "pandas.read_pickle", "_pickle.load", "_pickle.loads"}
 

@@ -4,11 +4,21 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from automl_app.navigation import SEARCH
+
 APP = Path(__file__).resolve().parents[2] / "streamlit_app.py"
 
 
 def new_app():
     return AppTest.from_file(str(APP), default_timeout=60).run()
+
+
+def app_on_page(page_path: str, default_timeout: float = 60, **state):
+    """The app from its entry point, with ``state`` set in the session first, run on one page."""
+    at = AppTest.from_file(str(APP), default_timeout=default_timeout)
+    for key, value in state.items():
+        at.session_state[key] = value
+    return at.switch_page(page_path).run()
 
 
 def load_sample(at, name="wine"):
@@ -19,7 +29,7 @@ def load_sample(at, name="wine"):
 
 def start_tiny_search(at, max_evals=2, strategy="random"):
     """From any page: go to Search, set a tiny budget, press Start; returns the job."""
-    at.switch_page("pages/search.py").run()
+    at.switch_page(SEARCH.path).run()
     at.number_input(key="opt_max_evals").set_value(max_evals)
     at.number_input(key="opt_seconds").set_value(0)
     at.radio(key="opt_strategy").set_value(strategy)

@@ -1,7 +1,7 @@
 """One small fitted AutoML shared by the Explain and Predict page tests, and keeping ``__main__``.
 
-AppTest runs a page file as ``__main__`` and leaves it there; evaluation workers started while it
-is (forkserver) would re-run that page as ``__mp_main__``. So the model is fitted before the first
+AppTest runs the app's script as ``__main__`` and leaves it there; evaluation workers started while it
+is (forkserver) would re-run that script as ``__mp_main__``. So the model is fitted before the first
 AppTest run of a module, and ``keep_main_module`` puts the real ``__main__`` back after each test.
 """
 import functools

@@ -85,7 +85,7 @@ def test_hostile_column_names_are_shown_as_text(app):
     assert not app.exception and app.session_state["exclude"] == [names[1], names[-1]]
     assert len(app.selectbox(key=f"target_{token}").format_func(names[-1])) <= 60
     shown = " ".join(texts(app.markdown) + texts(app.caption) + texts(app.error) + texts(app.info))
-    app.switch_page("pages/search.py").run()               # the search page names the target
+    app.switch_page("app_pages/search.py").run()           # the search page names the target
     assert not app.exception
     shown += " ".join(texts(app.caption))
     assert md(target) in shown
@@ -95,5 +95,5 @@ def test_hostile_column_names_are_shown_as_text(app):
 
 def test_pages_never_allow_html():
     for path in [ROOT / "streamlit_app.py", *sorted((ROOT / "automl_app").glob("*.py")),
-                 *(ROOT / "pages" / f"{p}.py" for p in ("data", "search", "leaderboard", "history"))]:
+                 *sorted((ROOT / "app_pages").glob("*.py"))]:
         assert "unsafe_allow_html" not in path.read_text(), path

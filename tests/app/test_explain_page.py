@@ -1,13 +1,10 @@
-"""Explain page (AppTest on the page file): no-model hint, charts on a sample, a failing explanation's sentence."""
-from pathlib import Path
-
+"""Explain page (AppTest from the entry point): no-model hint, charts on a sample, a failing explanation's sentence."""
 import pytest
-from streamlit.testing.v1 import AppTest
-
+from apphelpers import app_on_page
 from fitted_model import fitted_automl, keep_main_module  # noqa: F401 - autouse fixture
 
-ROOT = Path(__file__).resolve().parents[2]
-PAGE = str(ROOT / "pages/explain.py")
+from automl_app.navigation import EXPLAIN
+
 TIMEOUT = 600
 
 
@@ -17,10 +14,7 @@ def session():
 
 
 def page(automl=None, data=None, target=None):
-    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
-    at.session_state["owner"] = "apptest"  # as the entry point would have set it (see require_session)
-    at.session_state["automl"], at.session_state["data"], at.session_state["target"] = automl, data, target
-    return at.run()
+    return app_on_page(EXPLAIN.path, default_timeout=TIMEOUT, automl=automl, data=data, target=target)
 
 
 def charts(at):
@@ -32,6 +26,7 @@ def test_without_a_model_the_page_says_so():
     assert not at.exception
     assert "no model to explain" in at.info[0].value
     assert not charts(at)
+    assert [link.proto.label for link in at.get("page_link")] == ["Go to Search"]
 
 
 def test_charts_for_the_fitted_model(session):

@@ -7,7 +7,7 @@ from automl_engine.data.samples import sample_datasets
 
 
 def test_no_runs_yet(app):
-    app.switch_page("pages/history.py").run()
+    app.switch_page("app_pages/history.py").run()
     assert not app.exception and "No runs yet" in texts(app.info)[0]
 
 
@@ -15,14 +15,14 @@ def test_reopen_and_extend_a_finished_run(app):
     load_sample(app)
     job = finish(app, start_tiny_search(app, max_evals=2), timeout=300).session_state["job"]
     RunStore().create(name="someone else's", target="x", settings={}, owner="f" * 32)
-    app.switch_page("pages/history.py").run()
+    app.switch_page("app_pages/history.py").run()
     table = app.dataframe[0].value
     assert list(table["run"]) == [job.run_id] and table["status"].iloc[0] == "finished"
     assert app.selectbox(key="history_run").value == job.run_id
     app.button(key="open_run").click().run()
     assert not app.exception and texts(app.title) == ["Leaderboard"]
     assert len(app.dataframe[0].value) >= 2
-    app.switch_page("pages/history.py").run()
+    app.switch_page("app_pages/history.py").run()
     app.number_input(key="extra_evals").set_value(1)
     app.number_input(key="extra_seconds").set_value(0)
     app.button(key="extend_run").click().run()
@@ -43,7 +43,7 @@ def test_an_interrupted_run_is_marked_and_can_be_resumed(app):
     job.stop()
     job.wait(120)
     RunStore().update(job.run_id, status="running")
-    app.switch_page("pages/history.py").run()
+    app.switch_page("app_pages/history.py").run()
     assert app.dataframe[0].value["status"].iloc[0] == "interrupted"
     app.button(key="resume_run").click().run()
     assert not app.exception and texts(app.title) == ["Search"]

@@ -3,8 +3,9 @@ from apphelpers import finish, load_sample, start_tiny_search, texts
 
 
 def test_without_a_run_the_page_says_what_to_do(app):
-    app.switch_page("pages/leaderboard.py").run()
+    app.switch_page("app_pages/leaderboard.py").run()
     assert not app.exception and "No evaluated pipelines yet" in texts(app.info)[0]
+    assert [link.proto.label for link in app.get("page_link")] == ["Go to Search"]
 
 
 def search_then_leaderboard(app, sample, max_evals=3):
@@ -12,7 +13,7 @@ def search_then_leaderboard(app, sample, max_evals=3):
     job = start_tiny_search(app, max_evals=max_evals)
     finish(app, job)
     assert job.status == "finished", job.error
-    app.switch_page("pages/leaderboard.py").run()
+    app.switch_page("app_pages/leaderboard.py").run()
     assert not app.exception
     return job
 

@@ -1,13 +1,9 @@
-"""Predict page (AppTest on the page file): no-model hint, upload → schema messages → predictions, downloads."""
-from pathlib import Path
-
+"""Predict page (AppTest from the entry point): no-model hint, upload → schema messages → predictions, downloads."""
 import pytest
-from streamlit.testing.v1 import AppTest
-
+from apphelpers import app_on_page
 from fitted_model import fitted_automl, keep_main_module  # noqa: F401 - autouse fixture
 
-ROOT = Path(__file__).resolve().parents[2]
-PAGE = str(ROOT / "pages/predict.py")
+from automl_app.navigation import PREDICT
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -16,10 +12,7 @@ def session():
 
 
 def page(automl=None, data=None, target=None):
-    at = AppTest.from_file(PAGE, default_timeout=300)
-    at.session_state["owner"] = "apptest"  # as the entry point would have set it (see require_session)
-    at.session_state["automl"], at.session_state["data"], at.session_state["target"] = automl, data, target
-    return at.run()
+    return app_on_page(PREDICT.path, default_timeout=300, automl=automl, data=data, target=target)
 
 
 def download_keys(at):
@@ -34,6 +27,7 @@ def test_without_a_model_the_page_says_so():
     at = page()
     assert not at.exception and "no model yet" in at.info[0].value
     assert not at.download_button
+    assert [link.proto.label for link in at.get("page_link")] == ["Go to Search"]
 
 
 def test_model_downloads_and_snippet(session):

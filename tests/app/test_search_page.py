@@ -12,7 +12,7 @@ def charts(at):
 
 
 def test_without_data_the_page_points_to_the_data_page(app):
-    app.switch_page("pages/search.py").run()
+    app.switch_page("app_pages/search.py").run()
     assert not app.exception
     assert "Load a table and pick its target" in texts(app.info)[0]
     assert not app.button   # no Start without data

@@ -48,7 +48,8 @@ def test_upload_search_stop_and_reopen(tmp_path, knowledge):
 
 
 def test_a_page_address_as_first_request_of_a_fresh_server(tmp_path):
-    """With pages in `pages/`, Streamlit's legacy mode would run the page alone (no session defaults)."""
+    """A page's address runs the entry point (session defaults, navigation): the pages are not in a
+    folder named `pages/`, which Streamlit would run in its legacy mode, the page alone."""
     from playwright.sync_api import expect
 
     with streamlit_server(tmp_path) as url, chromium_page() as page:

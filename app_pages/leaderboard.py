@@ -1,21 +1,21 @@
 """Leaderboard: every evaluated pipeline, one pipeline's details, holdout diagnostics of the best."""
 import streamlit as st
 
-from automl_app import charts, views
+from automl_app import charts, columns, views
 from automl_app.diagnostics import METHOD, holdout_diagnostics
-from automl_app.state import current_view, require_session
+from automl_app.navigation import go_to_search
+from automl_app.state import current_view
 from automl_app.text import md, short
 from automl_engine.catalogue import load_catalogue, task_type_of
 from automl_engine.errors import DataError
 
-require_session()
 ss = st.session_state
 st.title("Leaderboard")
 view = current_view()
 if not view.records:
     st.info("No evaluated pipelines yet: start a search, or reopen a past run from History.",
             icon=":material/leaderboard:")
-    st.page_link("pages/search.py", label="Go to Search", icon=":material/travel_explore:")
+    go_to_search()
     st.stop()
 
 automl = view.automl if hasattr(view.automl, "leaderboard_") else None
@@ -27,11 +27,7 @@ families = sorted(board["family"].dropna().unique().tolist())
 chosen = st.multiselect("Families", families, default=families, key=f"families_{view.run_id}")
 shown = board[board["family"].isin(chosen)]
 st.dataframe(shown[[c for c in views.BOARD_COLUMNS if c in shown.columns]], hide_index=True, key="board",
-             column_config={"score": st.column_config.NumberColumn(format="%.4f"),
-                            "score_std": st.column_config.NumberColumn("± std", format="%.4f"),
-                            "predicted_score": st.column_config.NumberColumn("predicted", format="%.4f"),
-                            "predicted_std": st.column_config.NumberColumn("pred. std", format="%.4f"),
-                            "fit_time": st.column_config.NumberColumn("fit s", format="%.2f")})
+             column_config=columns.BOARD)
 if automl is not None and automl.ensemble_:
     st.caption(md("The model in use is the ensemble: " + ", ".join(
         f"{w:.2f} × {short(d, 70)}" for w, d in automl.ensemble_["members"]), limit=None))

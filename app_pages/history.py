@@ -4,12 +4,12 @@ from datetime import datetime
 import pandas as pd
 import streamlit as st
 
-from automl_app import views
-from automl_app.state import job_manager, open_run, require_session, resume_run, run_status
+from automl_app import columns, views
+from automl_app.navigation import LEADERBOARD, SEARCH
+from automl_app.state import job_manager, open_run, resume_run, run_status
 from automl_app.text import md, short
 from automl_engine.errors import DataError
 
-require_session()
 ss = st.session_state
 manager = job_manager()
 st.title("History")
@@ -49,7 +49,7 @@ with right:
         board = views.leaderboard(history)
         st.write("Leaderboard")
         st.dataframe(board[[c for c in views.BOARD_COLUMNS if c in board.columns]], hide_index=True, height=260,
-                     key="history_board")
+                     column_config=columns.BOARD, key="history_board")
     else:
         st.write("No evaluation finished in this run.")
 
@@ -65,7 +65,7 @@ with c1:
     if st.button("Open this run", icon=":material/open_in_new:", key="open_run", type="primary",
                  help="Show its leaderboard and charts (and load its data)."):
         open_run(run_id)
-        st.switch_page("pages/leaderboard.py")
+        st.switch_page(LEADERBOARD.path)
 with c2:
     if status in ("interrupted", "stopped", "failed"):
         if st.button("Resume this run", icon=":material/play_arrow:", key="resume_run",
@@ -73,7 +73,7 @@ with c2:
                      "Go on where it ended: the evaluations done count against its budget."):
             try:
                 resume_run(run_id)
-                st.switch_page("pages/search.py")
+                st.switch_page(SEARCH.path)
             except DataError as exc:
                 st.error(md(str(exc), limit=400), icon=":material/error:")
 with c3:
@@ -85,6 +85,6 @@ with c3:
                  help=why_not or "Evaluate more pipelines, continuing from everything this run learned."):
         try:
             resume_run(run_id, extra_evals=int(extra), extra_seconds=float(extra_seconds))
-            st.switch_page("pages/search.py")
+            st.switch_page(SEARCH.path)
         except DataError as exc:
             st.error(md(str(exc), limit=400), icon=":material/error:")

@@ -1,24 +1,14 @@
 """Explain: which columns drive the best model's predictions (SHAP values on a sample of the data)."""
 import streamlit as st
-from streamlit.errors import StreamlitAPIException
 
 from automl_app import explain_charts as charts
-from automl_app.state import require_session
+from automl_app.navigation import go_to_search
 from automl_app.text import md, short
 from automl_engine.errors import DataError
 from automl_engine.explain import ADDITIVITY_TOLERANCE, TIME_BUDGET_SECONDS, explain
 
-require_session()
-
 ss = st.session_state
 SAMPLE_SIZES = [100, 200, 500, 1000]
-
-
-def go_to_search() -> None:
-    try:
-        st.page_link("pages/search.py", label="Go to Search", icon=":material/travel_explore:")
-    except StreamlitAPIException:  # the page runs outside the app's navigation (a bare AppTest)
-        st.caption("Open the Search page to start one.")
 
 
 st.title("Explain")

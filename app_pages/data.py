@@ -2,13 +2,13 @@
 import pandas as pd
 import streamlit as st
 
-from automl_app.state import profile, require_session, set_data
+from automl_app.navigation import SEARCH, link
+from automl_app.state import profile, set_data
 from automl_app.text import md, short
-from automl_engine.errors import DataError
 from automl_engine.data.intake import load_table
 from automl_engine.data.samples import sample_datasets
+from automl_engine.errors import DataError
 
-require_session()
 ss = st.session_state
 TASKS = ["auto", "binary", "multiclass", "regression"]
 STATUS_ICONS = {"passed": ":material/check_circle:", "fixed": ":material/build:", "alert": ":material/warning:"}
@@ -111,4 +111,4 @@ if report is not None and len(report):
     shown = report.sort_values("status", key=lambda s: s.map(order), kind="stable")
     st.dataframe(shown[["status", "name", "message", "action"]].rename(
         columns={"name": "check", "message": "finding", "action": "what is done"}), hide_index=True)
-    st.page_link("pages/search.py", label="Next: search for a model", icon=":material/arrow_forward:")
+    link(SEARCH, "Next: search for a model", icon=":material/arrow_forward:")

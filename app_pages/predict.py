@@ -2,16 +2,13 @@
 import json
 
 import streamlit as st
-from streamlit.errors import StreamlitAPIException
 
-from automl_app.state import require_session
+from automl_app.navigation import go_to_search
 from automl_app.text import md
-from automl_engine.errors import DataError
 from automl_engine.data.intake import load_table
-from automl_engine.model.skops_io import make_card, model_bytes, model_card_markdown
+from automl_engine.errors import DataError
 from automl_engine.model.predict import check_schema, predict_frame, to_csv_bytes
-
-require_session()
+from automl_engine.model.skops_io import make_card, model_bytes, model_card_markdown
 
 ss = st.session_state
 UPLOAD_TYPES = ["csv", "tsv", "txt", "parquet", "xlsx"]
@@ -22,13 +19,6 @@ new = load_table("new.csv")
 predictions = model.predict(new)
 '''
 PROBA_LINE = "probabilities = model.predict_proba(new)   # columns in model.classes_ order\n"
-
-
-def go_to_search() -> None:
-    try:
-        st.page_link("pages/search.py", label="Go to Search", icon=":material/travel_explore:")
-    except StreamlitAPIException:  # the page runs outside the app's navigation (a bare AppTest)
-        st.caption("Open the Search page to start one.")
 
 
 def model_files(automl) -> dict:

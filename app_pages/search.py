@@ -1,21 +1,15 @@
 """Search: settings, Start and Stop, and the live view of the search (polled once a second)."""
 import streamlit as st
 
-from automl_app import charts, views
-from automl_app.state import current_view, job_manager, profile, require_session, start_search
+from automl_app import charts, columns, views
+from automl_app.navigation import DATA, link
+from automl_app.state import current_view, job_manager, profile, start_search
 from automl_app.text import duration, md, short
 from automl_engine.catalogue import load_catalogue, task_type_of
 from automl_engine.evaluation.metrics import CLASSIFICATION_METRICS, REGRESSION_METRICS
 
-require_session()
 ss = st.session_state
 manager = job_manager()
-BOARD_CONFIG = {
-    "score": st.column_config.NumberColumn(format="%.4f"), "score_std": st.column_config.NumberColumn("± std", format="%.4f"),
-    "predicted_score": st.column_config.NumberColumn("predicted", format="%.4f"),
-    "predicted_std": st.column_config.NumberColumn("pred. std", format="%.4f"),
-    "fit_time": st.column_config.NumberColumn("fit s", format="%.2f"),
-}
 STRATEGIES = {"pmf": "Recommender (PMF: learned from past datasets)", "random": "Random (baseline)"}
 
 st.title("Search")
@@ -27,7 +21,7 @@ data, target = ss["data"], ss["target"]
 task = None
 if data is None or target is None:
     st.info("Load a table and pick its target on the Data page first.", icon=":material/table:")
-    st.page_link("pages/data.py", label="Go to Data", icon=":material/arrow_back:")
+    link(DATA, "Go to Data", icon=":material/arrow_back:")
 else:
     checked = profile(data, target, ss["task"], tuple(ss["exclude"]))
     task = checked["task"]
@@ -165,7 +159,7 @@ def live() -> None:
         return
     board = views.leaderboard(view.records, view.job.result if view.job is not None else view.automl)
     st.dataframe(board[[c for c in views.BOARD_COLUMNS if c in board.columns]], hide_index=True,
-                 column_config=BOARD_CONFIG, height=240, key="live_board")
+                 column_config=columns.BOARD, height=240, key="live_board")
     left, right = st.columns(2)
     with left:
         metric_name = getattr(view.automl, "metric_", None) or view.settings.get("metric") or "score"
