@@ -17,20 +17,42 @@ from threadpoolctl import threadpool_limits
 from automl_engine.catalogue import build_pipeline, load_catalogue, task_type_of
 from automl_engine.data.fingerprint import fingerprint
 from automl_engine.errors import DataError
-from automl_engine.evaluation import Evaluator, Limits, as_labels, classes_of, get_metric, make_folds
+from automl_engine.evaluation import (
+    Evaluator,
+    Limits,
+    as_labels,
+    classes_of,
+    get_metric,
+    make_folds,
+)
 from automl_engine.knowledge.artifact import load_knowledge
 from automl_engine.knowledge.growth import local_rows, record_search
-from automl_engine.knowledge.metafeatures import compute_meta_features, meta_feature_vector
+from automl_engine.knowledge.metafeatures import (
+    compute_meta_features,
+    meta_feature_vector,
+)
 from automl_engine.knowledge.recommender_io import load_recommender, read_recommender
 from automl_engine.knowledge.store import KnowledgeStore
 from automl_engine.recommender.local import LocalWarmStart
 from automl_engine.recommender.random import RandomRecommender
 from automl_engine.search import Budget, Problem, Search, spent_seconds
 from automl_engine.search.ensemble import EnsembleModel, ensemble_selection
-from automl_engine.search.events import ENSEMBLING, PREPARING, REFITTING, SEARCHING, PhaseEvent, emitter as _emitter
-from automl_engine.search.finish_time import affordable_members, best_records, finish_reserve
+from automl_engine.search.events import (
+    ENSEMBLING,
+    PREPARING,
+    REFITTING,
+    SEARCHING,
+    PhaseEvent,
+)
+from automl_engine.search.events import emitter as _emitter
+from automl_engine.search.finish_time import (
+    affordable_members,
+    best_records,
+    finish_reserve,
+)
 from automl_engine.search.leaderboard import make_leaderboard, predicted_costs
 from automl_engine.store.paths import user_data_dir
+from automl_engine.task import Task
 
 logger = logging.getLogger(__name__)
 
@@ -327,7 +349,7 @@ class AutoML(BaseEstimator):
 
     def predict_proba(self, X):
         check_is_fitted(self, "model_")
-        if self.task_ == "regression":
+        if self.task_ == Task.REGRESSION:
             raise AttributeError("predict_proba is only available for classification")
         return self.model_.predict_proba(self._as_frame(X))
 

@@ -52,9 +52,9 @@ def test_the_fitted_recommender_groups_pipelines_by_model_family(tmp_path):
 @pytest.mark.parametrize("task_type", ["classification", "regression"])
 def test_the_shipped_recommenders_carry_the_settings_chosen_for_their_task_type(task_type):
     """The packaged recommender files were refitted after the last change of the choices."""
-    from automl_engine.knowledge.recommender_io import SHIPPED_PARAMS, load_recommender
+    from automl_engine.knowledge.recommender_io import SHIPPED_PARAMS, read_recommender, recommender_path
 
-    recommender = load_recommender(task_type)
+    recommender = read_recommender(recommender_path(task_type))  # the packaged file itself, unwrapped
     assert len(recommender.loss_curve_) == recommender.n_iter == SHIPPED_PARAMS[task_type]["n_iter"]
     assert recommender.pipeline_kinds_ is not None
     for name, value in SHIPPED_PARAMS[task_type].items():

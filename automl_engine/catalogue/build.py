@@ -17,10 +17,17 @@ from sklearn.preprocessing import (
     TargetEncoder,
 )
 
-from automl_engine.data import column_types as kinds
 from automl_engine.catalogue.enumerate import PipelineSpec
 from automl_engine.catalogue.registry import make_estimator
-from automl_engine.catalogue.steps import BoundedPolynomialFeatures, DatetimeFeatures, Flatten, ToNumeric, ToStrings
+from automl_engine.catalogue.steps import (
+    BoundedPolynomialFeatures,
+    DatetimeFeatures,
+    Flatten,
+    ToNumeric,
+    ToStrings,
+)
+from automl_engine.data import column_types as kinds
+from automl_engine.task import Task
 
 TARGET_ENCODER_FOLDS = 5
 TFIDF_MAX_FEATURES = 200
@@ -45,7 +52,7 @@ def _encoder(name: str, task_type: str, random_state, allow_onehot: bool = True)
     if name == "target":
         # the cross-fitting folds TargetEncoder chose itself before scikit-learn 1.9 deprecated
         # its shuffle / random_state parameters: the same encodings, without the FutureWarning
-        if task_type == "regression":
+        if task_type == Task.REGRESSION:
             return TargetEncoder(target_type="continuous",
                                  cv=KFold(TARGET_ENCODER_FOLDS, shuffle=True, random_state=random_state))
         return TargetEncoder(target_type="auto",
@@ -113,7 +120,7 @@ def build_pipeline(spec: PipelineSpec, column_types: dict[str, str], random_stat
     if prep["poly"]:
         steps.append(("poly", BoundedPolynomialFeatures()))
     if prep["select"]:
-        score = f_regression if spec.task_type == "regression" else f_classif
+        score = f_regression if spec.task_type == Task.REGRESSION else f_classif
         steps.append(("select", SelectPercentile(score, percentile=prep["select"])))
     if prep["pca"]:
         steps.append(("pca", PCA(n_components=prep["pca"], svd_solver="full", random_state=random_state)))

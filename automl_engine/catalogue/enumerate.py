@@ -8,6 +8,8 @@ from importlib import resources
 
 import numpy as np
 
+from automl_engine.task import Task
+
 TASK_TYPES = ("classification", "regression")
 FIRST_VERSION = "1.0.0"
 PREP_KEYS = ("impute", "indicators", "scale", "encode", "poly", "select", "pca")
@@ -185,7 +187,7 @@ def load_catalogue(task_type: str) -> Catalogue:
 
 def task_type_of(task: str) -> str:
     """Map a task ("binary", "multiclass", "regression") to its catalogue's task type."""
-    return "regression" if task == "regression" else "classification"
+    return "regression" if task == Task.REGRESSION else "classification"
 
 
 _SCALE_NAMES = {"standard": "Standard", "robust": "Robust", "quantile": "Quantile"}

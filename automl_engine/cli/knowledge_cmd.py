@@ -11,11 +11,21 @@ from automl_engine.catalogue import family_costs, family_versions, load_catalogu
 from automl_engine.cli.progress import ProgressBar
 from automl_engine.errors import DataError
 from automl_engine.evaluation import Evaluator, Limits
-from automl_engine.knowledge.artifact import data_dir, knowledge_from_store, load_knowledge, save_knowledge
-from automl_engine.knowledge.build import BuildSettings, build_knowledge, seed_store_from_knowledge
+from automl_engine.knowledge.artifact import (
+    data_dir,
+    knowledge_from_store,
+    load_knowledge,
+    save_knowledge,
+)
+from automl_engine.knowledge.build import (
+    BuildSettings,
+    build_knowledge,
+    seed_store_from_knowledge,
+)
 from automl_engine.knowledge.corpus import load_corpus_table
 from automl_engine.knowledge.store import KnowledgeStore
 from automl_engine.store.paths import user_data_dir
+from automl_engine.task import Task
 
 TASK_TYPES = ("classification", "regression")
 
@@ -116,7 +126,11 @@ def cmd_export(args) -> int:
 
 
 def cmd_fit_recommender(args) -> int:
-    from automl_engine.knowledge.recommender_io import fit_recommender, recommender_path, save_recommender
+    from automl_engine.knowledge.recommender_io import (
+        fit_recommender,
+        recommender_path,
+        save_recommender,
+    )
 
     folder = args.out or data_dir()
     for task_type in TASK_TYPES:
@@ -136,7 +150,7 @@ def cmd_build(args) -> int:
     logging.basicConfig(level=logging.WARNING)
     corpus = table = load_corpus_table()
     if args.task_type != "all":
-        wanted = ("regression",) if args.task_type == "regression" else ("binary", "multiclass")
+        wanted = ("regression",) if args.task_type == Task.REGRESSION else ("binary", "multiclass")
         table = table[table["task"].isin(wanted)]
     if args.split != "all":
         table = table[table["split"] == args.split]
@@ -178,6 +192,6 @@ def cmd_build(args) -> int:
 def order_for_build(table):
     """Small datasets first, classification and regression interleaved, so partial builds are balanced."""
     table = table.copy()
-    table["_is_reg"] = table["task"] == "regression"
+    table["_is_reg"] = table["task"] == Task.REGRESSION
     table["_rank"] = table.groupby("_is_reg")["rows"].rank(method="first")
     return table.sort_values(["_rank", "_is_reg"]).drop(columns=["_is_reg", "_rank"])

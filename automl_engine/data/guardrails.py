@@ -22,6 +22,7 @@ import pandas as pd
 from pandas.api import types as ptypes
 
 from automl_engine.data.column_types import CONSTANT, HIGH_CARDINALITY, ID_LIKE
+from automl_engine.task import Task
 
 logger = logging.getLogger(__name__)
 
@@ -370,7 +371,7 @@ def check_target_leakage(X: pd.DataFrame, y: pd.Series, task: str, *,
     >>> check_target_leakage(X, y, "binary").columns
     ('copy',)
     """
-    classification = task != "regression"
+    classification = task != Task.REGRESSION
     if len(X) > sample_rows:
         rng = np.random.default_rng(random_state)
         idx = np.sort(rng.choice(len(X), size=sample_rows, replace=False))

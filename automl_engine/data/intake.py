@@ -22,12 +22,36 @@ import pandas as pd
 from pandas.api import types as ptypes
 
 from automl_engine.data import guardrails as gr
-from automl_engine.data.cleaning import DATE_RE, DATE_SHARE, MISSING_MARKERS_ATTR, clean_table, examples, parse_dates
-from automl_engine.data.readers import (HEAD_BYTES, check_header, open_source, read_excel, read_parquet,
-                       read_text, sniff_format)
-from automl_engine.data.column_types import (BOOLEAN, CATEGORICAL, CONSTANT, DATETIME, DROPPED_KINDS,
-                           HIGH_CARDINALITY, ID_LIKE, NUMERIC, TEXT)
+from automl_engine.data.cleaning import (
+    DATE_RE,
+    DATE_SHARE,
+    MISSING_MARKERS_ATTR,
+    clean_table,
+    examples,
+    parse_dates,
+)
+from automl_engine.data.column_types import (
+    BOOLEAN,
+    CATEGORICAL,
+    CONSTANT,
+    DATETIME,
+    DROPPED_KINDS,
+    HIGH_CARDINALITY,
+    ID_LIKE,
+    NUMERIC,
+    TEXT,
+)
+from automl_engine.data.readers import (
+    HEAD_BYTES,
+    check_header,
+    open_source,
+    read_excel,
+    read_parquet,
+    read_text,
+    sniff_format,
+)
 from automl_engine.errors import DataError
+from automl_engine.task import Task
 
 logger = logging.getLogger(__name__)
 
@@ -456,7 +480,7 @@ def prepare_data(df: pd.DataFrame, target: str, *, task: str = "auto",
                         f"row, so there is nothing to predict; choose another target column.")
     requested = task
     task = _resolve_task(y, task)
-    if task != "regression":
+    if task != Task.REGRESSION:
         counts = y.value_counts()
         report.add(gr.check_rare_classes(counts, min_class_size))
         rare = counts.index[counts < min_class_size]
@@ -469,7 +493,7 @@ def prepare_data(df: pd.DataFrame, target: str, *, task: str = "auto",
                                 f"task to regression if it is a number.")
             if requested in ("auto", "auto_classification"):
                 task = "binary" if y.nunique() == 2 else "multiclass"
-        if task == "binary" and y.nunique() != 2:
+        if task == Task.BINARY and y.nunique() != 2:
             raise DataError(f"The task is binary but the target '{target}' has {y.nunique()} "
                             f"classes; choose multiclass or auto.")
     if len(df) < MIN_ROWS:
@@ -485,7 +509,7 @@ def prepare_data(df: pd.DataFrame, target: str, *, task: str = "auto",
     report.add(gr.check_duplicate_rows(df[features + [target]]))
 
     n_before = len(df)
-    stratified = task != "regression"
+    stratified = task != Task.REGRESSION
     if n_before > max_rows:
         rng = np.random.default_rng(random_state)
         if stratified:
@@ -501,7 +525,7 @@ def prepare_data(df: pd.DataFrame, target: str, *, task: str = "auto",
     y = df[target].rename(target)
     if stratified and ptypes.is_float_dtype(y) and np.all(np.mod(y.to_numpy(), 1) == 0):
         y = y.astype("int64")  # labels such as 0.0/1.0 came from a column that had gaps
-    if task == "regression":
+    if task == Task.REGRESSION:
         y = y.astype(float)
     column_types = {c: infos[c].kind for c in features}
     for check in gr.check_dropped_columns({c: infos[c] for c in columns if c not in exclude},
@@ -543,10 +567,10 @@ def _resolve_task(y: pd.Series, task: str) -> str:
     """The detected task, or the caller's task checked against the target."""
     if task in ("auto", "auto_classification"):
         detected = detect_task(y)
-        if task == "auto_classification" and detected == "regression":
+        if task == "auto_classification" and detected == Task.REGRESSION:
             return "multiclass"
         return detected
-    if task == "regression":
+    if task == Task.REGRESSION:
         if ptypes.is_bool_dtype(y) or not ptypes.is_numeric_dtype(y):
             raise DataError(f"Regression needs a numeric target but '{y.name}' holds text such as "
                             f"{examples(y.astype(str).unique())}; choose classification or "

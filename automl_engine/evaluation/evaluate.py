@@ -11,6 +11,7 @@ import pandas as pd
 from sklearn.base import clone
 
 from automl_engine.evaluation.metrics import get_metric
+from automl_engine.task import Task
 
 OK, FAILED, TIMEOUT, MEMORY, CANCELLED = "ok", "failed", "timeout", "memory", "cancelled"
 
@@ -56,7 +57,7 @@ class EvaluationResult:
 def as_labels(y, task: str) -> np.ndarray:
     """The target as an array; class labels that are non-integral numbers become strings."""
     values = np.asarray(y)
-    if task != "regression" and values.dtype.kind == "f":
+    if task != Task.REGRESSION and values.dtype.kind == "f":
         finite = values[np.isfinite(values)]
         if not np.all(finite == np.round(finite)):
             return np.array([f"{v:g}" for v in values], dtype=object)
@@ -66,7 +67,7 @@ def as_labels(y, task: str) -> np.ndarray:
 
 def classes_of(y, task: str) -> np.ndarray | None:
     """Sorted class labels for classification, None for regression."""
-    return None if task == "regression" else np.unique(np.asarray(y))
+    return None if task == Task.REGRESSION else np.unique(np.asarray(y))
 
 
 def _aligned_proba(model, X, classes: np.ndarray) -> np.ndarray:
@@ -90,7 +91,7 @@ def evaluate(task: EvaluationTask) -> EvaluationResult:
     metric = get_metric(task.metric, task.task)
     y = np.asarray(task.y)
     classes = task.classes if task.classes is not None else classes_of(y, task.task)
-    is_clf = task.task != "regression"
+    is_clf = task.task != Task.REGRESSION
     oof = np.full((len(y), len(classes)) if is_clf else len(y), np.nan) if task.keep_oof else None
     fold_scores, fit_times, predict_times = [], [], []
     try:

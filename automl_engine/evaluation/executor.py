@@ -14,7 +14,12 @@ from concurrent.futures import CancelledError, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from automl_engine.errors import DataError, WorkerStartError
-from automl_engine.evaluation.evaluate import CANCELLED, FAILED, EvaluationResult, EvaluationTask
+from automl_engine.evaluation.evaluate import (
+    CANCELLED,
+    FAILED,
+    EvaluationResult,
+    EvaluationTask,
+)
 from automl_engine.evaluation.isolation import run_isolated
 
 logger = logging.getLogger(__name__)

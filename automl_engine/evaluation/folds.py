@@ -2,7 +2,14 @@
 from __future__ import annotations
 
 import numpy as np
-from sklearn.model_selection import KFold, StratifiedKFold, StratifiedShuffleSplit, ShuffleSplit
+from sklearn.model_selection import (
+    KFold,
+    ShuffleSplit,
+    StratifiedKFold,
+    StratifiedShuffleSplit,
+)
+
+from automl_engine.task import Task
 
 HOLDOUT_FRACTION = 0.1
 
@@ -32,7 +39,7 @@ def make_folds(y, task: str, n_splits: int | None = None, random_state: int | No
     n = len(y)
     n_splits = n_splits_for(n) if n_splits is None else int(n_splits)
     index = np.arange(n)
-    stratify = task != "regression"
+    stratify = task != Task.REGRESSION
     if stratify:
         _, counts = np.unique(y, return_counts=True)
         smallest = int(counts.min())

@@ -7,6 +7,8 @@ from typing import Callable
 import numpy as np
 from sklearn import metrics as skm
 
+from automl_engine.task import Task
+
 CLASSIFICATION_METRICS = ("balanced_accuracy", "accuracy", "f1_macro", "roc_auc", "log_loss")
 REGRESSION_METRICS = ("r2", "rmse", "mae")
 DEFAULT_METRIC = {"binary": "balanced_accuracy", "multiclass": "balanced_accuracy", "regression": "r2"}
@@ -64,7 +66,7 @@ def get_metric(name: str, task: str) -> Metric:
     """The metric ``name`` ("auto" → the task's default), checked against the task."""
     if name in (None, "auto"):
         name = DEFAULT_METRIC[task]
-    allowed = REGRESSION_METRICS if task == "regression" else CLASSIFICATION_METRICS
+    allowed = REGRESSION_METRICS if task == Task.REGRESSION else CLASSIFICATION_METRICS
     if name not in allowed:
         raise ValueError(
             f"metric {name!r} does not apply to a {task} task; choose one of: {', '.join(allowed)}"

@@ -54,15 +54,27 @@ import numpy as np
 import pandas as pd
 from sklearn.decomposition import PCA
 
-from automl_engine.explain import budget as budget
-from automl_engine.search.ensemble import EnsembleModel
-from automl_engine.errors import DataError
-from automl_engine.explain.budget import (AGNOSTIC_BUDGET, MAX_PERMUTATIONS, MIN_AGNOSTIC_BACKGROUND,  # noqa: F401
-                                          TIME_BUDGET_SECONDS, Deadline)
-from automl_engine.explain.permutation import _Member, _Permutation, _split, _transform, feature_groups
 from automl_engine.catalogue import ExplainTraits, explain_traits
 from automl_engine.catalogue.steps import EncodedLabelClassifier
+from automl_engine.errors import DataError
+from automl_engine.explain import budget as budget
+from automl_engine.explain.budget import (  # noqa: F401
+    AGNOSTIC_BUDGET,
+    MAX_PERMUTATIONS,
+    MIN_AGNOSTIC_BACKGROUND,
+    TIME_BUDGET_SECONDS,
+    Deadline,
+)
+from automl_engine.explain.permutation import (
+    _Member,
+    _Permutation,
+    _split,
+    _transform,
+    feature_groups,
+)
 from automl_engine.model.unwrap import members, unwrap, used_columns
+from automl_engine.search.ensemble import EnsembleModel
+from automl_engine.task import Task
 
 logger = logging.getLogger(__name__)
 
@@ -139,7 +151,7 @@ def _position(labels, label) -> int:
 
 def _output_fn(model, task: str, label) -> Callable[[object], np.ndarray]:
     """The explained output of a model or pipeline: regression value, or the probability of ``label``."""
-    if task == "regression":
+    if task == Task.REGRESSION:
         return lambda X: np.asarray(model.predict(X), dtype=float).reshape(-1)
     position = _position(model.classes_, label)
     return lambda X: np.asarray(model.predict_proba(X), dtype=float)[:, position]
@@ -168,7 +180,7 @@ def _tree(model, task: str, label, Z_x: np.ndarray):
     # TreeSHAP over 100 background rows took ~30 s CPU for 100 deep extra-trees on 1,000 rows).
     explainer = shap.TreeExplainer(inner, feature_perturbation="tree_path_dependent", model_output="raw")
     raw = explainer.shap_values(Z_x, check_additivity=False)
-    if task == "regression":
+    if task == Task.REGRESSION:
         values, base, _ = _pick(raw, explainer.expected_value, 0, 1)
         return values, base, np.asarray(model.predict(Z_x), dtype=float), "value"
     classes = np.asarray(model.classes_)
@@ -195,7 +207,7 @@ def _linear(model, middle, task: str, label, Z_bg: np.ndarray, Z_x: np.ndarray):
 
     coef = np.atleast_2d(np.asarray(model.coef_, dtype=float))
     intercept = np.ravel(np.asarray(model.intercept_, dtype=float))
-    if task == "regression":
+    if task == Task.REGRESSION:
         w, b, kind = coef[0], intercept[0], "value"
     else:
         position = _position(model.classes_, label)
@@ -212,7 +224,7 @@ def _linear(model, middle, task: str, label, Z_bg: np.ndarray, Z_x: np.ndarray):
     values = np.asarray(explainer.shap_values(Z_x), dtype=float)
     base = float(np.ravel(explainer.expected_value)[0])
     Z_model = _transform(middle, Z_x)
-    if task == "regression":
+    if task == Task.REGRESSION:
         output = np.asarray(model.predict(Z_model), dtype=float)
     else:
         margin = np.asarray(model.decision_function(Z_model), dtype=float)
@@ -376,7 +388,7 @@ def explain(model, X, *, max_rows: int = 1000, background=100, class_index: int 
         limited = limited or done < n_x
         data = data.iloc[rows]
         output = _output_fn(estimator, task, label)(data[columns])
-        kind = "value" if task == "regression" else "probability"
+        kind = "value" if task == Task.REGRESSION else "probability"
         n_bg = len(background_rows)
     explanation = Explanation(
         values=pd.DataFrame(column_values, index=data.index, columns=columns), base_value=float(base),

@@ -12,6 +12,7 @@ from automl_engine.catalogue import Catalogue, load_catalogue
 from automl_engine.knowledge.metafeatures import META_FEATURE_NAMES, meta_feature_vector
 from automl_engine.knowledge.store import KnowledgeStore
 from automl_engine.store.paths import save_npz_atomically
+from automl_engine.task import Task
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +65,7 @@ class Knowledge:
         R² below −1 counts as −1 (any model that bad is equally useless): a single catastrophic
         pipeline would otherwise dominate its dataset's standardisation.
         """
-        scores = self.scores if self.task_type != "regression" else np.maximum(self.scores, R2_FLOOR)
+        scores = self.scores if self.task_type != Task.REGRESSION else np.maximum(self.scores, R2_FLOOR)
         return failures_as_worst(scores, self.status)
 
     def summary(self) -> dict:

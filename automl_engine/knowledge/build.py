@@ -18,7 +18,12 @@ import numpy as np
 import pandas as pd
 
 from automl_engine.catalogue import (
-    Catalogue, build_pipeline, family_changes, family_versions, load_catalogue, task_type_of,
+    Catalogue,
+    build_pipeline,
+    family_changes,
+    family_versions,
+    load_catalogue,
+    task_type_of,
 )
 from automl_engine.catalogue.enumerate import FIRST_VERSION
 from automl_engine.evaluation import EvaluationTask, Evaluator, as_labels, make_folds
@@ -27,6 +32,7 @@ from automl_engine.knowledge.artifact import STATUS_NAMES, Knowledge
 from automl_engine.knowledge.corpus import load_task_frame
 from automl_engine.knowledge.metafeatures import compute_meta_features
 from automl_engine.knowledge.store import KnowledgeStore
+from automl_engine.task import Task
 
 logger = logging.getLogger(__name__)
 
@@ -157,7 +163,7 @@ def prepare_corpus_task(row: dict, settings: BuildSettings) -> PreparedTask:
     meta = compute_meta_features(X, y, prepared.task, prepared.column_types, random_state=settings.seed)
     if len(X) > settings.max_rows:
         rng = np.random.default_rng(_seed_from("rows", row["name"], settings.seed))
-        if prepared.task != "regression":
+        if prepared.task != Task.REGRESSION:
             from sklearn.model_selection import train_test_split
 
             keep, _ = train_test_split(np.arange(len(X)), train_size=settings.max_rows, stratify=y,

@@ -13,7 +13,7 @@ from scipy import stats
 from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LinearRegression
-from sklearn.model_selection import cross_val_score, KFold, StratifiedKFold
+from sklearn.model_selection import KFold, StratifiedKFold, cross_val_score
 from sklearn.naive_bayes import GaussianNB
 from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 from sklearn.pipeline import make_pipeline
@@ -21,6 +21,7 @@ from sklearn.preprocessing import OrdinalEncoder, StandardScaler
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 from automl_engine.data import column_types as kinds
+from automl_engine.task import Task
 
 STATS_ROWS = 10_000
 LANDMARK_ROWS = 1_000
@@ -67,7 +68,7 @@ def _moments(values: np.ndarray) -> tuple[float, float, float, float]:
 
 
 def _landmarkers(Z: np.ndarray, y: np.ndarray, task: str, seed: int) -> list[float]:
-    is_clf = task != "regression"
+    is_clf = task != Task.REGRESSION
     if is_clf:
         _, counts = np.unique(y, return_counts=True)
         folds = min(LANDMARK_FOLDS, int(counts.min()))
@@ -109,12 +110,12 @@ def compute_meta_features(X: pd.DataFrame, y, task: str, column_types: dict[str,
     used = [c for c in column_types if c in X.columns]
     frame = X[used]
     missing = frame.isna().to_numpy()
-    counts = dict(zip(*np.unique(y, return_counts=True))) if task != "regression" else {}
+    counts = dict(zip(*np.unique(y, return_counts=True))) if task != Task.REGRESSION else {}
     probabilities = np.array(list(counts.values()), dtype=float) / max(1, len(y)) if counts else np.array([1.0])
     numeric_cols = kinds.columns_of_kind(column_types, kinds.NUMERIC)
     numeric = frame[numeric_cols].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float) if numeric_cols else np.empty((len(frame), 0))
     skew_mean, skew_max, kurt_mean, kurt_max = _moments(numeric)
-    target_skew = float(abs(np.nan_to_num(stats.skew(y.astype(float))))) if task == "regression" else 0.0
+    target_skew = float(abs(np.nan_to_num(stats.skew(y.astype(float))))) if task == Task.REGRESSION else 0.0
     Z = _numeric_matrix(frame, {c: column_types[c] for c in used})
     if len(Z) > LANDMARK_ROWS:
         keep = np.sort(rng.choice(len(Z), LANDMARK_ROWS, replace=False))

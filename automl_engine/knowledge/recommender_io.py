@@ -9,9 +9,9 @@ import numpy as np
 from automl_engine.catalogue import family_kinds, load_catalogue
 from automl_engine.catalogue.descriptors import pipeline_descriptors
 from automl_engine.knowledge.artifact import Knowledge, data_dir, load_knowledge
-from automl_engine.store.paths import save_npz_atomically
 from automl_engine.recommender import PMFRecommender
 from automl_engine.recommender.aligned import CatalogueAlignedRecommender
+from automl_engine.store.paths import save_npz_atomically
 
 logger = logging.getLogger(__name__)
 

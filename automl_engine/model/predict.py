@@ -15,6 +15,7 @@ import pandas as pd
 from pandas.api import types as ptypes
 
 from automl_engine.errors import DataError
+from automl_engine.task import Task
 
 logger = logging.getLogger(__name__)
 
@@ -181,7 +182,7 @@ def predict_frame(model, frame: pd.DataFrame, *, include_input: bool = False) ->
     try:
         predictions = model.predict(X)
         task = getattr(model, "task_", None)
-        proba = None if task == "regression" or not hasattr(model, "predict_proba") else model.predict_proba(X)
+        proba = None if task == Task.REGRESSION or not hasattr(model, "predict_proba") else model.predict_proba(X)
     except DataError:
         raise
     except (ValueError, TypeError) as exc:

@@ -41,6 +41,7 @@ import pandas as pd
 
 from automl_engine.errors import DataError
 from automl_engine.model.unwrap import members, unwrap, used_columns
+from automl_engine.task import Task
 
 logger = logging.getLogger(__name__)
 
@@ -259,7 +260,7 @@ class LoadedModel:
         self.model_ = model
         self.card = card
         self.task_ = card.get("task") or "regression"
-        self.classes_ = None if self.task_ == "regression" else np.asarray(model.classes_)
+        self.classes_ = None if self.task_ == Task.REGRESSION else np.asarray(model.classes_)
         self.column_types_ = {c["name"]: c["kind"] for c in card.get("input_schema", [])}
         self.feature_names_in_ = np.asarray(list(self.column_types_), dtype=object)
         self.target_name_ = card.get("target")
@@ -282,7 +283,7 @@ class LoadedModel:
 
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities, columns in ``classes_`` order (classification only)."""
-        if self.task_ == "regression":
+        if self.task_ == Task.REGRESSION:
             raise AttributeError("predict_proba is only available for classification")
         return self.model_.predict_proba(self._frame(X))
 

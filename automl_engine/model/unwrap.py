@@ -11,16 +11,17 @@ from sklearn.compose import ColumnTransformer
 from sklearn.pipeline import Pipeline
 
 from automl_engine.search.ensemble import EnsembleModel
+from automl_engine.task import Task
 
 
 def unwrap(model):
     """(final estimator, task, classes, column names or None) of an AutoML, loaded model or estimator."""
     if hasattr(model, "model_") and hasattr(model, "task_"):
         columns = list(getattr(model, "column_types_", {}) or []) or None
-        classes = None if model.task_ == "regression" else np.asarray(model.classes_)
+        classes = None if model.task_ == Task.REGRESSION else np.asarray(model.classes_)
         return model.model_, model.task_, classes, columns
     if isinstance(model, EnsembleModel):
-        classes = None if model.task == "regression" else np.asarray(model.classes_)
+        classes = None if model.task == Task.REGRESSION else np.asarray(model.classes_)
         return model, model.task, classes, None
     if is_classifier(model):
         classes = np.asarray(model.classes_)

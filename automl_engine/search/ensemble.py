@@ -6,10 +6,11 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from automl_engine.evaluation.metrics import Metric
+from automl_engine.task import Task
 
 
 def _score(metric: Metric, y, prediction, task: str, classes) -> float:
-    if task == "regression":
+    if task == Task.REGRESSION:
         return metric.score(y, prediction)
     labels = np.asarray(classes)[np.argmax(prediction, axis=1)]
     return metric.score(y, labels, prediction, classes)
@@ -58,13 +59,13 @@ class EnsembleModel(BaseEstimator):
 
     def fit(self, X, y):
         """The members are already fitted; this only records what prediction needs."""
-        self.classes_ = None if self.task == "regression" else np.asarray(self.classes)
+        self.classes_ = None if self.task == Task.REGRESSION else np.asarray(self.classes)
         self.weights_ = np.asarray(self.weights, dtype=float) / np.sum(self.weights)
         return self
 
     def predict_proba(self, X):
         check_is_fitted(self, "weights_")
-        if self.task == "regression":
+        if self.task == Task.REGRESSION:
             raise AttributeError("a regression ensemble has no predict_proba")
         out = np.zeros((len(X), len(self.classes_)))
         for weight, estimator in zip(self.weights_, self.estimators):
@@ -75,6 +76,6 @@ class EnsembleModel(BaseEstimator):
 
     def predict(self, X):
         check_is_fitted(self, "weights_")
-        if self.task == "regression":
+        if self.task == Task.REGRESSION:
             return sum(w * np.asarray(e.predict(X), dtype=float) for w, e in zip(self.weights_, self.estimators))
         return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
