@@ -12,8 +12,8 @@ from sklearn.base import clone
 from sklearn.metrics import auc, confusion_matrix, roc_curve
 from sklearn.model_selection import train_test_split
 
-from automl_engine.evaluation import as_labels
 from automl_engine.data.intake import prepare_data
+from automl_engine.evaluation import as_labels
 
 HOLDOUT = 0.2
 METHOD = ("the best single pipeline refitted on a random 80 % of the rows (stratified by class for "

@@ -93,8 +93,8 @@ def start_search(settings: dict) -> SearchJob:
 @st.cache_data(max_entries=8, show_spinner=False)
 def profile(frame: pd.DataFrame, target: str | None, task: str, exclude: tuple) -> dict:
     """Column profile, detected task and guardrails (cached per table and choice)."""
-    from automl_engine.errors import DataError
     from automl_engine.data.intake import infer_column_types, prepare_data
+    from automl_engine.errors import DataError
 
     columns = infer_column_types(frame, target)
     out = {"columns": columns, "task": None, "report": None, "error": None, "dropped": [], "n_rows": len(frame)}

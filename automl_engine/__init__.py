@@ -3,11 +3,12 @@
 Public API: ``AutoML``, ``PMFRecommender``, ``load_table``, ``load_model``, ``explain``, ``DataError``.
 """
 from automl_engine.automl import AutoML
+from automl_engine.data.intake import load_table
 from automl_engine.errors import DataError
+
 # Imported eagerly (it needs no shap at import time): a lazy wrapper named ``explain`` would be
 # replaced by the submodule ``automl_engine.explain`` as soon as anything imports that submodule.
 from automl_engine.explain import explain
-from automl_engine.data.intake import load_table
 from automl_engine.recommender import PMFRecommender
 
 

@@ -95,9 +95,11 @@ class AutoML(BaseEstimator):
     >>> from sklearn.datasets import load_iris
     >>> from automl_engine import AutoML
     >>> data = load_iris(as_frame=True)
-    >>> m = AutoML(max_evals=3, random_state=0, learn=False).fit(data.data, data.target)  # doctest: +SKIP
-    >>> m.leaderboard_.columns[:3].tolist()  # doctest: +SKIP
+    >>> m = AutoML(max_evals=2, random_state=0, n_folds=3).fit(data.data, data.target)
+    >>> m.leaderboard_.columns[:3].tolist()
     ['pipeline_id', 'description', 'family']
+    >>> m.predict(data.data.head(3)).shape
+    (3,)
     """
 
     def __init__(self, task="auto", metric="auto", time_budget=None, max_evals=None, strategy="pmf", n_jobs=1,

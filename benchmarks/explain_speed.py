@@ -27,8 +27,8 @@ import numpy as np
 import pandas as pd
 
 from automl_engine.catalogue import build_pipeline, load_catalogue
-from automl_engine.search.ensemble import EnsembleModel
 from automl_engine.explain import TIME_BUDGET_SECONDS, explain
+from automl_engine.search.ensemble import EnsembleModel
 
 N_NUMERIC, N_CATEGORICAL, N_HIGH_CARD, N_DATES, N_TEXT = 22, 4, 1, 2, 1  # 30 columns
 

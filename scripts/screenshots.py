@@ -18,11 +18,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "tests" / "e2e"), str(ROOT / "tests")]
 
 import pandas as pd  # noqa: E402
-
-from automl_engine.knowledge.artifact import data_dir  # noqa: E402
-from automl_engine.data.samples import sample_datasets  # noqa: E402
 from helpers import chromium_page, streamlit_server, tour  # noqa: E402
 from knowledge_fixture import build_tiny_knowledge  # noqa: E402
+
+from automl_engine.data.samples import sample_datasets  # noqa: E402
+from automl_engine.knowledge.artifact import data_dir  # noqa: E402
 
 
 def main(argv=None) -> int:

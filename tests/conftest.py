@@ -1,7 +1,6 @@
 """Shared fixtures: small mixed-type tables."""
 import numpy as np
 import pytest
-
 from tables import mixed_frame
 
 

@@ -5,11 +5,10 @@ import dataclasses
 
 import numpy as np
 import pandas as pd
+from tables import MIXED_TYPES, mixed_frame
 
 from automl_engine.catalogue import build_pipeline, load_catalogue
 from automl_engine.search.ensemble import EnsembleModel
-
-from tables import MIXED_TYPES, mixed_frame
 
 CLASSIFICATION_FAMILIES = ("logreg", "linear_svm", "rbf_svm", "knn", "naive_bayes", "decision_tree", "random_forest",
                            "extra_trees", "hist_gradient_boosting", "lightgbm", "xgboost", "mlp", "adaboost", "catboost")

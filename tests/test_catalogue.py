@@ -1,11 +1,11 @@
+import hashlib
+
 import numpy as np
 import pytest
-
-import hashlib
+from tables import MIXED_TYPES
 
 from automl_engine.catalogue import build_pipeline, family_costs, family_versions, load_catalogue, load_spec
 from automl_engine.catalogue.enumerate import pipeline_id
-from tables import MIXED_TYPES
 
 CLASSIFICATION_FAMILIES = {"logreg", "linear_svm", "rbf_svm", "knn", "naive_bayes", "decision_tree", "random_forest",
                            "extra_trees", "hist_gradient_boosting", "lightgbm", "xgboost", "mlp", "adaboost", "catboost"}
@@ -204,8 +204,9 @@ def test_the_explainer_follows_the_catalogue_traits(monkeypatch):
     from automl_engine import explain
 
     explainer = importlib.import_module("automl_engine.explain.explainer")  # the package name is also the function
-    from automl_engine.catalogue import ExplainTraits
     from model_zoo import fitted
+
+    from automl_engine.catalogue import ExplainTraits
 
     model, X, _ = fitted("regression", "random_forest", n=80)
     assert explain(model, X.head(20), time_budget=None).explainer == "tree"

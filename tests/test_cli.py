@@ -100,9 +100,10 @@ def test_catalogue_and_knowledge_info_json():
 
 def test_knowledge_fit_uses_the_training_steps_chosen_for_the_task_type(tmp_path):
     """Regression's default (no GP-LVM steps) differs from the class default; --n-iter overrides it."""
+    from knowledge_fixture import build_tiny_knowledge
+
     from automl_engine.knowledge.recommender_io import SHIPPED_PARAMS, load_recommender
     from automl_engine.recommender import PMFRecommender
-    from knowledge_fixture import build_tiny_knowledge
 
     assert SHIPPED_PARAMS["regression"]["n_iter"] != PMFRecommender().n_iter
     build_tiny_knowledge(tmp_path, "regression")

@@ -3,13 +3,11 @@ import dask
 import distributed
 import numpy as np
 import pytest
+from faulty_estimators import CrashingClassifier
 from sklearn.datasets import load_breast_cancer
 
 from automl_engine.catalogue import build_pipeline, load_catalogue
 from automl_engine.evaluation import FAILED, OK, EvaluationTask, Evaluator, Limits, make_folds
-from faulty_estimators import CrashingClassifier
-
-
 
 
 @pytest.fixture(scope="module")

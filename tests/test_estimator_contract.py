@@ -1,6 +1,7 @@
 """AutoML as a scikit-learn estimator: clone, cross-validation, the estimator checks, resumed budgets."""
 import numpy as np
 import pytest
+from recommender_fixtures import fitted_recommender
 from sklearn.base import clone
 from sklearn.datasets import load_breast_cancer, load_iris
 from sklearn.model_selection import cross_val_score
@@ -9,8 +10,6 @@ from sklearn.utils import estimator_checks
 from automl_engine import AutoML, DataError
 from automl_engine.catalogue import load_catalogue
 from automl_engine.knowledge.recommender_io import save_recommender
-from automl_engine.search import MIN_EVALUATION_SECONDS
-from recommender_fixtures import fitted_recommender
 
 IRIS = load_iris(as_frame=True)
 
@@ -101,5 +100,3 @@ def test_a_resumed_fit_keeps_the_original_time_budget(monkeypatch):
     resumed.fit(IRIS.data, IRIS.target, history=history)
     assert resumed.search_stats_["search_seconds"] >= spent  # the search's clock continues the earlier run's
     assert len(finish_time_left) == 1 and finish_time_left[0] <= 60 - spent  # the final refits' share too
-    # the search's own share: no evaluation starts past 60 s in all, and one started before may overrun by its timeout
-    assert resumed.search_stats_["search_seconds"] <= 60 + MIN_EVALUATION_SECONDS

@@ -6,14 +6,14 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from model_zoo import spec_for, table
 from sklearn.base import clone
 from sklearn.datasets import load_iris
+from tables import MIXED_TYPES
 
 from automl_engine.catalogue import build_pipeline, load_catalogue
 from automl_engine.catalogue.estimators import CalibratedSVC, CatBoostClassifierModel, CatBoostRegressorModel
 from automl_engine.model.skops_io import load_model, model_bytes
-from model_zoo import spec_for, table
-from tables import MIXED_TYPES
 
 
 @pytest.mark.parametrize("labels", ["strings", "integers"])

@@ -2,14 +2,13 @@
 import numpy as np
 import pandas as pd
 import pytest
+from model_zoo import CLASSIFICATION_FAMILIES, REGRESSION_FAMILIES, fitted, fitted_ensemble
 from sklearn.neighbors import KNeighborsRegressor
 from sklearn.pipeline import Pipeline
+from tables import MIXED_TYPES
 
 from automl_engine import DataError, explain
 from automl_engine.explain import ADDITIVITY_TOLERANCE, Explanation
-
-from model_zoo import CLASSIFICATION_FAMILIES, REGRESSION_FAMILIES, fitted, fitted_ensemble
-from tables import MIXED_TYPES
 
 TREES = {"decision_tree", "random_forest", "extra_trees", "hist_gradient_boosting", "lightgbm", "xgboost"}
 LINEAR = {"logreg", "ridge", "lasso", "elastic_net"}

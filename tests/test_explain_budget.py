@@ -6,17 +6,22 @@ that the cut is certain, and the tests check the chosen sizes and the work done.
 import numpy as np
 import pandas as pd
 import pytest
+from faulty_estimators import SlowLinearRegressor
+from model_zoo import fitted
 from sklearn.compose import ColumnTransformer
 from sklearn.pipeline import Pipeline
+from test_explain import check_additive
 
 from automl_engine import explain
 from automl_engine.explain import budget as explain_budget
-from automl_engine.explain.budget import (AGNOSTIC_BUDGET, MIN_AGNOSTIC_BACKGROUND, Sizes, plan_permutation,
-                                          plan_rows, sizes_for)
-
-from faulty_estimators import SlowLinearRegressor
-from model_zoo import fitted
-from test_explain import check_additive
+from automl_engine.explain.budget import (
+    AGNOSTIC_BUDGET,
+    MIN_AGNOSTIC_BACKGROUND,
+    Sizes,
+    plan_permutation,
+    plan_rows,
+    sizes_for,
+)
 
 
 class FixedDeadline:

@@ -3,12 +3,11 @@ import numpy as np
 from sklearn.datasets import load_iris
 
 from automl_engine import AutoML
-from automl_engine.search import finish_time
 from automl_engine.catalogue import load_catalogue
 from automl_engine.evaluation import Evaluator, Limits, make_folds
-from automl_engine.search.finish_time import affordable_members, finish_reserve, refit_seconds
 from automl_engine.recommender.random import RandomRecommender
-from automl_engine.search import Budget, Problem, Search
+from automl_engine.search import Budget, Problem, Search, finish_time
+from automl_engine.search.finish_time import affordable_members, finish_reserve, refit_seconds
 
 IRIS = load_iris(as_frame=True)
 FOLDS_80 = [(np.arange(80), np.arange(80, 100))] * 5  # each fold trains on 80 of 100 rows

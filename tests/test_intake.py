@@ -9,12 +9,27 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from automl_engine.data import readers as _readers
-from automl_engine.data.column_types import (BOOLEAN, CATEGORICAL, CONSTANT, DATETIME,
-                                        HIGH_CARDINALITY, ID_LIKE, NUMERIC, TEXT)
-from automl_engine.errors import DataError
-from automl_engine.data.intake import (ColumnInfo, PreparedData, clean_table, detect_task, infer_column_types,
-                                  load_table, prepare_data)
+from automl_engine.data.column_types import (
+    BOOLEAN,
+    CATEGORICAL,
+    CONSTANT,
+    DATETIME,
+    HIGH_CARDINALITY,
+    ID_LIKE,
+    NUMERIC,
+    TEXT,
+)
+from automl_engine.data.intake import (
+    ColumnInfo,
+    PreparedData,
+    clean_table,
+    detect_task,
+    infer_column_types,
+    load_table,
+    prepare_data,
+)
 from automl_engine.data.samples import sample_datasets
+from automl_engine.errors import DataError
 
 
 class FakeUploadedFile:

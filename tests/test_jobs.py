@@ -9,9 +9,9 @@ import pytest
 
 from automl_engine.automl import AutoML
 from automl_engine.data.intake import load_table
+from automl_engine.data.samples import sample_datasets
 from automl_engine.service.jobs import JobManager
 from automl_engine.store.runs import RunStore
-from automl_engine.data.samples import sample_datasets
 
 TINY = {"strategy": "random", "random_state": 0, "n_folds": 3, "learn": False, "ensemble": False}
 

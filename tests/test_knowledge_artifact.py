@@ -31,9 +31,10 @@ def test_classification_scores_are_kept_as_they_are():
 def test_the_fitted_recommender_groups_pipelines_by_model_family(tmp_path):
     """The warm start hedges across families (fit_recommender passes each pipeline's family) for
     as many picks as chosen for the task type."""
+    from knowledge_fixture import build_tiny_knowledge
+
     from automl_engine.catalogue import family_kinds, load_catalogue
     from automl_engine.knowledge.recommender_io import SHIPPED_PARAMS, load_recommender
-    from knowledge_fixture import build_tiny_knowledge
 
     folder = build_tiny_knowledge(tmp_path)
     recommender = load_recommender("classification", folder)
@@ -86,10 +87,11 @@ def _older_knowledge(tmp_path, drop_family="catboost"):
     """The tiny knowledge and recommender as a build before ``drop_family`` existed would have shipped them."""
     from dataclasses import replace
 
-    from automl_engine.catalogue import load_catalogue
-    from automl_engine.knowledge.artifact import save_knowledge, load_knowledge
-    from automl_engine.knowledge.recommender_io import fit_recommender, recommender_path, save_recommender
     from knowledge_fixture import build_tiny_knowledge
+
+    from automl_engine.catalogue import load_catalogue
+    from automl_engine.knowledge.artifact import load_knowledge, save_knowledge
+    from automl_engine.knowledge.recommender_io import fit_recommender, recommender_path, save_recommender
 
     folder = build_tiny_knowledge(tmp_path, density=0.3)
     full = load_knowledge("classification", folder / "classification.npz")

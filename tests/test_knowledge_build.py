@@ -9,15 +9,14 @@ import time
 import dask
 import distributed
 import numpy as np
-import pandas as pd
 import pytest
 
+from automl_engine.catalogue import family_changes, load_catalogue
 from automl_engine.evaluation import Evaluator, Limits
 from automl_engine.knowledge.artifact import knowledge_from_store, load_knowledge, save_knowledge
 from automl_engine.knowledge.build import BuildSettings, build_knowledge, planned_indices
 from automl_engine.knowledge.corpus import load_corpus_table
 from automl_engine.knowledge.store import KnowledgeStore
-from automl_engine.catalogue import family_changes, load_catalogue
 
 TINY = BuildSettings(max_rows=120, n_folds=3, density=0.02, n_anchors=13, seed=0)
 

@@ -1,5 +1,4 @@
 """skops save/load with a reviewed trusted-type list, model card, tampered/corrupt files, version policy."""
-import io
 import json
 import subprocess
 import sys
@@ -10,14 +9,18 @@ import zipfile
 import numpy as np
 import pytest
 import skops.io as sio
+from model_zoo import CLASSIFICATION_FAMILIES, REGRESSION_FAMILIES, fitted, fitted_ensemble
+from tables import MIXED_TYPES
 
 from automl_engine import AutoML, DataError, explain, load_model
 from automl_engine.model.skops_io import (
-    TRUSTED_TYPES, LoadedModel, ModelVersionWarning, model_bytes, model_card_markdown, save_model,
+    TRUSTED_TYPES,
+    LoadedModel,
+    ModelVersionWarning,
+    model_bytes,
+    model_card_markdown,
+    save_model,
 )
-
-from model_zoo import CLASSIFICATION_FAMILIES, REGRESSION_FAMILIES, fitted, fitted_ensemble
-from tables import MIXED_TYPES
 
 
 @pytest.fixture(scope="module")

@@ -7,14 +7,12 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from model_zoo import fitted
 
 from automl_engine import DataError, load_model
 from automl_engine.cli import predict_cmd
-from automl_engine.model.skops_io import save_model
 from automl_engine.model.predict import check_schema, escape_formulas, predict_frame, to_csv_bytes
-
-from model_zoo import fitted
-from tables import MIXED_TYPES
+from automl_engine.model.skops_io import save_model
 
 CARD = {"target": "label", "input_schema": [
     {"name": "age", "kind": "numeric", "dtype": "number"},

@@ -4,15 +4,14 @@ import threading
 import numpy as np
 import pandas as pd
 import pytest
+from recommender_fixtures import fitted_recommender
 from sklearn.datasets import load_iris
 
-from automl_engine import AutoML, DataError, PMFRecommender
+from automl_engine import AutoML, DataError
 from automl_engine.catalogue import load_catalogue
 from automl_engine.evaluation import Evaluator, Limits, make_folds
-from automl_engine.knowledge.metafeatures import META_FEATURE_NAMES
 from automl_engine.recommender.random import RandomRecommender
 from automl_engine.search import Budget, Problem, Search, spent_seconds
-from recommender_fixtures import fitted_recommender
 
 IRIS = load_iris(as_frame=True)
 

@@ -49,7 +49,7 @@ def pipeline_descriptors(specs: Iterable[PipelineSpec]) -> np.ndarray:
     >>> from automl_engine.catalogue import load_catalogue
     >>> D = pipeline_descriptors(load_catalogue("regression"))
     >>> D.shape[0], bool(abs(D.mean(axis=0)).max() < 1e-9)
-    (600, True)
+    (650, True)
     """
     frame = pd.DataFrame([_features(spec) for spec in specs]).fillna(0.0)
     frame = frame.reindex(sorted(frame.columns), axis=1)

@@ -25,6 +25,7 @@ from xgboost import XGBClassifier, XGBRegressor
 from automl_engine.catalogue.estimators import CalibratedSVC, CatBoostClassifierModel, CatBoostRegressorModel
 from automl_engine.catalogue.steps import EncodedLabelClassifier
 
+
 def _tuplify(params: dict) -> dict:
     """JSON lists become tuples where scikit-learn expects them (hidden layer sizes)."""
     return {k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}

@@ -10,8 +10,8 @@ import pandas as pd
 
 from automl_engine.cli.progress import ProgressBar
 from automl_engine.errors import DataError
-from automl_engine.search.events import PhaseEvent
 from automl_engine.evaluation.metrics import CLASSIFICATION_METRICS, REGRESSION_METRICS
+from automl_engine.search.events import PhaseEvent
 from automl_engine.store.runs import FINISHED, STOPPED, RunStore
 
 TASKS = ("auto", "binary", "multiclass", "regression", "classification")

@@ -27,8 +27,8 @@ def cmd_predict(args) -> int:
     lines; missing columns, an unusable model file or table raise ``DataError`` (one sentence).
     """
     from automl_engine.data.intake import load_table
-    from automl_engine.model.skops_io import ModelVersionWarning, load_model
     from automl_engine.model.predict import check_schema, predict_frame, to_csv_bytes
+    from automl_engine.model.skops_io import ModelVersionWarning, load_model
 
     if not args.model.is_file():
         raise DataError(f"there is no model file at '{args.model}'; check the path")

@@ -1,6 +1,15 @@
 """Folds, metrics and isolated evaluation of pipelines, locally or on a Dask cluster."""
 from automl_engine.evaluation.evaluate import (
-    CANCELLED, FAILED, MEMORY, OK, TIMEOUT, EvaluationResult, EvaluationTask, as_labels, classes_of, evaluate,
+    CANCELLED,
+    FAILED,
+    MEMORY,
+    OK,
+    TIMEOUT,
+    EvaluationResult,
+    EvaluationTask,
+    as_labels,
+    classes_of,
+    evaluate,
 )
 from automl_engine.evaluation.executor import Evaluator, Limits
 from automl_engine.evaluation.folds import make_folds, n_splits_for

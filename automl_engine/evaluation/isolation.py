@@ -10,10 +10,15 @@ from __future__ import annotations
 import logging
 import time
 
-from automl_engine.evaluation.evaluate import (
-    CANCELLED, FAILED, MEMORY, TIMEOUT, EvaluationResult, EvaluationTask,
-)
 from automl_engine.errors import WorkerStartError
+from automl_engine.evaluation.evaluate import (
+    CANCELLED,
+    FAILED,
+    MEMORY,
+    TIMEOUT,
+    EvaluationResult,
+    EvaluationTask,
+)
 from automl_engine.evaluation.launcher import no_main_context
 
 logger = logging.getLogger(__name__)

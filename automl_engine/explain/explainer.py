@@ -306,9 +306,12 @@ def explain(model, X, *, max_rows: int = 1000, background=100, class_index: int 
 
     Examples
     --------
-    >>> e = explain(automl, X)  # doctest: +SKIP
-    >>> bool(abs(e.base_value + e.values.sum(axis=1) - e.output).max() < 1e-6)  # doctest: +SKIP
-    True
+    >>> from sklearn.datasets import load_diabetes
+    >>> from sklearn.ensemble import RandomForestRegressor
+    >>> X, y = load_diabetes(return_X_y=True, as_frame=True)
+    >>> e = explain(RandomForestRegressor(n_estimators=10, random_state=0).fit(X, y), X.head(20))
+    >>> e.values.shape, bool(abs(e.base_value + e.values.sum(axis=1) - e.output).max() < 1e-6)
+    ((20, 10), True)
     """
     deadline = Deadline(time_budget) if time_budget is not None else None
     estimator, task, classes, columns = unwrap(model)

@@ -16,9 +16,9 @@ from sklearn.compose import ColumnTransformer
 from sklearn.feature_selection import SelectorMixin
 from sklearn.pipeline import Pipeline
 
+from automl_engine.catalogue.steps import BoundedPolynomialFeatures
 from automl_engine.explain import budget as budget
 from automl_engine.explain.budget import Sizes
-from automl_engine.catalogue.steps import BoundedPolynomialFeatures
 
 THREADS = 2
 """Threads evaluating the masked model (scikit-learn, LightGBM and XGBoost predict outside the GIL)."""

@@ -13,6 +13,7 @@ from automl_engine.knowledge.metafeatures import meta_feature_vector
 from automl_engine.knowledge.store import KnowledgeStore
 from automl_engine.recommender.local import LocalRow
 
+
 def record_search(store: KnowledgeStore, name: str, task: str, task_type: str, meta_features: dict,
                   fingerprint: str, rows: int, features: int, history: list[dict], catalogue: Catalogue) -> None:
     """Add one finished search (observed scores and timings) to the local store."""

@@ -39,13 +39,12 @@ from threadpoolctl import threadpool_limits
 from . import gp
 from .acquisition import cost_aware_log_ei, filled_costs, log_expected_improvement
 from .kernels import RBFLinearKernel
-from .training import normal_score_rows, optimise, pca_initialisation, standardise_rows, svd_flip, total_nll
-from .state import SUGGEST_TIME_PARAMS, recommender_state, restore_recommender
 from .protocol import EXPECTED_IMPROVEMENT, WARM_START, suggestions
+from .state import SUGGEST_TIME_PARAMS, recommender_state, restore_recommender
+from .training import normal_score_rows, optimise, pca_initialisation, standardise_rows, svd_flip, total_nll
 from .transfer import TransferKernel
 from .units import own_units, prior_fit_units
-from .warmstart import (first_picks, fit_standardiser, label_codes, nearest_datasets, neighbour_mean_scores,
-                        standardise)
+from .warmstart import first_picks, fit_standardiser, label_codes, nearest_datasets, neighbour_mean_scores, standardise
 
 __all__ = ["PMFRecommender"]
 

@@ -10,8 +10,8 @@ here: callers poll ``status``, ``events()`` and ``progress``.
 from __future__ import annotations
 
 import logging
-import sys
 import os
+import sys
 import threading
 import time
 from collections import deque
@@ -21,10 +21,10 @@ from pathlib import Path
 import pandas as pd
 
 from automl_engine.errors import DataError, WorkerStartError
-from automl_engine.store.paths import user_data_dir
-from automl_engine.store.runs import FAILED, FINISHED, RUNNING, STOPPED, RunStore
 from automl_engine.search import spent_seconds
 from automl_engine.search.events import SEARCHING, PhaseEvent
+from automl_engine.store.paths import user_data_dir
+from automl_engine.store.runs import FAILED, FINISHED, RUNNING, STOPPED, RunStore
 
 logger = logging.getLogger(__name__)
 

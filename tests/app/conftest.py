@@ -1,6 +1,5 @@
 """AppTest helpers: the app from its entry point, tiny searches, a session-wide tiny knowledge folder."""
 import pytest
-
 from apphelpers import new_app
 from knowledge_fixture import build_tiny_knowledge
 

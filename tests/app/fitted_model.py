@@ -7,13 +7,12 @@ AppTest run of a module, and ``keep_main_module`` puts the real ``__main__`` bac
 import functools
 import sys
 
-import pytest
-
 import numpy as np
 import pandas as pd
+import pytest
+from tables import mixed_frame
 
 from automl_engine import AutoML
-from tables import mixed_frame
 
 
 @functools.cache

@@ -3,8 +3,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
 from apphelpers import load_sample, texts
+
 from automl_app.text import md
 
 ROOT = Path(__file__).resolve().parents[2]

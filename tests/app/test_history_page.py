@@ -1,9 +1,10 @@
 """History page: this owner's runs only; reopen one; resume an interrupted one; extend a finished one."""
 from apphelpers import finish, load_sample, start_tiny_search, texts
+
 from automl_engine.data.intake import load_table
+from automl_engine.data.samples import sample_datasets
 from automl_engine.service.jobs import JobManager
 from automl_engine.store.runs import RunStore
-from automl_engine.data.samples import sample_datasets
 
 
 def test_no_runs_yet(app):

@@ -1,5 +1,6 @@
 """Search page: tiny searches end to end, live progress, Stop, the queued notice, both charts."""
 from apphelpers import finish, load_sample, start_tiny_search, texts, wait_until
+
 from automl_app import views
 from automl_app.state import job_manager
 from automl_engine import PMFRecommender

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
-from automl_engine.store.runs import RunStore
-from automl_engine.data.samples import sample_datasets
 from helpers import chromium_page, streamlit_server, tour
 from knowledge_fixture import build_tiny_knowledge
+
+from automl_engine.data.samples import sample_datasets
+from automl_engine.store.runs import RunStore
 
 pytestmark = pytest.mark.e2e
 HOSTILE = "<b>bold</b> [link](http://example.com)"
@@ -83,10 +83,10 @@ def test_explain_then_download_the_model_and_the_predictions(tmp_path, knowledge
     downloaded model, loaded on its own, predicts what the page offered."""
     import re
 
+    from helpers import SEARCH_TIMEOUT_MS, choose, idle, open_page, set_number, show_charts, vega_canvases
     from playwright.sync_api import expect
 
     from automl_engine import load_model
-    from helpers import SEARCH_TIMEOUT_MS, choose, idle, open_page, set_number, show_charts, vega_canvases
 
     path, target = sample_datasets()["wine"]
     data_dir = tmp_path / "data"

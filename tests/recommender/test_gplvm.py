@@ -9,8 +9,7 @@ from hypothesis import strategies as st
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
-from automl_engine.recommender import PMFRecommender
-from automl_engine.recommender import acquisition, gplvm, kernels, warmstart
+from automl_engine.recommender import PMFRecommender, acquisition, gplvm, kernels, warmstart
 from automl_engine.recommender.warmstart import warm_start_picks
 
 N_DATASETS, N_PIPELINES, RANK = 60, 200, 3
