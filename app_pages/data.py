@@ -53,7 +53,8 @@ token = ss["data_token"]
 columns = [str(c) for c in data.columns]
 st.subheader("Table")
 st.caption(md(f"{ss['data_name']} · {len(data):,} rows × {len(columns)} columns"
-              + (f" (a uniform sample of {data.attrs['sampled_from']:,} rows)" if "sampled_from" in data.attrs else "")))
+              + (f" (a uniform sample of {data.attrs['sampled_from']:,} rows)"
+                 if "sampled_from" in data.attrs else "")))
 st.dataframe(data.head(200), height=260)
 
 st.subheader("What to predict")

@@ -35,7 +35,8 @@ def convergence_chart(frame: pd.DataFrame, metric: str = "score") -> alt.LayerCh
     scored = frame.dropna(subset=["score"])
     layers += [
         alt.Chart(scored).mark_line(interpolate="step-after", color="#d62728").encode(
-            x=alt.X("iteration:Q", title="evaluation", axis=alt.Axis(tickMinStep=1)), y=alt.Y("best:Q", title=metric, scale=alt.Scale(zero=False))),
+            x=alt.X("iteration:Q", title="evaluation", axis=alt.Axis(tickMinStep=1)),
+            y=alt.Y("best:Q", title=metric, scale=alt.Scale(zero=False))),
         alt.Chart(scored).mark_circle(size=70, opacity=0.9).encode(
             x="iteration:Q", y=alt.Y("score:Q", title=metric, scale=alt.Scale(zero=False)),
             color=alt.Color("source:N", title="picked by", legend=alt.Legend(orient="bottom")),
@@ -93,7 +94,8 @@ def roc_chart(frame: pd.DataFrame) -> alt.LayerChart:
         strokeDash=[4, 4], color="#9e9e9e").encode(x="fpr:Q", y="tpr:Q")
     curves = alt.Chart(frame).mark_line(interpolate="step-after").encode(
         x=alt.X("fpr:Q", title="false positive rate"), y=alt.Y("tpr:Q", title="true positive rate"),
-        color=alt.Color("curve:N", title=None, legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=300)))
+        color=alt.Color("curve:N", title=None,
+                        legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=300)))
     return alt.layer(diagonal, curves).properties(height=HEIGHT, title="ROC curve (holdout)")
 
 

@@ -41,7 +41,8 @@ def value_rank(values: pd.Series) -> pd.Series:
         return values.astype(float)
     if ptypes.is_numeric_dtype(values) or ptypes.is_datetime64_any_dtype(values):
         numbers = pd.to_numeric(values, errors="coerce") if not ptypes.is_datetime64_any_dtype(values) else \
-            pd.Series(values.to_numpy().astype("datetime64[ns]").astype("int64"), index=values.index).where(values.notna())
+            pd.Series(values.to_numpy().astype("datetime64[ns]").astype("int64"),
+                      index=values.index).where(values.notna())
         return numbers.rank(pct=True)
     text = values.astype(str).where(values.notna())
     codes = text.astype("category").cat.codes.astype(float).where(text.notna())
@@ -110,7 +111,8 @@ def waterfall_frame(e, row, bars: int = WATERFALL_BARS) -> pd.DataFrame:
     steps = [(f"{c} = {_short(data[c])}", float(contributions[c])) for c in shown]
     if rest:
         steps.append((f"{len(rest)} other columns", float(contributions[rest].sum())))
-    rows = [{"label": f"base value {e.base_value:.4g}", "start": 0.0, "end": e.base_value, "contribution": e.base_value, "kind": "base"}]
+    rows = [{"label": f"base value {e.base_value:.4g}", "start": 0.0, "end": e.base_value,
+             "contribution": e.base_value, "kind": "base"}]
     level = e.base_value
     for label, value in steps:
         rows.append({"label": label, "start": level, "end": level + value, "contribution": value,

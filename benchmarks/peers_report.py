@@ -44,7 +44,8 @@ def summary_table(results: pd.DataFrame) -> tuple[str, pd.DataFrame]:
     Test scores are noisy on the small test splits, so the table also compares the validation
     score of the returned model (the search's own objective, what a better search raises).
     """
-    lines = ["| budget | datasets | seeds | system | mean test score | mean rank | PMF win/tie/loss vs it (sign test) | "
+    lines = ["| budget | datasets | seeds | system | mean test score | mean rank | "
+             "PMF win/tie/loss vs it (sign test) | "
              "PMF win/tie/loss on validation score | time to 99% of final (s) | validation − test score | "
              "failed evaluations | crashed runs |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
@@ -64,7 +65,8 @@ def summary_table(results: pd.DataFrame) -> tuple[str, pd.DataFrame]:
             sub = group[(group["system"] == system) & group["dataset"].isin(finished)]
             ranks_rows.append({"budget": label, "system": system, "mean rank": ranks[system].mean()})
             lines.append(
-                f"| {label} | {len(wide)} | {n_seeds} | {system} | {wide[system].replace(-np.inf, np.nan).mean():.4f} | "
+                f"| {label} | {len(wide)} | {n_seeds} | {system} | "
+                f"{wide[system].replace(-np.inf, np.nan).mean():.4f} | "
                 f"{ranks[system].mean():.2f} | {'–' if system == 'pmf' else win_tie_loss(wide, system)} | "
                 f"{'–' if system == 'pmf' else win_tie_loss(validation, system)} | "
                 f"{sub['time_to_99'].mean():.1f} | {(sub['cv_score'] - sub['test_score']).mean():.4f} | "
@@ -121,7 +123,8 @@ def write_report(results: pd.DataFrame, path: Path, command_args: str) -> None:
     table, ranks = summary_table(results)
     image = Path(path).resolve().parent / "img" / "peers_rank.png"
     image.parent.mkdir(parents=True, exist_ok=True)
-    chart = alt.Chart(ranks).mark_bar().encode(x="system:N", y=alt.Y("mean rank:Q", title="mean rank (lower is better)"),
+    chart = alt.Chart(ranks).mark_bar().encode(x="system:N",
+                                               y=alt.Y("mean rank:Q", title="mean rank (lower is better)"),
                                                color="system:N", column="budget:N").properties(width=120, height=200)
     chart.save(str(image), scale_factor=1.5)
     seeds = per_seed_table(results)

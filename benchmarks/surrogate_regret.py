@@ -208,7 +208,8 @@ def main(argv=None) -> int:
             options += f" --task-type {args.task_type}"
         if args.per_dataset:
             options += f" --per-dataset {args.per_dataset}"
-        header = (f"Command: `python benchmarks/surrogate_regret.py --protocol {args.protocol}{options} --write {args.write}`  \n"
+        header = (f"Command: `python benchmarks/surrogate_regret.py --protocol {args.protocol}{options} "
+                  f"--write {args.write}`  \n"
                   f"Machine: {platform.machine()}, {platform.system()}, Python {platform.python_version()}, "
                   f"ran in {time.time() - start:.0f} s.\n\n")
         write_section(args.write, f"surrogate-{args.protocol}", header + report +

@@ -1,4 +1,5 @@
-"""Test-only estimators that crash, hang, exhaust memory or are slow, to check that evaluation and explanations contain them."""
+"""Test-only estimators that crash, hang, exhaust memory or are slow, to check that evaluation and explanations
+contain them."""
 import time
 
 import numpy as np

@@ -11,7 +11,8 @@ from automl_engine.catalogue import build_pipeline, load_catalogue
 from automl_engine.search.ensemble import EnsembleModel
 
 CLASSIFICATION_FAMILIES = ("logreg", "linear_svm", "rbf_svm", "knn", "naive_bayes", "decision_tree", "random_forest",
-                           "extra_trees", "hist_gradient_boosting", "lightgbm", "xgboost", "mlp", "adaboost", "catboost")
+                           "extra_trees", "hist_gradient_boosting", "lightgbm", "xgboost", "mlp", "adaboost",
+                           "catboost")
 REGRESSION_FAMILIES = ("ridge", "lasso", "elastic_net", "svr", "knn", "decision_tree", "random_forest", "extra_trees",
                        "hist_gradient_boosting", "lightgbm", "xgboost", "mlp", "catboost")
 # Keep the tests quick: fewer trees / boosting iterations than some catalogue entries.

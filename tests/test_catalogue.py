@@ -8,7 +8,8 @@ from automl_engine.catalogue import build_pipeline, family_costs, family_version
 from automl_engine.catalogue.enumerate import pipeline_id
 
 CLASSIFICATION_FAMILIES = {"logreg", "linear_svm", "rbf_svm", "knn", "naive_bayes", "decision_tree", "random_forest",
-                           "extra_trees", "hist_gradient_boosting", "lightgbm", "xgboost", "mlp", "adaboost", "catboost"}
+                           "extra_trees", "hist_gradient_boosting", "lightgbm", "xgboost", "mlp", "adaboost",
+                           "catboost"}
 REGRESSION_FAMILIES = {"ridge", "lasso", "elastic_net", "svr", "knn", "decision_tree", "random_forest", "extra_trees",
                        "hist_gradient_boosting", "lightgbm", "xgboost", "mlp", "catboost"}
 

@@ -22,7 +22,8 @@ sys.meta_path.insert(0, Blocked())
 
 
 def run_blocked(code: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", BLOCKED + code], capture_output=True, text=True, timeout=120, check=False)
+    return subprocess.run([sys.executable, "-c", BLOCKED + code], capture_output=True, text=True, timeout=120,
+                          check=False)
 
 
 def test_engine_and_cli_import_without_the_extras():

@@ -47,7 +47,8 @@ def test_affordable_members_keep_the_refitted_best_free_and_skip_what_does_not_f
     kept = affordable_members([best, slow, cheap, medium], 100, FOLDS_80, seconds_left=3.5 * one, fitted=[best])
     assert kept == [best, cheap, medium]
     assert affordable_members([best, slow], 100, FOLDS_80, seconds_left=0.0, fitted=[best]) == [best]
-    assert affordable_members([slow, best], 100, FOLDS_80, seconds_left=-1.0, fitted=[best]) == [best]  # past the deadline
+    # past the deadline
+    assert affordable_members([slow, best], 100, FOLDS_80, seconds_left=-1.0, fitted=[best]) == [best]
     assert affordable_members([best, slow], 100, FOLDS_80, seconds_left=float("inf"), fitted=[best]) == [best, slow]
 
 

@@ -207,7 +207,8 @@ def test_na_markers_are_not_mixed_types():
 
 
 def test_plus_minus_target_is_two_classes_and_markers_are_reported(tmp_path):
-    """'-' is a label beside '+', missing in a numeric column; '?' among words is missing; 'none' among words is a value."""
+    """'-' is a label beside '+', missing in a numeric column; '?' among words is missing; 'none' among words is a
+    value."""
     rng = np.random.default_rng(0)
     n = 120
     frame = pd.DataFrame({

@@ -140,7 +140,7 @@ def _digest(ids):
 def test_plans_of_built_datasets_only_add_the_new_families_share():
     from automl_engine.knowledge.build import anchor_indices, version_groups
 
-    for (task_type, name), (count, digest) in PLANS_1_0_0.items():
+    for (task_type, name), (_count, digest) in PLANS_1_0_0.items():
         catalogue = load_catalogue(task_type)
         (first, old), (later, new) = version_groups(catalogue)
         assert (first, later) == ("1.0.0", "1.1.0") and old == list(range(len(old)))

@@ -31,7 +31,8 @@ def _aliases(tree: ast.AST) -> dict[str, str]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
-                names[alias.asname or alias.name.split(".")[0]] = alias.name if alias.asname else alias.name.split(".")[0]
+                names[alias.asname or alias.name.split(".")[0]] = (alias.name if alias.asname
+                                                                   else alias.name.split(".")[0])
         elif isinstance(node, ast.ImportFrom) and node.module:
             for alias in node.names:
                 names[alias.asname or alias.name] = f"{node.module}.{alias.name}"
@@ -68,7 +69,8 @@ def unsafe_calls(source: str) -> list[str]:
         keywords = {k.arg: k.value for k in node.keywords}
         if qualified in UNSAFE_CALLS:
             found.append(f"{node.lineno}: {dotted}")
-        elif qualified in ("numpy.load", "np.load") and "allow_pickle" in keywords and _is_true(keywords["allow_pickle"]):
+        elif (qualified in ("numpy.load", "np.load") and "allow_pickle" in keywords
+              and _is_true(keywords["allow_pickle"])):
             found.append(f"{node.lineno}: {dotted}(allow_pickle=...)")
         elif qualified.split(".")[-1] in ("load", "loads") and ("skops" in qualified or head in ("sio", "skops")):
             trusted = keywords.get("trusted")

@@ -18,8 +18,8 @@ IRIS = load_iris(as_frame=True)
 
 def _problem(meta=None):
     X, y = IRIS.data, IRIS.target.to_numpy()
-    return Problem(X, y, "multiclass", "balanced_accuracy", {c: "numeric" for c in X}, make_folds(y, "multiclass", 3, 0),
-                   np.unique(y), meta)
+    return Problem(X, y, "multiclass", "balanced_accuracy", {c: "numeric" for c in X},
+                   make_folds(y, "multiclass", 3, 0), np.unique(y), meta)
 
 
 def test_search_evaluates_exactly_max_evals_distinct_pipelines_and_best_is_monotone():

@@ -15,4 +15,7 @@ from automl_engine.catalogue.enumerate import (
     task_type_of,
 )
 
-__all__ = ["TASK_TYPES", "Catalogue", "ExplainTraits", "explain_traits", "PipelineSpec", "build_pipeline", "family_changes", "family_costs", "family_kinds", "family_versions", "load_catalogue", "load_spec", "task_type_of"]
+__all__ = [
+    "TASK_TYPES", "Catalogue", "ExplainTraits", "explain_traits", "PipelineSpec", "build_pipeline", "family_changes",
+    "family_costs", "family_kinds", "family_versions", "load_catalogue", "load_spec", "task_type_of",
+]

@@ -128,8 +128,8 @@ class _CatBoostModel(BaseEstimator):
         raise NotImplementedError
 
     def _new_model(self, **extra):
-        return self._catboost_class()(iterations=int(self.iterations), learning_rate=float(self.learning_rate), depth=int(self.depth),
-                   l2_leaf_reg=float(self.l2_leaf_reg), grow_policy=self.grow_policy,
+        return self._catboost_class()(iterations=int(self.iterations), learning_rate=float(self.learning_rate),
+                   depth=int(self.depth), l2_leaf_reg=float(self.l2_leaf_reg), grow_policy=self.grow_policy,
                    thread_count=int(self.thread_count), random_seed=_seed(self.random_state),
                    verbose=False, allow_writing_files=False, **extra)
 

@@ -25,7 +25,8 @@ def add_parsers(sub) -> None:
     fit.add_argument("--task", choices=TASKS, default="auto")
     fit.add_argument("--metric", choices=("auto",) + CLASSIFICATION_METRICS + REGRESSION_METRICS, default="auto")
     fit.add_argument("--time-budget", type=float, default=None, help="seconds for the search")
-    fit.add_argument("--max-evals", type=int, default=None, help="pipelines to evaluate (default 25 without a time budget)")
+    fit.add_argument("--max-evals", type=int, default=None,
+                     help="pipelines to evaluate (default 25 without a time budget)")
     fit.add_argument("--seed", type=int, default=0)
     fit.add_argument("--strategy", choices=("pmf", "random"), default="pmf")
     fit.add_argument("--n-jobs", type=int, default=1)
@@ -127,7 +128,8 @@ def print_leaderboard(model, rows: int = LEADERBOARD_ROWS, stream=None) -> None:
         "#": range(1, len(board) + 1),
         model.metric_: board["score"].map(lambda v: f"{v:.4f}"),
         "± std": board["score_std"].map(lambda v: "" if pd.isna(v) else f"{v:.3f}"),
-        "predicted": [("" if pd.isna(m) else f"{m:.3f}±{s:.3f}") for m, s in zip(board["predicted_score"], board["predicted_std"])],
+        "predicted": [("" if pd.isna(m) else f"{m:.3f}±{s:.3f}")
+                      for m, s in zip(board["predicted_score"], board["predicted_std"])],
         "source": board["source"],
         "pipeline": board["description"].map(lambda d: d if len(d) <= 90 else d[:87] + "..."),
     })

@@ -50,8 +50,10 @@ def add_parsers(sub) -> None:
     build.add_argument("--density", type=float, default=BuildSettings.density)
     build.add_argument("--timeout", type=float, default=60.0, help="seconds per evaluation")
     build.add_argument("--memory-mb", type=int, default=4096)
-    build.add_argument("--export-every", type=float, default=0, help="export the artifact every N seconds (0: at the end)")
-    build.add_argument("--out", type=Path, default=None, help="folder for the exported artifact (default: the package's)")
+    build.add_argument("--export-every", type=float, default=0,
+                       help="export the artifact every N seconds (0: at the end)")
+    build.add_argument("--out", type=Path, default=None,
+                       help="folder for the exported artifact (default: the package's)")
     build.set_defaults(handler=cmd_build)
     export = ksub.add_parser("export", help="write the shipped artifact from a build store")
     export.add_argument("--store", type=Path, default=None)
@@ -61,7 +63,8 @@ def add_parsers(sub) -> None:
     fit.add_argument("--out", type=Path, default=None, help="folder of the artifact (default: the package's)")
     fit.add_argument("--n-latent", type=int, default=20)
     fit.add_argument("--n-iter", type=int, default=None,
-                     help="GP-LVM refinement steps (default: each task type's, SHIPPED_PARAMS in knowledge/recommender_io.py)")
+                     help="GP-LVM refinement steps (default: each task type's, "
+                          "SHIPPED_PARAMS in knowledge/recommender_io.py)")
     fit.set_defaults(handler=cmd_fit_recommender)
 
 
@@ -99,7 +102,8 @@ def cmd_info(args) -> int:
     if args.json:
         print(json.dumps(out, indent=2))
         return 0
-    print(f"{'task type':<16}{'datasets':>10}{'train':>7}{'test':>6}{'pipelines':>11}{'observed':>10}{'density':>9}{'CPU-h':>8}")
+    print(f"{'task type':<16}{'datasets':>10}{'train':>7}{'test':>6}"
+          f"{'pipelines':>11}{'observed':>10}{'density':>9}{'CPU-h':>8}")
     for task_type, s in out.items():
         print(f"{task_type:<16}{s['datasets']:>10}{s['meta_train_datasets']:>7}{s['meta_test_datasets']:>6}"
               f"{s['pipelines']:>11}{s['observed']:>10}{s['density']:>9.3f}{s['build_cpu_hours']:>8.2f}")

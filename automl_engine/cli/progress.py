@@ -35,7 +35,8 @@ class ProgressBar:
             eta = elapsed / done * (self.total - done) if done else float("nan")
         filled = int(round(fraction * self.width))
         bar = "#" * filled + "." * (self.width - filled)
-        self.stream.write(f"\r[{bar}] {done}/{self.total}  elapsed {format_seconds(elapsed)}  ETA {format_seconds(eta)}  {note[:60]:<60}")
+        self.stream.write(f"\r[{bar}] {done}/{self.total}  elapsed {format_seconds(elapsed)}  "
+                          f"ETA {format_seconds(eta)}  {note[:60]:<60}")
         self.stream.flush()
 
     def close(self) -> None:

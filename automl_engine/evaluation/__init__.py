@@ -17,7 +17,8 @@ from automl_engine.evaluation.isolation import run_isolated
 from automl_engine.evaluation.metrics import DEFAULT_METRIC, METRICS, get_metric
 
 __all__ = [
-    "CANCELLED", "FAILED", "MEMORY", "OK", "TIMEOUT", "as_labels", "EvaluationResult", "EvaluationTask", "Evaluator", "Limits",
+    "CANCELLED", "FAILED", "MEMORY", "OK", "TIMEOUT", "as_labels", "EvaluationResult", "EvaluationTask", "Evaluator",
+    "Limits",
     "DEFAULT_METRIC", "METRICS", "classes_of", "evaluate", "get_metric", "make_folds", "n_splits_for",
     "run_isolated",
 ]

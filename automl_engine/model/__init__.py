@@ -1,1 +1,2 @@
-"""Fitted models: what is inside one (:mod:`.unwrap`), model files and cards (:mod:`.skops_io`), prediction (:mod:`.predict`)."""
+"""Fitted models: what is inside one (:mod:`.unwrap`), model files and cards (:mod:`.skops_io`),
+prediction (:mod:`.predict`)."""

@@ -92,7 +92,8 @@ TRUSTED_TYPES = (
 
 VERSIONED_LIBRARIES = ("scikit-learn", "lightgbm", "xgboost", "catboost")
 """Libraries whose version change may change a loaded model's predictions."""
-_CARD_LIBRARIES = ("automl-engine", "scikit-learn", "numpy", "pandas", "scipy", "skops", "lightgbm", "xgboost", "catboost")
+_CARD_LIBRARIES = ("automl-engine", "scikit-learn", "numpy", "pandas", "scipy", "skops", "lightgbm", "xgboost",
+                   "catboost")
 
 
 class ModelVersionWarning(UserWarning):

@@ -99,7 +99,8 @@ def log_expected_improvement(mean, std, best, xi=0.0):
     computed directly; below, ``h(z) = phi(z) (1 - |z| R(|z|))`` with the Mills ratio
     ``R = Phi/phi`` taken from ``scipy.special.erfcx`` (the log-EI of Ament et al., 2023,
     as in BoTorch), and for ``z < -1000`` the asymptotic form
-    ``log phi(z) - 2 log|z| + log(1 - 3/z^2 + 15/z^4 - 105/z^6)``. At z = -40, EI itself underflows to 0 while this is about -808.3.
+    ``log phi(z) - 2 log|z| + log(1 - 3/z^2 + 15/z^4 - 105/z^6)``. At z = -40, EI itself underflows to 0 while
+    this is about -808.3.
 
     Parameters
     ----------

@@ -85,7 +85,8 @@ class CatalogueAlignedRecommender:
         return mean, std
 
     def suggest(self, observed, n=1, meta_features=None, costs=None, exclude=()) -> list[Suggestion]:
-        """Catalogue indices, as :meth:`PMFRecommender.suggest`; uncovered pipelines only once no covered one is left."""
+        """Catalogue indices, as :meth:`PMFRecommender.suggest`; uncovered pipelines only once no covered one is
+        left."""
         observed = observed or {}
         not_in_catalogue = [int(j) for j in np.flatnonzero(self.to_catalogue_ < 0)]
         own_exclude = self._own(exclude) + not_in_catalogue

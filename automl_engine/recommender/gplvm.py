@@ -86,7 +86,8 @@ class PMFRecommender(BaseEstimator):
         keeps weakly determined directions from overfitting.
     units : {"own", "prior"}, default "own"
         How a new dataset's scores are mapped to standardised units. ``"own"``: scaled by their
-        own std, their mean placed at their pipelines' average prior mean. ``"prior"``: ``y ≈ c + s * prior_mean`` fitted to the observations (the slope
+        own std, their mean placed at their pipelines' average prior mean. ``"prior"``: ``y ≈ c + s * prior_mean``
+        fitted to the observations (the slope
         shrunk towards the training scale), which stays unbiased when the first observations are
         not a random sample (the warm start picks pipelines that are good on average).
     warm_start : {"neighbour_mean", "nearest_best", "portfolio"}, default "neighbour_mean"
@@ -227,7 +228,8 @@ class PMFRecommender(BaseEstimator):
         if self.row_scores not in ("normal_scores", "standardised"):
             raise ValueError(f"row_scores must be 'normal_scores' or 'standardised', got {self.row_scores!r}.")
         if self.warm_start not in ("neighbour_mean", "nearest_best", "portfolio"):
-            raise ValueError(f"warm_start must be 'neighbour_mean', 'nearest_best' or 'portfolio', got {self.warm_start!r}.")
+            raise ValueError(f"warm_start must be 'neighbour_mean', 'nearest_best' or 'portfolio', "
+                             f"got {self.warm_start!r}.")
         lp = self.latent_prior
         if not isinstance(lp, numbers.Real) or not np.isfinite(lp) or lp < 0:
             raise ValueError(f"latent_prior must be a number >= 0, got {lp!r}.")

@@ -2,7 +2,8 @@
 
 Constructor parameters are stored under ``param_<name>`` (``random_state`` only if it is an
 int); ``meta_*`` entries only if the model has meta-features, ``pipeline_features_`` only if it
-has descriptors, ``pipeline_groups_`` / ``pipeline_kinds_`` only if it has groups / kinds. ``np.load(path)`` (``allow_pickle=False``) can read the file back.
+has descriptors, ``pipeline_groups_`` / ``pipeline_kinds_`` only if it has groups / kinds. ``np.load(path)``
+(``allow_pickle=False``) can read the file back.
 """
 from __future__ import annotations
 

