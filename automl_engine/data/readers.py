@@ -379,6 +379,8 @@ def read_excel(src: Source, max_rows: int, max_bytes: int,
             if len(wb.worksheets) > 1:
                 logger.info("workbook has %d sheets; reading the first", len(wb.worksheets))
             ws = wb.worksheets[0]
+            declared_rows = ws.max_row  # from the sheet's <dimension> tag, which may understate it
+            ws.reset_dimensions()  # read every row and cell the sheet holds, not the tag's extent
             rows = ws.iter_rows(values_only=True)
             header = None
             for row in rows:
@@ -390,8 +392,8 @@ def read_excel(src: Source, max_rows: int, max_bytes: int,
                                 "with a header row in the first sheet.")
             check_header(header)
             k = max_rows
-            if src.size > max_bytes and ws.max_row:
-                k = max(1, min(max_rows, int(ws.max_row * max_bytes / src.size)))
+            if src.size > max_bytes and declared_rows:
+                k = max(1, min(max_rows, int(declared_rows * max_bytes / src.size)))
             frame, n_seen = reservoir(_excel_batches(rows), k, seed)
         except DataError:
             raise
