@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Install what the tests need and run the whole suite (README command b).
+# Install what the tests need, lint (ruff) and run the whole suite (README command b).
 # Installs the package with its test extra and, for the browser tests, Debian's chromium when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,4 +14,5 @@ if [ ! -x /usr/bin/chromium ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
 fi
 
+python -m ruff check .
 python -m pytest "$@"

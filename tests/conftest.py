@@ -24,3 +24,10 @@ def isolated_data_dir(tmp_path, monkeypatch):
     folder = tmp_path / "automl-data"
     monkeypatch.setenv("AUTOML_DATA_DIR", str(folder))
     return folder
+
+
+def pytest_collection_modifyitems(items):
+    """Browser tests are slow tests too: the fast tier (`-m "not slow"`) leaves them out."""
+    for item in items:
+        if "e2e" in item.keywords:
+            item.add_marker(pytest.mark.slow)
