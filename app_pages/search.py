@@ -51,8 +51,10 @@ if task is not None:
         with c3:
             folds = st.selectbox("Cross-validation folds", ["auto", 3, 5, 10], key="opt_folds", persist_state="session",
                                  help="auto: 10 folds below 1,000 rows, 5 below 20,000, else a holdout.")
+            # a lone user gets every worker of the server; with others searching, the queue shares them
             workers = st.number_input(f"Parallel workers (this server shares {manager.max_workers})", 1,
-                                      manager.max_workers, 1, key="opt_workers", persist_state="session")
+                                      manager.max_workers, manager.max_workers, key="opt_workers",
+                                      persist_state="session")
             seed = st.number_input("Random seed", 0, 2**31 - 1, 0, key="opt_seed", persist_state="session")
         learn = st.checkbox("Let this search improve future recommendations (its scores stay on this machine)",
                             True, key="opt_learn", persist_state="session")

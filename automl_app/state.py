@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 import streamlit as st
 
+from automl_engine.evaluation import available_cores
 from automl_engine.service.jobs import JobManager, SearchJob
 
 DEFAULTS = {
@@ -41,7 +42,7 @@ _OWNER_RE = re.compile(r"^[0-9a-f]{32}$")
 @st.cache_resource
 def job_manager() -> JobManager:
     """The server's one JobManager (bounds evaluation workers over all sessions)."""
-    return JobManager(max_workers=int(os.environ.get("AUTOML_MAX_WORKERS", "2")))
+    return JobManager(max_workers=int(os.environ.get("AUTOML_MAX_WORKERS") or available_cores()))
 
 
 def init_session() -> None:

@@ -24,6 +24,7 @@ from automl_engine.evaluation import (
     classes_of,
     get_metric,
     make_folds,
+    resolve_n_jobs,
 )
 from automl_engine.knowledge.artifact import load_knowledge
 from automl_engine.knowledge.growth import local_rows, record_search
@@ -74,7 +75,7 @@ class AutoML(BaseEstimator):
         (the search keeps back the predicted refit time of its best pipelines)
     max_evals : int, optional — evaluations; with neither budget, 25 evaluations
     strategy : {"pmf", "random"}
-    n_jobs : int — evaluations at once
+    n_jobs : int — evaluations at once; -1 (the default) for every available core
     dask_address : str, optional — ``tcp://host:port`` of a Dask scheduler
     ensemble : bool — try ensemble selection over the top pipelines
     random_state : int or None
@@ -102,7 +103,7 @@ class AutoML(BaseEstimator):
     (3,)
     """
 
-    def __init__(self, task="auto", metric="auto", time_budget=None, max_evals=None, strategy="pmf", n_jobs=1,
+    def __init__(self, task="auto", metric="auto", time_budget=None, max_evals=None, strategy="pmf", n_jobs=-1,
                  dask_address=None, ensemble=True, random_state=None, n_folds=None, eval_timeout=300.0,
                  memory_mb=4096, learn=False, data_dir=None, recommender=None, exclude_columns=()):
         self.task = task
@@ -191,10 +192,11 @@ class AutoML(BaseEstimator):
         costs = predicted_costs(load_knowledge(catalogue.task_type), len(problem.X), len(folds))
         budget.max_evals = self.max_evals if (self.max_evals or self.time_budget) else DEFAULT_MAX_EVALS
         emit(PhaseEvent(SEARCHING, budget.elapsed()))
-        with Evaluator(self.n_jobs, self.dask_address, Limits(self.eval_timeout, self.memory_mb)) as evaluator:
+        n_jobs = resolve_n_jobs(self.n_jobs)
+        with Evaluator(n_jobs, self.dask_address, Limits(self.eval_timeout, self.memory_mb)) as evaluator:
             self._search = Search(problem, catalogue, search_recommender, evaluator, budget, self.eval_timeout, costs,
                                   on_event, seed, history,
-                                  round_size=None if budget.timed else max(2, int(self.n_jobs)),
+                                  round_size=None if budget.timed else max(2, n_jobs),
                                   reserve=lambda h: finish_reserve(h, len(problem.X), folds, self.ensemble,
                                                                  self.time_budget),
                                   stop_event=self._stop_event)
@@ -211,7 +213,7 @@ class AutoML(BaseEstimator):
         # as many threads as the search had workers, the way the fit times were measured
         # the refits stay as quiet as the evaluations: library deprecation and convergence chatter
         # (e.g. scikit-learn 1.9's FutureWarning on SVC(probability=True)) is nothing a user can act on
-        with threadpool_limits(limits=max(1, int(self.n_jobs))), warnings.catch_warnings():
+        with threadpool_limits(limits=n_jobs), warnings.catch_warnings():
             warnings.simplefilter("ignore")
             self._finish(problem, catalogue, prepared, metric, budget, emit)
         self.search_stats_["finish_seconds"] = time.perf_counter() - finish_start

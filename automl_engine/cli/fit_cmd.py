@@ -29,7 +29,7 @@ def add_parsers(sub) -> None:
                      help="pipelines to evaluate (default 25 without a time budget)")
     fit.add_argument("--seed", type=int, default=0)
     fit.add_argument("--strategy", choices=("pmf", "random"), default="pmf")
-    fit.add_argument("--n-jobs", type=int, default=1)
+    fit.add_argument("--n-jobs", type=int, default=-1, help="evaluations at once (default -1: every available core)")
     fit.add_argument("--scheduler", default=None, help="tcp://HOST:PORT of a Dask scheduler")
     fit.add_argument("--no-ensemble", action="store_true")
     fit.add_argument("--no-learn", action="store_true", help="do not add this search to the local knowledge store")
@@ -60,8 +60,8 @@ def _check_budget(args) -> None:
         raise DataError("--time-budget must be a positive number of seconds")
     if args.max_evals is not None and args.max_evals < 1:
         raise DataError("--max-evals must be at least 1")
-    if args.n_jobs < 1:
-        raise DataError("--n-jobs must be at least 1")
+    if args.n_jobs == 0 or args.n_jobs < -1:
+        raise DataError("--n-jobs must be at least 1, or -1 for every available core")
 
 
 def cmd_fit(args) -> int:

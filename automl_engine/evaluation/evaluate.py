@@ -11,6 +11,7 @@ import pandas as pd
 from sklearn.base import clone
 
 from automl_engine.evaluation.metrics import get_metric
+from automl_engine.evaluation.shared_data import materialize
 from automl_engine.task import Task
 
 OK, FAILED, TIMEOUT, MEMORY, CANCELLED = "ok", "failed", "timeout", "memory", "cancelled"
@@ -20,7 +21,8 @@ OK, FAILED, TIMEOUT, MEMORY, CANCELLED = "ok", "failed", "timeout", "memory", "c
 class EvaluationTask:
     """Everything a worker needs to evaluate one pipeline; picklable.
 
-    ``pipeline`` is an unfitted scikit-learn estimator taking the raw columns of ``X``.
+    ``pipeline`` is an unfitted scikit-learn estimator taking the raw columns of ``X``. ``X`` and ``y``
+    are the data or handles to it (:mod:`.shared_data`), which the worker maps instead of unpickling.
     """
 
     key: str
@@ -89,7 +91,7 @@ def evaluate(task: EvaluationTask) -> EvaluationResult:
     """Cross-validate ``task.pipeline``; failures are returned, never raised."""
     start = time.perf_counter()
     metric = get_metric(task.metric, task.task)
-    y = np.asarray(task.y)
+    X, y = materialize(task.X), np.asarray(materialize(task.y))
     classes = task.classes if task.classes is not None else classes_of(y, task.task)
     is_clf = task.task != Task.REGRESSION
     oof = np.full((len(y), len(classes)) if is_clf else len(y), np.nan) if task.keep_oof else None
@@ -97,7 +99,7 @@ def evaluate(task: EvaluationTask) -> EvaluationResult:
     try:
         for train, test in task.folds:
             model = clone(task.pipeline)
-            X_train, X_test = task.X.iloc[train], task.X.iloc[test]
+            X_train, X_test = X.iloc[train], X.iloc[test]
             t0 = time.perf_counter()
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")

@@ -6,7 +6,9 @@ timeout and a memory cap); only where that call happens differs.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
+import os
 import queue
 import threading
 import uuid
@@ -21,6 +23,7 @@ from automl_engine.evaluation.evaluate import (
     EvaluationTask,
 )
 from automl_engine.evaluation.isolation import run_isolated
+from automl_engine.evaluation.shared_data import SharedData
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +34,32 @@ class Limits:
 
     timeout: float | None = 300.0
     memory_mb: int | None = 4096
+
+
+def available_cores() -> int:
+    """CPU cores this process may run on (its affinity mask where the system has one)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not every system has an affinity mask
+        return max(1, os.cpu_count() or 1)
+
+
+def resolve_n_jobs(n_jobs: int | None) -> int:
+    """Evaluations at once: ``n_jobs`` itself, or every available core for ``-1`` / ``None``."""
+    if n_jobs is None or int(n_jobs) < 0:
+        return available_cores()
+    return max(1, int(n_jobs))
+
+
+SCATTERED = "scattered"
+"""What a task carries in place of X and y when they were scattered to the Dask workers."""
+
+
+def _run_on_worker(task: EvaluationTask, X, y, timeout, memory_mb) -> EvaluationResult:
+    """On a Dask worker: the scattered table (resolved by Dask) goes into the task, then as locally."""
+    if X is not None:
+        task = dataclasses.replace(task, X=X, y=y)
+    return run_isolated(task, timeout, memory_mb)
 
 
 class Evaluator:
@@ -52,8 +81,8 @@ class Evaluator:
     ...     result = ev.next_result()
     """
 
-    def __init__(self, n_jobs: int = 1, dask_address: str | None = None, limits: Limits = Limits()):
-        self.n_jobs = max(1, int(n_jobs))
+    def __init__(self, n_jobs: int | None = -1, dask_address: str | None = None, limits: Limits = Limits()):
+        self.n_jobs = resolve_n_jobs(n_jobs)
         self.dask_address = dask_address
         self.limits = limits
         self._done: queue.Queue = queue.Queue()
@@ -62,6 +91,8 @@ class Evaluator:
         self._pool = None
         self._cancel = threading.Event()
         self._futures: dict = {}
+        self._shared = None      # SharedData of local workers
+        self._scattered = None   # (X, y) futures on a Dask cluster
         if dask_address:
             try:
                 from distributed import Client
@@ -77,6 +108,18 @@ class Evaluator:
         """Evaluations submitted whose result has not been taken yet."""
         return self._in_flight
 
+    def share(self, X, y):
+        """Put the table where every evaluation can read it, once per search: (X handle, y handle) for tasks.
+
+        Local workers get memory-mapped files (:mod:`.shared_data`); a Dask cluster gets the data
+        scattered to every worker once. Tasks then carry the handles instead of the data.
+        """
+        if self._client is not None:
+            self._scattered = tuple(self._client.scatter([X, y], broadcast=True))
+            return SCATTERED, SCATTERED
+        self._shared = SharedData(X, y)
+        return self._shared.X, self._shared.y
+
     def submit(self, task: EvaluationTask, timeout: float | None = None) -> None:
         """Start evaluating ``task``; its result arrives through :meth:`next_result`.
 
@@ -85,9 +128,9 @@ class Evaluator:
         self._in_flight += 1
         timeout = self.limits.timeout if timeout is None else timeout
         if self._client is not None:
-            future = self._client.submit(
-                run_isolated, task, timeout, self.limits.memory_mb, pure=False, key=f"eval-{uuid.uuid4().hex}"
-            )
+            data = self._scattered if task.X is SCATTERED else (None, None)
+            future = self._client.submit(_run_on_worker, task, *data, timeout, self.limits.memory_mb,
+                                         pure=False, key=f"eval-{uuid.uuid4().hex}")
         else:
             future = self._pool.submit(run_isolated, task, timeout, self.limits.memory_mb, self._cancel)
         self._futures[task.key] = future
@@ -145,9 +188,11 @@ class Evaluator:
                 yield result
 
     def close(self) -> None:
-        """Stop dispatching; running local children finish or time out."""
+        """Stop dispatching; running local children finish or time out; shared data is released."""
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
+        if self._shared is not None:
+            self._shared.close()
         if self._client is not None:
             self._client.close()
 

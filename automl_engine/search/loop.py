@@ -132,6 +132,7 @@ class Search:
         }
         self.oof: dict[int, np.ndarray] = {}
         self._pending: dict[str, Trial] = {}
+        self._shared = None  # (X, y) handles, see _data
         self._stop = stop_event if stop_event is not None else threading.Event()
         self.recommender_seconds = 0.0  # time spent in suggest / predict (the overhead benchmark reads it)
 
@@ -183,8 +184,9 @@ class Search:
             pick = Suggestion(int(pick), source or FALLBACK, mean[int(pick)], std[int(pick)])
         spec = self.catalogue[int(pick)]
         key = f"{spec.id}#{len(self.history) + len(self._pending)}"
+        X, y = self._data()
         task = EvaluationTask(key, build_pipeline(spec, self.problem.column_types, random_state=self.random_state),
-                              self.problem.X, self.problem.y, self.problem.task, self.problem.metric,
+                              X, y, self.problem.task, self.problem.metric,
                               self.problem.folds, keep_oof=True, classes=self.problem.classes)
         timeout = self.eval_timeout
         if self.budget.timed:
@@ -192,6 +194,13 @@ class Search:
         trial = Trial(key, pick, task, timeout, self.elapsed())
         self._pending[key] = trial
         return trial
+
+    def _data(self):
+        """X and y as the tasks carry them: shared once with the evaluator's workers, or inline without one."""
+        if self._shared is None:
+            self._shared = (self.evaluator.share(self.problem.X, self.problem.y) if self.evaluator is not None
+                            else (self.problem.X, self.problem.y))
+        return self._shared
 
     def _posterior(self):
         start = time.perf_counter()
