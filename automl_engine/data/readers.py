@@ -49,6 +49,12 @@ _BINARY_MAGIC = (
     (b"\xd0\xcf\x11\xe0", "an old-style Excel (.xls) or Office file"),
     (b"SQLite format 3", "an SQLite database"),
 )
+MAX_COLUMNS = 100_000
+"""Most columns a text table may have; a header or first data line with more is refused."""
+MAX_LINE_BYTES = 16 * 1024 * 1024
+"""Longest header line, and first data line, read to check them (a longer one is refused)."""
+_TRAILING = "\x00trailing delimiter"
+"""Label of the empty field after a trailing delimiter while it is read (then dropped)."""
 _FIELDS_RE = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 _EOF_RE = re.compile(r"EOF inside string starting at row (\d+)")
 
@@ -239,10 +245,101 @@ def reservoir(frames: Iterable[pd.DataFrame], k: int, seed: int) -> tuple[pd.Dat
     return frame.iloc[np.argsort(pos, kind="stable")].reset_index(drop=True), n_seen
 
 
-def _parser_error(exc: Exception, delimiter: str) -> DataError:
+@dataclass
+class Record:
+    """One record of delimited text as scanned by :func:`scan_record`."""
+
+    n_fields: int
+    end: int
+    """Position after the record's last field (at its line break when complete)."""
+    complete: bool
+    """False when the text ended inside it, or a quote could not be followed, or it has over ``limit`` fields."""
+    last_empty: bool = False
+
+
+def scan_record(text: str, pos: int, delimiter: str, limit: int) -> Record:
+    """Count the fields of the record starting at ``pos``, stopping after ``limit + 1`` fields.
+
+    Quoted fields may hold the delimiter, quotes doubled and line breaks; nothing is copied, so the cost
+    of a pathological line is bounded by ``limit``, not by its length.
+    """
+    field = re.compile(r'(?:"(?:[^"]|"")*"|[^"\r\n' + re.escape(delimiter) + r"])*")
+    n = 0
+    while True:
+        m = field.match(text, pos)
+        pos = m.end()
+        n += 1
+        last_empty = not m.group().strip().strip('"').strip()
+        if n > limit or pos >= len(text):
+            return Record(n, pos, False, last_empty)
+        ch = text[pos]
+        if ch == delimiter:
+            pos += 1
+            continue
+        return Record(n, pos, ch in "\r\n", last_empty)
+
+
+def _line_of(text: str, pos: int) -> int:
+    return text.count("\n", 0, pos) + 1
+
+
+def _first_data_record(text: str, complete: bool, delimiter: str) -> tuple[Record, Record, int] | None:
+    """The header record, the first data record and its line number; None when ``text`` is too short."""
+    header = scan_record(text, 0, delimiter, MAX_COLUMNS)
+    if header.n_fields > MAX_COLUMNS:
+        raise DataError(f"The header has more than {MAX_COLUMNS:,} columns; select the columns you need "
+                        f"(or transpose the table) and try again.")
+    if not header.complete:
+        return None if not complete and header.end >= len(text) else (header, Record(0, header.end, True), 0)
+    blank = re.compile(r"(?:\r\n|\n|\r)(?:[ \t]*(?:\r\n|\n|\r))*")
+    start = blank.match(text, header.end).end()
+    if start >= len(text):
+        return (header, Record(0, start, True), 0) if complete else None
+    record = scan_record(text, start, delimiter, max(header.n_fields + 1, 10_000))  # bounded, exact when short
+    if not record.complete and record.end >= len(text) and not complete:
+        return None
+    return header, record, _line_of(text, start)
+
+
+def check_first_record(header: Record, record: Record, line: int, delimiter: str) -> bool:
+    """Refuse a first data line with more fields than the header; True when its extra field is empty.
+
+    pandas does not check the first data line: with one field more than the header it takes the
+    first column as the row index (every column shifts), with many more it builds an index of
+    them. One more field, empty, is a trailing delimiter (a common export), read and dropped.
+    """
+    if record.n_fields <= header.n_fields:
+        return False
+    if record.n_fields == header.n_fields + 1 and record.complete and record.last_empty:
+        return True
+    shown = {"\t": "tab"}.get(delimiter, delimiter)
+    saw = f"{record.n_fields:,}" if record.complete else f"more than {record.n_fields - 1:,}"
+    raise DataError(f"Line {line} has {saw} fields but the header has {header.n_fields:,}; quote values that "
+                    f"contain the delimiter ({shown}) or fix that line.")
+
+
+def _leading_text(src: Source, head: bytes, encoding: str, text: str, delimiter: str) -> tuple[str, bool]:
+    """Enough of the file's start to hold the header and the first data line (up to MAX_LINE_BYTES each)."""
+    size = len(head)
+    complete = size >= src.size
+    while _first_data_record(text, complete, delimiter) is None:
+        if size >= 2 * MAX_LINE_BYTES:
+            line = "header" if not scan_record(text, 0, delimiter, MAX_COLUMNS).complete else "first data line"
+            raise DataError(f"The {line} is longer than {MAX_LINE_BYTES // 1024**2} MB; check that the file is "
+                            f"a table with one record per line.")
+        size = min(4 * size, 2 * MAX_LINE_BYTES)
+        with src.open() as stream:
+            head = stream.read(size)
+        complete = len(head) >= src.size
+        text = codecs.getincrementaldecoder(encoding)(errors="replace").decode(head, final=complete)
+    return text, complete
+
+
+def _parser_error(exc: Exception, delimiter: str, n_header: int | None = None) -> DataError:
     text = str(exc)
     if m := _FIELDS_RE.search(text):
         expected, line, saw = m.groups()
+        expected = n_header or expected
         shown = {"\t": "tab"}.get(delimiter, delimiter)
         return DataError(f"Line {line} has {saw} fields but the header has {expected}; quote "
                          f"values that contain the delimiter ({shown}) or fix that line.")
@@ -263,10 +360,23 @@ def read_text(src: Source, head: bytes, max_rows: int, max_bytes: int,
     if not text or text.isspace():
         raise DataError("The file is empty; upload a table with a header row and at least one "
                         "row of data.")
+    if "\n" not in text.lstrip("\r\n") and not complete:  # a header longer than the head
+        text, complete = _leading_text(src, head, encoding, text, ",")
     delimiter, header, decimal = sniff_delimiter(text, complete, src.extension)
+    text, complete = _leading_text(src, head, encoding, text, delimiter)
+    if len(text) > len(head):
+        delimiter, header, decimal = sniff_delimiter(text, complete, src.extension)
+    first = _first_data_record(text, complete, delimiter)
     check_header(header)
+    trailing = check_first_record(*first, delimiter)
+    # index_col=False: pandas never takes a column as the row index (a longer first line is checked above)
     options = dict(sep=delimiter, decimal=decimal, na_values=_NA_VALUES, keep_default_na=False,
-                   skipinitialspace=True, engine="c", on_bad_lines="error")
+                   skipinitialspace=True, engine="c", on_bad_lines="error", index_col=False)
+    if trailing:
+        options["names"] = [h or f"Unnamed: {i}" for i, h in enumerate(header)] + [_TRAILING]
+        options["header"] = 0
+        options["dtype"] = {_TRAILING: "str"}
+        logger.info("%s: data lines end with a delimiter; the empty last field is dropped", src.name or "input")
     chunked = src.size > max_bytes
     k = max_rows
     if chunked:
@@ -283,26 +393,44 @@ def read_text(src: Source, head: bytes, max_rows: int, max_bytes: int,
                 if chunked:
                     reader = pd.read_csv(stream, encoding=enc, chunksize=chunk_rows, **options)
                     with reader:
-                        frame, n_seen = reservoir(reader, k, seed)
+                        frame, n_seen = reservoir(_without_trailing(reader, trailing), k, seed)
                     if n_seen == 0:
                         frame = pd.DataFrame(columns=header)
                 else:
                     frame = pd.read_csv(stream, encoding=enc, low_memory=False, **options)
+                    frame = next(_without_trailing([frame], trailing))
                     n_seen = len(frame)
             if enc != encoding:
                 logger.info("%s is not valid %s; read it as %s", src.name, encoding, enc)
             return frame, header, n_seen
         except UnicodeDecodeError:
             continue
+        except DataError:
+            raise
         except pd.errors.EmptyDataError as exc:
             raise DataError("The file is empty; upload a table with a header row and at least "
                             "one row of data.") from exc
         except (pd.errors.ParserError, csv.Error) as exc:
-            raise _parser_error(exc, delimiter) from exc
+            raise _parser_error(exc, delimiter, len(header)) from exc
         except (ValueError, OverflowError, TypeError) as exc:
-            raise _parser_error(exc, delimiter) from exc
+            raise _parser_error(exc, delimiter, len(header)) from exc
     raise DataError("The file's text encoding could not be recognised; save it as UTF-8 and "
                     "try again.")
+
+
+def _without_trailing(frames: Iterable[pd.DataFrame], trailing: bool) -> Iterator[pd.DataFrame]:
+    """Drop the field after a trailing delimiter; DataError if a line holds a value there."""
+    n_rows = 0
+    for frame in frames:
+        if trailing:
+            extra = frame[_TRAILING]
+            if extra.notna().any():
+                row = n_rows + int(np.flatnonzero(extra.notna().to_numpy())[0]) + 1
+                raise DataError(f"Data row {row} has a value ('{extra.dropna().iloc[0]}') after the last column, "
+                                f"but the other lines end with an empty field; fix that row or the header.")
+            frame = frame.drop(columns=[_TRAILING])
+        n_rows += len(frame)
+        yield frame
 
 
 def _parquet_frame(batch) -> pd.DataFrame:
