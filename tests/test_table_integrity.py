@@ -101,3 +101,20 @@ def test_a_header_with_too_many_columns_is_refused_before_it_is_parsed():
 def test_a_quoted_first_value_spanning_lines_is_one_record():
     df = load_table(io.BytesIO(b'a,b,c\n"hello\nworld, yes",2,3\n4,5,6\n'))
     assert df["a"].tolist() == ["hello\nworld, yes", "4"] and df["c"].tolist() == [3, 6]
+
+
+def test_numbers_with_thousands_separators_are_numbers_and_kept_as_features():
+    from automl_engine.data.intake import prepare_data
+
+    lines = ["amount,other,y"] + [f'"{i * 1234567.89 + 1000:,.2f}",{i % 3},{i % 2}' for i in range(30)]
+    df = load_table(io.BytesIO(csv_bytes(lines)))
+    assert df["amount"].dtype == float and df["amount"].tolist()[:2] == [1000.0, 1235567.89]
+    assert "amount" in prepare_data(df, "y").X.columns  # was text, different in every row: dropped as an id
+    european = load_table(io.BytesIO(csv_bytes(["a;b"] + [f"{i}.234.567,5;{i % 2}" for i in range(1, 30)])))
+    assert european["a"].tolist()[:2] == [1234567.5, 2234567.5]
+
+
+def test_thousands_separators_used_in_some_values_only_are_refused_with_a_sentence():
+    lines = ["amount,y", '"1,234",0', "1234,1", '"5,600",0', "17,1"]
+    with pytest.raises(DataError, match=r"^Column 'amount' holds numbers written with thousands separators"):
+        load_table(io.BytesIO(csv_bytes(lines)))

@@ -1,7 +1,7 @@
 """Cell-level cleaning shared by ``load_table`` and ``prepare_data``.
 
 Missing-value markers become missing (those like ``-`` or ``?`` only where their column says so),
-text columns holding only numbers become numeric,
+text columns holding only numbers become numeric (``1,234,567.89`` with its thousands separators too),
 text columns holding dates become datetime64; ambiguous columns (numbers mixed with words,
 dates that do not parse, infinite numbers) raise :class:`~automl_engine.errors.DataError`.
 Private helpers of :mod:`automl_engine.data.intake`, which re-exports :func:`clean_table`.
@@ -27,6 +27,10 @@ MISSING_MARKERS_ATTR = "missing_markers"
 """``DataFrame.attrs`` key: {column: [cell values read as missing]}, for the guardrail report."""
 DATE_SHARE = 0.8
 """A text column whose values look like dates for at least this share of rows is a date column."""
+_GROUPED = {  # thousands separator → (every value fits, a value uses the separator)
+    ",": (re.compile(r"[+-]?\d{1,3}(?:,\d{3})*(?:\.\d+)?"), re.compile(r".*\d,\d{3}.*")),
+    ".": (re.compile(r"[+-]?\d{1,3}(?:\.\d{3})*(?:,\d+)?"), re.compile(r".*\d\.\d{3}.*,\d+|.*\.\d{3}\.\d{3}.*")),
+}
 
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 _TIME = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:[ap]\.?m\.?)?)?(?:\s*(?:Z|UTC|[+-]\d{2}:?\d{2}))?"
@@ -129,6 +133,8 @@ def _clean_text_column(name: str, s: pd.Series) -> tuple[pd.Series, list[str]]:
     keys, stripped, n, numbers = counts.index[~is_na], stripped[~is_na], counts.to_numpy()[~is_na], numbers[~is_na]
     if len(keys) == 0:
         return s, read_as_missing
+    if np.isnan(numbers).any() and (grouped := _thousands_separated(name, stripped)) is not None:
+        numbers = grouped
     numeric = ~np.isnan(numbers)
     share = n[numeric].sum() / n.sum()
     if share == 1.0:
@@ -154,6 +160,32 @@ def _clean_text_column(name: str, s: pd.Series) -> tuple[pd.Series, list[str]]:
                             f"{examples(stripped[failed])}; fix those values or leave them empty.")
         return s.map(pd.Series(parsed.to_numpy(), index=keys)), read_as_missing
     return s, read_as_missing
+
+
+def _thousands_separated(name: str, values: pd.Series) -> np.ndarray | None:
+    """The numbers of text such as ``1,234,567.89`` (or ``1.234.567,89``), when every value fits one pattern.
+
+    Every value must be a number written with the same thousands separator (values below 1,000 without
+    one), and at least one must use it; ``1.234`` alone stays 1.234. None when no value uses a separator.
+
+    Raises
+    ------
+    DataError
+        Numbers with separators beside numbers that do not fit the pattern (``1,234`` and ``1234.5,6``).
+    """
+    for separator, (fits, uses) in _GROUPED.items():
+        if values.str.fullmatch(fits).all() and values.str.fullmatch(uses).any():
+            decimal = "." if separator == "," else ","
+            plain = values.str.replace(separator, "", regex=False).str.replace(decimal, ".", regex=False)
+            return pd.to_numeric(plain, errors="coerce").to_numpy(dtype=float)
+    for separator, (fits, uses) in _GROUPED.items():
+        used = values.str.fullmatch(uses)
+        if used.any() and pd.to_numeric(values.str.replace(separator, "", regex=False), errors="coerce").notna().all():
+            odd = values[~values.str.fullmatch(fits)]
+            raise DataError(f"Column '{name}' holds numbers written with thousands separators such as "
+                            f"{examples(values[used])} but also {examples(odd)}, so they cannot be read "
+                            f"consistently; write every value the same way, or without separators.")
+    return None
 
 
 def _to_datetime(values: pd.Series, **kwargs) -> pd.Series:
