@@ -11,8 +11,18 @@ import pandas as pd
 from automl_engine.cli.progress import ProgressBar
 from automl_engine.errors import DataError
 from automl_engine.evaluation.metrics import CLASSIFICATION_METRICS, REGRESSION_METRICS
-from automl_engine.search.events import PhaseEvent
-from automl_engine.store.runs import FINISHED, STOPPED, RunStore
+from automl_engine.search.events import SEARCHING, PhaseEvent
+from automl_engine.store.runs import (
+    FAILED,
+    FINISHED,
+    STOPPED,
+    LeaseLost,
+    RunLease,
+    RunStore,
+    check_resume,
+    new_lease_token,
+    resumed_settings,
+)
 
 TASKS = ("auto", "binary", "multiclass", "regression", "classification")
 LEADERBOARD_ROWS = 10
@@ -65,31 +75,60 @@ def _check_budget(args) -> None:
 
 
 def cmd_fit(args) -> int:
-    from automl_engine.automl import AutoML
+    from automl_engine.data.fingerprint import fingerprint
     from automl_engine.data.intake import load_table
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
     _check_budget(args)
     store = RunStore()
-    history = None
+    run = None
     if args.resume:
         run = store.get(args.resume)
         if run is None:
             raise DataError(f"there is no run {args.resume!r} in the run history; `automl runs` lists them")
-        history = store.history(args.resume)
     frame = load_table(args.data)
     if args.target not in frame.columns:
         shown = ", ".join(map(str, list(frame.columns)[:8]))
         raise DataError(f"the target column {args.target!r} is not in the table; its columns are: {shown}")
+    table_fingerprint = fingerprint(frame)  # of the table as given: known before the (costly) preparation
+    task, metric, history = args.task, args.metric, None
+    if run is not None:
+        check_resume(run, fingerprint=table_fingerprint, target=args.target, task=args.task, metric=args.metric)
+        _check_same_exclusions(run, args.exclude)
+        task, metric = resumed_settings(run, args.task, args.metric)
+        lease = store.lease(run["id"])             # RunInProgress (exit 2) if another process is on it
+        run_id = run["id"]
+        history = store.history(run_id)             # read under the claim: no one else adds to it now
+    else:
+        token = new_lease_token()
+        run_id = store.create(name=args.data.name, target=args.target, settings=vars_for_run(args),
+                              data_path=str(args.data.resolve()), task=args.task, metric=args.metric,
+                              fingerprint=table_fingerprint, lease=token)
+        lease = RunLease(store, run_id, token).start()
+    try:
+        return _search(args, store, run_id, lease, frame, task, metric, history, recorded=run is not None)
+    finally:
+        lease.release()
+
+
+def _search(args, store, run_id, lease, frame, task, metric, history, recorded) -> int:
+    from automl_engine.automl import AutoML
+
     budget = args.max_evals or (None if args.time_budget else 25)
     bar = ProgressBar(total=budget or 0)
-    run_id = args.resume or store.create(name=args.data.name, target=args.target, settings=vars_for_run(args),
-                                         data_path=str(args.data.resolve()))
+    model = AutoML(task=task, metric=metric, time_budget=args.time_budget, max_evals=args.max_evals,
+                   strategy=args.strategy, n_jobs=args.n_jobs, dask_address=args.scheduler,
+                   ensemble=not args.no_ensemble, random_state=args.seed, learn=not args.no_learn,
+                   exclude_columns=tuple(args.exclude))
 
     def on_event(event) -> None:
+        nonlocal recorded
         if isinstance(event, PhaseEvent):  # the bar counts evaluations (or seconds); phases are not shown
+            if event.phase == SEARCHING and not recorded:  # the task and metric are known: a resume must match
+                store.update(run_id, token=lease.token, task=model.task_, metric=model.metric_)
+                recorded = True
             return
-        store.add_evaluation(run_id, event.record)
+        store.add_evaluation(run_id, event.record, token=lease.token)
         if args.time_budget and not budget:
             bar.total = 100
             bar.update(min(100, int(100 * event.elapsed / args.time_budget)),
@@ -97,24 +136,40 @@ def cmd_fit(args) -> int:
         else:
             bar.update(event.iteration, f"best {event.best_score:.4f}  {event.description}")
 
-    model = AutoML(task=args.task, metric=args.metric, time_budget=args.time_budget, max_evals=args.max_evals,
-                   strategy=args.strategy, n_jobs=args.n_jobs, dask_address=args.scheduler,
-                   ensemble=not args.no_ensemble, random_state=args.seed, learn=not args.no_learn,
-                   exclude_columns=tuple(args.exclude))
     X = frame.drop(columns=[args.target])
     try:
         model.fit(X, frame[args.target], history=history, on_event=on_event)
     except KeyboardInterrupt:
         bar.close()
-        store.update(run_id, status=STOPPED)
+        _record_end(store, run_id, lease, STOPPED, "interrupted")
+        raise
+    except Exception as exc:  # the run is marked failed (never left "running"); main() says why
+        bar.close()
+        if not isinstance(exc, LeaseLost):
+            _record_end(store, run_id, lease, FAILED, " ".join(str(exc).split())[:500] or type(exc).__name__)
         raise
     bar.close()
-    store.update(run_id, status=FINISHED, task=model.task_, metric=model.metric_)
+    store.update(run_id, token=lease.token, status=FINISHED, task=model.task_, metric=model.metric_, message="")
     print_leaderboard(model)
     path = model.save(args.out)
-    store.update(run_id, model_path=str(Path(path).resolve()))
+    store.update(run_id, token=lease.token, model_path=str(Path(path).resolve()))
     print(f"run {run_id}: model saved to {path}")
     return 0
+
+
+def _record_end(store, run_id, lease, status, message) -> None:
+    try:
+        store.update(run_id, token=lease.token, status=status, message=message)
+    except Exception as exc:  # noqa: BLE001 - the error being reported matters more than this one
+        logging.getLogger(__name__).warning("could not record the end of run %s: %s", run_id, exc)
+
+
+def _check_same_exclusions(run: dict, exclude: list[str]) -> None:
+    stored = run["settings"].get("exclude")
+    if stored is not None and sorted(map(str, stored)) != sorted(map(str, exclude)):
+        shown = " ".join(f"--exclude {c}" for c in stored) or "no --exclude"
+        raise DataError(f"run {run['id']} searched without the columns it excluded ({shown}), so its scores are "
+                        f"on other columns; resume it with the same exclusions, or start a new run")
 
 
 def vars_for_run(args) -> dict:

@@ -6,6 +6,11 @@ sessions: a job asks for ``n_jobs`` slots and waits, visibly ``"queued"``, until
 SearchEvents and writes each evaluation to a RunStore as it happens, with a parquet copy of the
 data, so a run cut short by a closed browser or a killed server can be resumed. No streamlit
 here: callers poll ``status``, ``events()`` and ``progress``.
+
+A job holds its run's lease (``store.runs.RunLease``) from submission or resumption to its end,
+so another server process or ``automl fit --resume`` cannot continue the same run meanwhile, and
+it writes its evaluations fenced by that lease. A resume is refused when the saved table's content
+fingerprint is not the one the run was searched on, and it searches with the run's task and metric.
 """
 from __future__ import annotations
 
@@ -20,11 +25,23 @@ from pathlib import Path
 
 import pandas as pd
 
+from automl_engine.data.fingerprint import fingerprint
 from automl_engine.errors import DataError, WorkerStartError
 from automl_engine.search import spent_seconds
 from automl_engine.search.events import SEARCHING, PhaseEvent
 from automl_engine.store.paths import user_data_dir
-from automl_engine.store.runs import FAILED, FINISHED, RUNNING, STOPPED, RunStore
+from automl_engine.store.runs import (
+    FAILED,
+    FINISHED,
+    RUNNING,
+    STOPPED,
+    LeaseLost,
+    RunInProgress,
+    RunLease,
+    RunStore,
+    new_lease_token,
+    resumed_settings,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -91,8 +108,11 @@ class SearchJob:
 
     def __init__(self, manager: "JobManager", run_id: str, frame: pd.DataFrame, target: str, settings: dict,
                  owner: str, store: RunStore, history: list[dict] | None = None, data_path: Path | None = None,
-                 recommender=None):
+                 recommender=None, lease: RunLease | None = None):
         self.manager, self.run_id, self.target, self.owner = manager, run_id, target, owner
+        self.lease = lease
+        self._lease_lost: str | None = None
+        self._task_recorded = bool(history)
         self.settings, self.store = dict(settings), store
         self.history = list(history or [])
         self.data_path = data_path
@@ -188,31 +208,55 @@ class SearchJob:
         return self.done
 
     # -- the thread ----------------------------------------------------------------------------
+    @property
+    def _token(self) -> str | None:
+        return self.lease.token if self.lease is not None else None
+
     def _on_event(self, event) -> None:
         if isinstance(event, PhaseEvent):
             self._phase = event.phase
+            if event.phase == SEARCHING and not self._task_recorded and self.automl is not None:
+                self._task_recorded = True  # the task and metric are known: a resume searches with them
+                try:
+                    self.store.update(self.run_id, token=self._token, task=self.automl.task_,
+                                      metric=self.automl.metric_)
+                except Exception as exc:  # noqa: BLE001 - as for an evaluation below
+                    self._store_failed(exc, "the task of")
             return
         with self._lock:
             if self._events:   # the posterior arrays (one value per pipeline) only matter on the latest event
                 self._events[-1].posterior_mean = self._events[-1].posterior_std = None
             self._events.append(event)
         try:
-            self.store.add_evaluation(self.run_id, event.record)
+            self.store.add_evaluation(self.run_id, event.record, token=self._token)
         except Exception as exc:  # noqa: BLE001 - losing history must not kill the search
-            logger.warning("could not save evaluation %s of run %s: %s", event.iteration, self.run_id, exc)
+            self._store_failed(exc, f"evaluation {event.iteration} of")
+
+    def _store_failed(self, exc: Exception, what: str) -> None:
+        if isinstance(exc, LeaseLost):  # another process continues this run: stop, write nothing more
+            self._lease_lost = str(exc)
+            self._stop.set()
+        logger.warning("could not save %s run %s: %s", what, self.run_id, exc)
 
     def _finish(self, status: str, message: str = "") -> None:
+        if self._lease_lost:
+            status, message = FAILED, self._lease_lost
         self.error = message if status == FAILED else None
-        try:
-            fields = {"status": status, "message": message}
-            if self.result is not None:
-                fields.update(task=self.result.task_, metric=self.result.metric_,
-                              fingerprint=getattr(self.result, "fingerprint_", ""))
-            self.store.update(self.run_id, **fields)
-        except Exception as exc:  # noqa: BLE001
-            logger.warning("could not record the end of run %s: %s", self.run_id, exc)
+        if not self._lease_lost:
+            try:
+                fields = {"status": status, "message": message}
+                if self.result is not None:  # the run's fingerprint stays the one of the table as given
+                    fields.update(task=self.result.task_, metric=self.result.metric_)
+                self.store.update(self.run_id, token=self._token, **fields)
+            except Exception as exc:  # noqa: BLE001
+                logger.warning("could not record the end of run %s: %s", self.run_id, exc)
+        self._release_lease()
         self._ended = time.perf_counter() if self._started is not None else None
         self._status = status
+
+    def _release_lease(self) -> None:
+        if self.lease is not None:
+            self.lease.release()
 
     def _run(self) -> None:
         from automl_engine.automl import AutoML
@@ -221,7 +265,8 @@ class SearchJob:
         try:
             if self.data_path is None:
                 self.data_path = save_frame(frame, self.manager.data_folder() / f"{self.run_id}.parquet")
-                self.store.update(self.run_id, data_path=str(self.data_path))
+                self.store.update(self.run_id, token=self._token, data_path=str(self.data_path),
+                                  fingerprint=fingerprint(frame))
         except Exception as exc:  # noqa: BLE001 - the search can run; only resuming it cannot
             logger.warning("could not save the data of run %s (it will not be resumable): %s", self.run_id, exc)
         if not self.manager._acquire(self):
@@ -229,7 +274,7 @@ class SearchJob:
             return
         try:
             self._status = RUNNING
-            self.store.update(self.run_id, status=RUNNING)
+            self.store.update(self.run_id, token=self._token, status=RUNNING)
             recommender = self._recommender
             if recommender is None and self.settings.get("strategy", "pmf") == "pmf":
                 recommender = self.manager.recommender_for(self.settings.get("task", "auto"), frame[self.target])
@@ -251,6 +296,7 @@ class SearchJob:
                 logger.exception("search %s failed", self.run_id)
                 self._finish(FAILED, _sentence(exc))
         finally:
+            self._release_lease()  # after a shutdown too: a restarted server may resume the run at once
             self.manager._release(self)
 
 
@@ -343,10 +389,13 @@ class JobManager:
         settings = {k: v for k, v in settings.items() if k in SETTING_NAMES}
         settings["exclude_columns"] = list(settings.get("exclude_columns") or ())
         store = self.store()
+        token = new_lease_token()
         run_id = store.create(name=name or "search", target=target, settings=settings, owner=owner,
-                              task=str(settings.get("task", "auto")), metric=str(settings.get("metric", "auto")))
-        store.update(run_id, status=QUEUED)
-        job = SearchJob(self, run_id, frame, target, settings, owner, store, recommender=recommender)
+                              task=str(settings.get("task", "auto")), metric=str(settings.get("metric", "auto")),
+                              lease=token)
+        lease = RunLease(store, run_id, token).start()
+        store.update(run_id, token=token, status=QUEUED)
+        job = SearchJob(self, run_id, frame, target, settings, owner, store, recommender=recommender, lease=lease)
         return self._start(job)
 
     def resume(self, run_id: str, owner: str | None = None, extra_evals: int = 0, extra_seconds: float = 0.0,
@@ -356,6 +405,9 @@ class JobManager:
         The evaluations already done count against the budget: an interrupted or stopped run
         finishes its budget; ``extra_evals`` / ``extra_seconds`` extend it (to go on after a
         finished one). The job keeps the run's id, so its evaluations continue the same run.
+
+        Refused with one sentence (DataError) when the run is in progress in another process
+        (its lease is fresh), or when its saved table is not the one it was searched on.
         """
         if self.is_live(run_id):
             return self._jobs[run_id]
@@ -366,23 +418,42 @@ class JobManager:
         path = Path(run["data_path"] or "")
         if not run["data_path"] or not path.is_file():
             raise DataError("the data of this run was not saved, so it cannot be resumed; start a new search")
-        frame = pd.read_parquet(path)
-        history = store.history(run_id)
-        settings = dict(run["settings"])
-        if extra_evals:
-            settings["max_evals"] = (settings.get("max_evals") or len(history)) + int(extra_evals)
-        if extra_seconds:
-            spent = spent_seconds(history)
-            settings["time_budget"] = (settings.get("time_budget") or spent) + float(extra_seconds)
-        store.update(run_id, status=QUEUED, settings=settings, message="")
+        try:
+            lease = store.lease(run_id)
+        except RunInProgress:
+            if self.is_live(run_id):  # another session of this server resumed it a moment ago
+                return self._jobs[run_id]
+            raise
+        try:
+            frame = pd.read_parquet(path)
+            if run["fingerprint"] and fingerprint(frame) != run["fingerprint"]:
+                raise DataError("the saved data of this run has changed since it was searched, so the search "
+                                "cannot go on with it; start a new search")
+            if run["target"] not in frame.columns:
+                raise DataError(f"the saved data of this run lacks its target column {run['target']!r}, so it "
+                                f"cannot be resumed; start a new search")
+            history = store.history(run_id)   # read under the claim: no other process adds to it now
+            settings = dict(run["settings"])
+            settings["task"], settings["metric"] = resumed_settings(run, settings.get("task", "auto"),
+                                                                    settings.get("metric", "auto"))
+            if extra_evals:
+                settings["max_evals"] = (settings.get("max_evals") or len(history)) + int(extra_evals)
+            if extra_seconds:
+                spent = spent_seconds(history)
+                settings["time_budget"] = (settings.get("time_budget") or spent) + float(extra_seconds)
+            store.update(run_id, token=lease.token, status=QUEUED, settings=settings, message="")
+        except BaseException:
+            lease.release()
+            raise
         job = SearchJob(self, run_id, frame, run["target"], settings, run["owner"], store, history=history,
-                        data_path=path, recommender=recommender)
+                        data_path=path, recommender=recommender, lease=lease)
         return self._start(job)
 
     def _start(self, job: SearchJob) -> SearchJob:
         with self._cond:
             running = self._jobs.get(job.run_id)
             if running is not None and not running.done:   # two resumes of one run at once: one job
+                job._release_lease()
                 return running
             self._jobs[job.run_id] = job
             self._waiting.append(job)  # its place in the queue is its submission's, not its thread's
