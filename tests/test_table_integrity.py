@@ -118,3 +118,18 @@ def test_thousands_separators_used_in_some_values_only_are_refused_with_a_senten
     lines = ["amount,y", '"1,234",0', "1234,1", '"5,600",0', "17,1"]
     with pytest.raises(DataError, match=r"^Column 'amount' holds numbers written with thousands separators"):
         load_table(io.BytesIO(csv_bytes(lines)))
+
+
+@pytest.mark.parametrize("utf8_first", [True, False])
+def test_a_file_that_is_utf8_in_one_part_and_latin1_in_the_other_has_one_spelling(utf8_first):
+    utf8 = "".join(f"Zürich,{i % 2}\n" for i in range(20)).encode("utf-8")
+    latin1 = "".join(f"Zürich,{i % 2}\n" for i in range(20)).encode("latin-1")
+    body = utf8 + latin1 if utf8_first else latin1 + utf8
+    for max_bytes in (200 * 1024**2, 300):  # read whole, and streamed in chunks
+        df = load_table(io.BytesIO(b"city,y\n" + body), max_bytes=max_bytes)
+        assert set(df["city"]) == {"Zürich"}
+
+
+def test_a_windows_1252_file_still_reads_as_windows_1252():
+    data = ("name,y\n" + "".join(f"Café “quoted” €{i},{i % 2}\n" for i in range(30))).encode("cp1252")
+    assert load_table(io.BytesIO(data))["name"].iloc[1] == "Café “quoted” €1"

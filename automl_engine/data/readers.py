@@ -357,6 +357,8 @@ def read_text(src: Source, head: bytes, max_rows: int, max_bytes: int,
     complete = len(head) >= src.size
     encoding = detect_encoding(head)
     text = decode_head(head, encoding, complete)
+    if encoding in ("cp1252", "latin-1"):  # as the table will be read: line by line
+        text = PerLineUtf8(io.BytesIO(head)).read().decode("utf-8", errors="replace")
     if not text or text.isspace():
         raise DataError("The file is empty; upload a table with a header row and at least one "
                         "row of data.")
@@ -385,11 +387,15 @@ def read_text(src: Source, head: bytes, max_rows: int, max_bytes: int,
         chunk_rows = max(1000, int(CHUNK_BYTES / bytes_per_row))
         logger.info("%s is %d bytes (> %d): reading in chunks of %d rows, sampling %d rows",
                     src.name or "input", src.size, max_bytes, chunk_rows, k)
-    fallbacks = {"utf-8": ["cp1252", "latin-1"], "utf-8-sig": ["cp1252", "latin-1"],
-                 "cp1252": ["latin-1"]}.get(encoding, [])
-    for enc in [encoding, *fallbacks]:
+    # Not UTF-8 throughout: each line is decoded on its own (see PerLineUtf8), never the whole file as one
+    # single-byte encoding, which turned the UTF-8 lines of a mixed file into a second set of categories.
+    attempts = [encoding, "per-line"] if encoding in ("utf-8", "utf-8-sig") else \
+        ["per-line"] if encoding in ("cp1252", "latin-1") else [encoding]
+    for enc in attempts:
         try:
-            with src.open() as stream:
+            with src.open() as raw:
+                stream = PerLineUtf8(raw) if enc == "per-line" else raw
+                enc = "utf-8-sig" if enc == "per-line" else enc
                 if chunked:
                     reader = pd.read_csv(stream, encoding=enc, chunksize=chunk_rows, **options)
                     with reader:
@@ -400,8 +406,9 @@ def read_text(src: Source, head: bytes, max_rows: int, max_bytes: int,
                     frame = pd.read_csv(stream, encoding=enc, low_memory=False, **options)
                     frame = next(_without_trailing([frame], trailing))
                     n_seen = len(frame)
-            if enc != encoding:
-                logger.info("%s is not valid %s; read it as %s", src.name, encoding, enc)
+            if isinstance(stream, PerLineUtf8) and stream.n_lines_recoded:
+                logger.info("%s: %d line(s) are not UTF-8 and were read as Windows-1252 / Latin-1 (%d UTF-8 "
+                            "lines)", src.name or "input", stream.n_lines_recoded, stream.n_lines_utf8)
             return frame, header, n_seen
         except UnicodeDecodeError:
             continue
@@ -431,6 +438,47 @@ def _without_trailing(frames: Iterable[pd.DataFrame], trailing: bool) -> Iterato
             frame = frame.drop(columns=[_TRAILING])
         n_rows += len(frame)
         yield frame
+
+
+class PerLineUtf8(io.RawIOBase):
+    """A byte stream re-encoded to UTF-8 line by line: each line is UTF-8 if it decodes as such, else
+    Windows-1252, else Latin-1.
+
+    A file that is UTF-8 in one part and Latin-1 in another (two exports appended) is read right in
+    both parts; decoding the whole file in one single-byte encoding turned its UTF-8 ``Zürich`` into
+    ``ZÃ¼rich``, a second category. ``n_lines_recoded`` counts the lines that were not UTF-8.
+    """
+
+    def __init__(self, raw: BinaryIO):
+        self._raw, self._buffer, self.n_lines_recoded, self.n_lines_utf8 = raw, bytearray(), 0, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def _line(self, line: bytes) -> bytes:
+        if line.isascii():
+            return line
+        try:
+            line.decode("utf-8")
+            self.n_lines_utf8 += 1
+            return line
+        except UnicodeDecodeError:
+            self.n_lines_recoded += 1
+        try:
+            return line.decode("cp1252").encode("utf-8")
+        except UnicodeDecodeError:
+            return line.decode("latin-1").encode("utf-8")
+
+    def readinto(self, target) -> int:
+        while len(self._buffer) < len(target):
+            line = self._raw.readline(CHUNK_BYTES)
+            if not line:
+                break
+            self._buffer += self._line(line)
+        n = min(len(target), len(self._buffer))
+        target[:n] = self._buffer[:n]
+        del self._buffer[:n]
+        return n
 
 
 def _parquet_frame(batch) -> pd.DataFrame:
