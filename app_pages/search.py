@@ -137,6 +137,9 @@ def latent_block(view) -> None:
             return
         near = views.warm_start_frame(recommender, meta, manager.knowledge(catalogue.task_type), view.records)
         st.write(views.warm_start_explanation(recommender) + " Nearest first:")
+        slow = views.too_slow_sentence(automl.skipped_too_slow() if hasattr(automl, "skipped_too_slow") else {})
+        if slow:
+            st.write(slow)
         st.dataframe(near, hide_index=True, column_config={"distance": st.column_config.NumberColumn(format="%.2f")})
         picks = near.attrs.get("warm_start_picks", [])
         if picks:

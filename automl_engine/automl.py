@@ -37,6 +37,7 @@ from automl_engine.knowledge.store import KnowledgeStore
 from automl_engine.recommender.local import LocalWarmStart
 from automl_engine.recommender.random import RandomRecommender
 from automl_engine.search import Budget, Problem, Search, spent_seconds
+from automl_engine.search.cost_model import CostModel
 from automl_engine.search.ensemble import EnsembleModel, ensemble_selection
 from automl_engine.search.events import (
     ENSEMBLING,
@@ -51,7 +52,7 @@ from automl_engine.search.finish_time import (
     best_records,
     finish_reserve,
 )
-from automl_engine.search.leaderboard import make_leaderboard, predicted_costs
+from automl_engine.search.leaderboard import make_leaderboard
 from automl_engine.store.paths import user_data_dir
 from automl_engine.task import Task
 
@@ -189,7 +190,8 @@ class AutoML(BaseEstimator):
                           classes_of(y_values, self.task_), meta_feature_vector(meta))
         base, search_recommender = self._make_recommender(catalogue, seed)
         self.recommender_ = base
-        costs = predicted_costs(load_knowledge(catalogue.task_type), len(problem.X), len(folds))
+        costs = CostModel.from_knowledge(load_knowledge(catalogue.task_type), catalogue, len(problem.X),
+                                         len(self.column_types_), folds)
         budget.max_evals = self.max_evals if (self.max_evals or self.time_budget) else DEFAULT_MAX_EVALS
         emit(PhaseEvent(SEARCHING, budget.elapsed()))
         n_jobs = resolve_n_jobs(self.n_jobs)
@@ -205,7 +207,8 @@ class AutoML(BaseEstimator):
                 self._fallback(catalogue, costs)
         self.knowledge_ = self._knowledge_used(search_recommender, catalogue)
         self.search_stats_ = {"search_seconds": self._search.elapsed(),
-                              "recommender_seconds": self._search.recommender_seconds}
+                              "recommender_seconds": self._search.recommender_seconds,
+                              "skipped_too_slow": self.skipped_too_slow()}
         if not any(h["status"] == "ok" for h in self.history_):
             raise DataError("no pipeline could be fitted on this data; check the guardrail alerts, "
                             "or give the search more time")
@@ -226,7 +229,7 @@ class AutoML(BaseEstimator):
 
     def _fallback(self, catalogue, costs) -> None:
         """Nothing succeeded within the budget: evaluate the cheapest pipelines until one does."""
-        order = np.argsort(costs) if costs is not None else np.arange(len(catalogue))
+        order = np.argsort(costs.predict()) if costs is not None else np.arange(len(catalogue))
         tried = {h["pipeline_index"] for h in self.history_}
         cheapest = [int(i) for i in order if int(i) not in tried][:FALLBACK_PIPELINES]
         self._search.try_until_success(cheapest, max(self.eval_timeout, FALLBACK_TIMEOUT))
@@ -240,6 +243,12 @@ class AutoML(BaseEstimator):
         event = getattr(self, "_stop_event", None)
         if event is not None:
             event.set()
+
+    def skipped_too_slow(self) -> dict[str, int]:
+        """Pipelines not started so far (or in the finished search) because they were predicted to take longer
+        than the time left, or half the budget: how many of each family."""
+        search = getattr(self, "_search", None)
+        return _count_by_family(search.too_slow, self.catalogue_) if search is not None else {}
 
     def in_flight(self) -> list[str]:
         """Descriptions of the pipelines being evaluated right now (empty outside a search)."""
@@ -318,6 +327,7 @@ class AutoML(BaseEstimator):
         self.ensemble_ = ensemble_row
         self.classes_ = problem.classes
         self.leaderboard_ = make_leaderboard(self.history_, ensemble_row)
+        self.leaderboard_.attrs["skipped_too_slow"] = self.search_stats_["skipped_too_slow"]
         self.fingerprint_ = fingerprint(prepared.X.assign(__y=prepared.y.to_numpy()))
         if self.learn and self.strategy == "pmf":
             try:
@@ -373,3 +383,12 @@ class AutoML(BaseEstimator):
         from automl_engine.model.skops_io import save_model
 
         return save_model(self, path)
+
+
+def _count_by_family(indices, catalogue) -> dict[str, int]:
+    """How many of the pipelines ``indices`` each family has, largest first."""
+    counts: dict[str, int] = {}
+    for j in indices:
+        family = catalogue[int(j)].family
+        counts[family] = counts.get(family, 0) + 1
+    return dict(sorted(counts.items(), key=lambda item: -item[1]))

@@ -27,13 +27,16 @@ import numpy as np
 import pandas as pd
 
 from automl_engine.catalogue import Catalogue, build_pipeline
-from automl_engine.evaluation import CANCELLED, EvaluationResult, EvaluationTask, Evaluator
+from automl_engine.evaluation import CANCELLED, OK, TIMEOUT, EvaluationResult, EvaluationTask, Evaluator
 from automl_engine.recommender.protocol import FALLBACK, Recommender, Suggestion
 from automl_engine.search.budget import Budget
+from automl_engine.search.cost_model import CostModel
 
 logger = logging.getLogger(__name__)
 
 MIN_EVALUATION_SECONDS = 5.0
+MAX_BUDGET_SHARE = 0.5
+"""With a time budget, no pipeline predicted to take more than this share of the whole budget is started."""
 
 
 @dataclass
@@ -100,7 +103,8 @@ class Search:
     evaluator : Evaluator, optional — needed by :meth:`run` only
     budget : Budget — evaluations and/or seconds (at least one limit); a resumed run's ``spent`` included
     eval_timeout : float — seconds per evaluation
-    costs : array of predicted seconds per pipeline, optional — cost-aware picks when the budget is timed.
+    cost_model : CostModel, optional — with a timed budget: cost-aware picks, and pipelines predicted to take
+        more than the time left (or ``MAX_BUDGET_SHARE`` of the budget) are not started (``too_slow``)
     on_event : callable(SearchEvent), optional
     random_state : int, optional — seeds the pipelines
     history : list of records of an earlier part of this run (resume)
@@ -116,7 +120,7 @@ class Search:
 
     def __init__(self, problem: Problem, catalogue: Catalogue, recommender: Recommender,
                  evaluator: Evaluator | None = None, budget: Budget | None = None, eval_timeout: float = 300.0,
-                 costs: np.ndarray | None = None, on_event: Callable[[SearchEvent], None] | None = None,
+                 cost_model: CostModel | None = None, on_event: Callable[[SearchEvent], None] | None = None,
                  random_state: int | None = 0, history: list[dict] | None = None, round_size: int | None = None,
                  reserve: Callable[[list[dict]], float] | None = None, stop_event: threading.Event | None = None):
         budget = budget or Budget(spent=spent_seconds(history or []))
@@ -124,7 +128,8 @@ class Search:
             raise ValueError("the budget needs max_evals or seconds (or both)")
         self.problem, self.catalogue, self.recommender = problem, catalogue, recommender
         self.evaluator, self.budget = evaluator, budget
-        self.eval_timeout, self.costs, self.on_event = eval_timeout, costs, on_event
+        self.eval_timeout, self.cost_model, self.on_event = eval_timeout, cost_model, on_event
+        self.too_slow: dict[int, float] = {}  # pipelines not started: predicted seconds when last skipped
         self.random_state, self.round_size, self.reserve = random_state, round_size, reserve
         self.history: list[dict] = list(history or [])
         self.observed: dict[int, float] = {
@@ -170,13 +175,24 @@ class Search:
     # -- ask / tell ----------------------------------------------------------------------
     def ask(self, n: int = 1) -> list[Trial]:
         """Up to ``n`` new pending trials (never a pipeline already observed or in flight)."""
-        in_flight = [int(t.suggestion) for t in self._pending.values()]
-        costs = self.costs if self.budget.timed else None
+        exclude = [int(t.suggestion) for t in self._pending.values()]
+        costs = None
+        if self.budget.timed and self.cost_model is not None:
+            costs = self.cost_model.predict()
+            exclude += self._too_slow(costs, set(exclude))
         start = time.perf_counter()
         picks = list(self.recommender.suggest(self.observed, n=n, meta_features=self.problem.meta_features,
-                                              costs=costs, exclude=in_flight))
+                                              costs=costs, exclude=exclude))
         self.recommender_seconds += time.perf_counter() - start
         return [self._trial(pick) for pick in picks]
+
+    def _too_slow(self, costs: np.ndarray, in_flight: set[int]) -> list[int]:
+        """Pipelines predicted to overrun the time left, or to take more than ``MAX_BUDGET_SHARE`` of the budget."""
+        limit = min(self._time_left(), MAX_BUDGET_SHARE * float(self.budget.seconds))
+        taken = set(self.observed) | in_flight
+        slow = [int(j) for j in np.flatnonzero(costs > limit) if int(j) not in taken]
+        self.too_slow.update({j: float(costs[j]) for j in slow})
+        return slow
 
     def _trial(self, pick, source: str | None = None) -> Trial:
         if not isinstance(pick, Suggestion) or source is not None:
@@ -214,6 +230,9 @@ class Search:
         index, pick = int(trial.suggestion), trial.suggestion
         spec = self.catalogue[index]
         self.observed[index] = result.score if result.ok else float("nan")
+        self.too_slow.pop(index, None)
+        if self.cost_model is not None and result.status in (OK, TIMEOUT):  # a timeout's time is a lower bound
+            self.cost_model.observe(index, result.wall_time)
         if result.ok and result.oof is not None:
             self.oof[index] = result.oof
         record = {

@@ -1,0 +1,95 @@
+"""Predicted seconds of every pipeline's evaluation on *this* table, corrected by the run's own timings.
+
+The knowledge times each pipeline on samples of at most 800 rows (3 folds). Each family declares
+how its cost grows with rows ``n`` and columns ``d`` (``cost ~ n^rows * d^cols``, the catalogue's
+``family_costs``): an RBF SVM grows with the square of the rows, a forest about linearly. So the
+knowledge's timings are brought to one reference size per dataset, their median per pipeline is
+scaled to this table's training rows, columns and folds, and as the run's own evaluations come
+in, the ratio of measured to predicted seconds corrects the predictions (per family, shrunk
+towards the run's overall ratio while a family has few evaluations).
+
+Examples
+--------
+>>> import numpy as np
+>>> model = CostModel(np.array([1.0, 2.0]), ["a", "b"])
+>>> model.observe(0, 3.0)              # family "a" ran 3x slower than predicted here
+>>> np.round(model.predict(), 2).tolist()
+[2.28, 3.46]
+"""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from automl_engine.catalogue import family_costs
+
+BUILD_ROWS, BUILD_FOLDS = 800, 3
+"""The knowledge build's sample size and folds."""
+SHRINKAGE = 1.0
+"""Pseudo-observations pulling a family's correction towards the run's overall one (and that to 1)."""
+
+
+class CostModel:
+    """Seconds each pipeline is expected to take here; :meth:`observe` feeds the run's measured times back.
+
+    Parameters
+    ----------
+    base : array (n_pipelines,) — predicted seconds before any of this run's evaluations
+    families : the family of each pipeline (corrections are shared within a family)
+    """
+
+    def __init__(self, base: np.ndarray, families):
+        self.base = np.asarray(base, dtype=float)
+        self.families = np.asarray(families)
+        self._log_ratios: dict[str, list[float]] = {}
+
+    @classmethod
+    def from_knowledge(cls, knowledge, catalogue, n_rows: int, n_features: int, folds) -> "CostModel | None":
+        """Scale the knowledge's timings to a table of ``n_rows`` x ``n_features`` evaluated on ``folds``."""
+        walls = np.asarray(knowledge.wall_times, dtype=float)
+        if walls.size == 0 or not np.isfinite(walls).any():
+            return None
+        exponents = family_costs(catalogue.task_type)
+        rows_exp = np.array([exponents[f]["rows"] for f in catalogue.families])
+        cols_exp = np.array([exponents[f]["cols"] for f in catalogue.families])
+        names = list(knowledge.meta_feature_names)
+        meta = np.asarray(knowledge.meta_features, dtype=float)
+        build_rows = np.clip(np.nan_to_num(meta[:, names.index("n_rows")], nan=BUILD_ROWS), 10, BUILD_ROWS)
+        build_cols = np.maximum(np.nan_to_num(meta[:, names.index("n_features")], nan=10.0), 1.0)
+        build_train = build_rows * (BUILD_FOLDS - 1) / BUILD_FOLDS
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # pipelines never timed: filled below
+            size = build_train[:, None] ** rows_exp[None, :] * build_cols[:, None] ** cols_exp[None, :]
+            per_unit = np.log(np.where(walls > 0, walls, np.nan) / BUILD_FOLDS / size)
+            reference = np.nanmedian(per_unit, axis=0)
+        reference = _fill_by_family(reference, np.asarray(catalogue.families))
+        train_rows = float(np.mean([len(train) for train, _ in folds])) if len(folds) else float(n_rows)
+        here = np.exp(reference) * train_rows ** rows_exp * max(n_features, 1) ** cols_exp * max(len(folds), 1)
+        return cls(here, catalogue.families)
+
+    def observe(self, index: int, seconds: float) -> None:
+        """Record that pipeline ``index`` took ``seconds`` here (an evaluation that finished)."""
+        predicted = self.base[int(index)]
+        if np.isfinite(seconds) and seconds > 0 and np.isfinite(predicted) and predicted > 0:
+            self._log_ratios.setdefault(str(self.families[int(index)]), []).append(float(np.log(seconds / predicted)))
+
+    def predict(self) -> np.ndarray:
+        """Predicted seconds of every pipeline, corrected by this run's evaluations so far."""
+        all_ratios = [r for ratios in self._log_ratios.values() for r in ratios]
+        overall = sum(all_ratios) / (len(all_ratios) + SHRINKAGE)
+        correction = np.full(len(self.base), overall)
+        for family, ratios in self._log_ratios.items():
+            correction[self.families == family] = (sum(ratios) + SHRINKAGE * overall) / (len(ratios) + SHRINKAGE)
+        return self.base * np.exp(correction)
+
+
+def _fill_by_family(log_values: np.ndarray, families: np.ndarray) -> np.ndarray:
+    """Pipelines never timed take their family's median, else the median over all pipelines."""
+    out = log_values.copy()
+    overall = np.nanmedian(out) if np.isfinite(out).any() else 0.0
+    for family in np.unique(families):
+        mask = families == family
+        known = out[mask][np.isfinite(out[mask])]
+        out[mask & ~np.isfinite(out)] = np.median(known) if known.size else overall
+    return out
