@@ -152,3 +152,31 @@ def test_cli_predict_errors_are_data_errors(saved_models, tmp_path):
     bogus.write_text("hello")
     with pytest.raises(DataError, match="not a model file"):
         run_cli(["predict", str(bogus), str(data)])
+
+
+def test_cli_predict_names_the_empty_rows_it_skips(saved_models, tmp_path, capsys):
+    model, X, path = saved_models["regression"]
+    data = tmp_path / "new.csv"
+    new = X.head(20).astype(object)
+    new.iloc[[4, 9, 15]] = None  # written as ',,,,' lines: no value in any column
+    new.to_csv(data, index=False)
+    out = tmp_path / "pred.csv"
+    assert run_cli(["predict", str(path), str(data), "--out", str(out)]) == 0
+    assert len(pd.read_csv(out)) == 17
+    err = capsys.readouterr().err
+    assert "note: 3 row(s) are empty in every column and get no prediction: data row(s) 5, 10, 16 " in err
+    assert "wrote 17 predictions" in err
+
+
+def test_an_input_prediction_column_is_kept_and_the_predictions_get_a_free_name(saved_models):
+    model, X, _ = saved_models["multiclass"]
+    mine = X.head(5).assign(prediction="mine", proba_low_1=0.5)
+    out = predict_frame(model, mine, include_input=True)
+    assert list(out.columns[-5:]) == ["proba_low_1", "prediction_2", "proba_high_2", "proba_low_2", "proba_mid_2"]
+    assert out["prediction"].tolist() == ["mine"] * 5 and out.columns.is_unique
+    messages = check_schema(model.card, mine)
+    assert any("already has a column named 'prediction'" in m and "'prediction_2'" in m
+               and "'proba_<class>_2'" in m for m in messages)
+    regression, X_reg, _ = saved_models["regression"]
+    out = predict_frame(regression, X_reg.head(3).assign(prediction=1.0), include_input=True)
+    assert list(out.columns[-2:]) == ["prediction", "prediction_1"] and out["prediction"].tolist() == [1.0] * 3

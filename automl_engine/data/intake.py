@@ -69,6 +69,9 @@ MULTICLASS_MAX_DISTINCT = 20
 TEXT_MIN_WORDS = 3.0
 TEXT_MIN_DISTINCT_SHARE = 0.5
 ID_MIN_ROWS = 20
+EMPTY_ROWS_ATTR = "empty_rows"
+"""``DataFrame.attrs`` key set by ``load_table``: the data rows (1 = the first row below the header) that were
+empty in every column and dropped, so that prediction can name them."""
 TASKS = ("binary", "multiclass", "regression")
 
 _TRUTH_PAIRS = ({"true", "false"}, {"yes", "no"}, {"y", "n"}, {"t", "f"}, {"on", "off"})
@@ -165,7 +168,9 @@ def load_table(source, *, max_rows: int = 1_000_000, max_bytes: int = 200 * 1024
     Returns
     -------
     pandas.DataFrame
-        When rows were sampled, ``df.attrs["sampled_from"]`` holds the file's row count.
+        When rows were sampled, ``df.attrs["sampled_from"]`` holds the file's row count. Rows empty in every
+        column are dropped and listed in ``df.attrs["empty_rows"]`` (1 = the first row below the header; positions
+        in the sample when rows were sampled).
 
     Raises
     ------
@@ -201,7 +206,7 @@ def load_table(source, *, max_rows: int = 1_000_000, max_bytes: int = 200 * 1024
         frame = frame.sample(n=max_rows, random_state=random_state).sort_index()
         frame = frame.reset_index(drop=True)
     frame = clean_table(frame)
-    if n_seen > len(frame):
+    if n_seen > len(frame) + len(frame.attrs.get(EMPTY_ROWS_ATTR, ())):
         frame.attrs["sampled_from"] = int(n_seen)
         logger.info("read a uniform sample of %d of %d rows", len(frame), n_seen)
     return frame
@@ -218,7 +223,9 @@ def _tidy_shape(frame: pd.DataFrame, raw_names: list) -> pd.DataFrame:
     empty_rows = frame.isna().all(axis=1)
     if empty_rows.any() and frame.shape[1]:
         logger.info("dropped %d empty rows", int(empty_rows.sum()))
+        dropped = [int(i) + 1 for i in np.flatnonzero(empty_rows.to_numpy())]
         frame = frame.loc[~empty_rows].reset_index(drop=True)
+        frame.attrs[EMPTY_ROWS_ATTR] = dropped
     if frame.shape[1] == 0:
         raise DataError("The file has no columns; upload a table with a header row and at least "
                         "one row of data.")

@@ -79,6 +79,42 @@ def _column_problem(name: str, kind: str, column: pd.Series) -> str | None:
     return None
 
 
+def output_names(columns, classes=None) -> tuple[str, dict]:
+    """Names of the ``prediction`` and ``proba_<label>`` columns that collide with none of ``columns``.
+
+    The plain names when they are free, else all of them with the smallest suffix ``_1``, ``_2``, ... that frees
+    them, so the input's own ``prediction`` column is never doubled or overwritten.
+
+    Examples
+    --------
+    >>> output_names(["age", "prediction"], ["no", "yes"])
+    ('prediction_1', {'no': 'proba_no_1', 'yes': 'proba_yes_1'})
+    """
+    taken = {str(c) for c in columns}
+    labels = list(classes) if classes is not None else []
+    for k in range(len(taken) + 1):
+        suffix = f"_{k}" if k else ""
+        names = (f"prediction{suffix}", {label: f"proba_{label}{suffix}" for label in labels})
+        if names[0] not in taken and not taken.intersection(names[1].values()):
+            return names
+    raise AssertionError("unreachable: some suffix is always free")
+
+
+def _skipped_rows(frame: pd.DataFrame) -> list[str]:
+    """Sentences about input rows that ``load_table`` left out (empty rows, a sample of a huge table)."""
+    messages = []
+    empty = list(frame.attrs.get("empty_rows", ()))
+    if empty:
+        shown = ", ".join(str(r) for r in empty[:10]) + (f" and {len(empty) - 10} more" if len(empty) > 10 else "")
+        messages.append(f"{len(empty)} row(s) are empty in every column and get no prediction: data row(s) {shown} "
+                        f"(1 is the first row below the header).")
+    if "sampled_from" in frame.attrs:
+        messages.append(f"The table has {frame.attrs['sampled_from']:,} rows, more than can be read at once; only a "
+                        f"uniform sample of {len(frame):,} rows is predicted, so split the file to predict every "
+                        f"row.")
+    return messages
+
+
 def check_schema(card: dict, frame) -> list[str]:
     """Sentences about how ``frame`` differs from the columns the model was trained on.
 
@@ -135,6 +171,12 @@ def _check_schema(card: dict, frame) -> list[str]:
     if extra:
         messages.append(f"{len(extra)} column(s) the model does not use are ignored: {_quote(extra, 5)}"
                         f"{' and more' if len(extra) > 5 else ''}.")
+    prediction, probas = output_names(names, (card or {}).get("classes"))
+    if prediction != "prediction":
+        also = f" (the class probabilities to 'proba_<class>{prediction[len('prediction'):]}')" if probas else ""
+        messages.append(f"The table already has a column named 'prediction' or 'proba_<class>'; the model's "
+                        f"predictions are written to '{prediction}'{also} beside it.")
+    messages += _skipped_rows(frame)
     if len(frame) == 0:
         messages.append("The table has no rows to predict; add at least one row below the header.")
         return messages
@@ -151,6 +193,10 @@ def _check_schema(card: dict, frame) -> list[str]:
 
 def predict_frame(model, frame: pd.DataFrame, *, include_input: bool = False) -> pd.DataFrame:
     """Predictions for the rows of ``frame``: a ``prediction`` column and ``proba_<label>`` columns.
+
+    Every row is predicted (missing values are filled as in training). When ``frame`` already has a column of
+    one of those names, they all get a suffix (``prediction_1``; see :func:`output_names`, and
+    :func:`check_schema`, which says so).
 
     Parameters
     ----------
@@ -188,10 +234,12 @@ def predict_frame(model, frame: pd.DataFrame, *, include_input: bool = False) ->
     except (ValueError, TypeError) as exc:
         raise DataError(f"the model could not predict these rows ({exc}); check that each column holds the same "
                         f"kind of values as in the training data") from exc
-    out = pd.DataFrame({"prediction": np.asarray(predictions)}, index=frame.index)
+    classes = np.asarray(model.classes_) if proba is not None else None
+    prediction, probas = output_names(frame.columns, None if classes is None else classes.tolist())
+    out = pd.DataFrame({prediction: np.asarray(predictions)}, index=frame.index)
     if proba is not None:
-        for label, values in zip(np.asarray(model.classes_), np.asarray(proba).T):
-            out[f"proba_{label}"] = values
+        for label, values in zip(classes.tolist(), np.asarray(proba).T):
+            out[probas[label]] = values
     return pd.concat([frame, out], axis=1) if include_input else out
 
 
