@@ -64,6 +64,7 @@ def edit_strings(path, edit) -> None:
     rewrite_schema(path, rewrite)
 
 
+@pytest.mark.slow
 def test_round_trip_in_a_fresh_process(automl_binary, tmp_path):
     automl, X = automl_binary
     path = automl.save(tmp_path / "model.skops")
@@ -192,6 +193,70 @@ def test_corrupt_and_foreign_skops_files_are_refused(tmp_path):
     good = save_model(model, tmp_path / "good.skops").read_bytes()
     with pytest.raises(DataError):
         load_model(good[: len(good) // 2])
+
+
+def _lying_payloads():
+    from sklearn.linear_model import LogisticRegression
+
+    return {"text": "not a model", "null": None, "unfitted": LogisticRegression(), "a class": LogisticRegression,
+            "a list": [1, 2]}
+
+
+@pytest.mark.parametrize("what", list(_lying_payloads()))
+def test_a_payload_that_is_not_a_fitted_estimator_is_refused(tmp_path, what):
+    """Trusted types, so the type check lets them through; they used to fail later with AttributeError."""
+    path = tmp_path / "lie.skops"
+    card = {"task": "binary", "input_schema": [], "classes": ["no", "yes"]}
+    sio.dump({"format": "automl-engine/model", "format_version": 1, "card": json.dumps(card),
+              "model": _lying_payloads()[what]}, path)
+    with pytest.raises(DataError, match="refused because (it holds|the LogisticRegression it holds was never)"):
+        load_model(path)
+
+
+def _edit_card(path, edit) -> None:
+    """Rewrite the card (JSON text inside the skops file) with ``edit`` (dict -> any JSON value)."""
+    def swap(value: str) -> str:
+        return json.dumps(edit(json.loads(value))) if value.startswith('{"format_version"') else value
+
+    edit_strings(path, swap)
+
+
+@pytest.mark.parametrize("edit, words", [
+    (lambda card: None, "card is null"),
+    (lambda card: [card], "card is a list"),
+    (lambda card: "a card", "card is text"),
+    (lambda card: {**card, "task": 3}, "task is a number"),
+    (lambda card: {**card, "task": "ranking"}, "none of"),
+    (lambda card: {**card, "input_schema": "a, b"}, "input_schema is text"),
+    (lambda card: {**card, "input_schema": [None]}, "not a column"),
+    (lambda card: {**card, "classes": "no,yes"}, "classes is text"),
+    (lambda card: {**card, "versions": ["1.0"]}, "versions is a list"),
+    (lambda card: {**card, "ensemble": [{"weight": "heavy", "pipeline": "x"}]}, "not a member"),
+    (lambda card: {**card, "task": "regression"}, "task is regression but the model it holds is a binary"),
+    (lambda card: {**card, "task": "multiclass"}, "binary model"),
+    (lambda card: {**card, "classes": ["cat", "dog"]}, "classes (cat, dog) are not the model's"),
+    (lambda card: {**card, "classes": list(reversed(card["classes"]))}, "are not the model's"),
+])
+def test_a_card_edited_to_lie_is_refused_with_one_sentence(tmp_path, edit, words):
+    model, _, _ = fitted("binary", "decision_tree")
+    path = save_model(model, tmp_path / "m.skops")
+    load_model(path)                                 # the file as saved loads
+    _edit_card(path, edit)
+    with pytest.raises(DataError) as caught:
+        load_model(path)
+    message = str(caught.value)
+    assert words in message and "\n" not in message and message.startswith("'m.skops' was refused because")
+
+
+def test_the_cli_refuses_a_lying_model_file_with_exit_2(tmp_path):
+    model, X, _ = fitted("binary", "decision_tree")
+    path = save_model(model, tmp_path / "m.skops")
+    _edit_card(path, lambda card: None)
+    X.to_csv(tmp_path / "x.csv", index=False)
+    done = subprocess.run([sys.executable, "-m", "automl_engine.cli", "predict", str(path), str(tmp_path / "x.csv"),
+                           "--out", str(tmp_path / "p.csv")], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2 and done.stderr.startswith("error: 'm.skops' was refused"), done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and "AttributeError" not in done.stderr
 
 
 def test_other_scikit_learn_version_loads_with_a_warning(tmp_path):

@@ -370,6 +370,83 @@ def _untrusted(source, name: str) -> list[str]:
     return sorted(set(found) - set(trusted_types()))
 
 
+_NUMBER = (int, float)
+CARD_FIELDS = {  # the card's fields this app reads, with the types they may have (None is always allowed)
+    "format_version": (int,), "task": (str,), "target": (str, int, float), "metric": (str,),
+    "cv_score": _NUMBER, "cv_score_std": _NUMBER, "holdout_score": _NUMBER, "validation": (str,),
+    "input_schema": (list,), "classes": (list,), "pipeline": (str,), "pipeline_id": (str,), "family": (str,),
+    "model_type": (str,), "ensemble": (list,), "leaderboard_top": (list,), "versions": (dict,),
+    "trained_at": (str,), "saved_at": (str,), "data_fingerprint": (str,), "n_rows": (int,), "data_checks": (list,),
+}
+TASKS = ("binary", "multiclass", "regression")
+
+
+def _lying(name: str, what: str) -> DataError:
+    return DataError(f"'{name}' was refused because {what}, so it may have been edited or damaged; save the model "
+                     f"again from the app or with AutoML.save")
+
+
+def _kind_of(value) -> str:
+    return "null" if value is None else {dict: "an object", list: "a list", str: "text", bool: "true/false"}.get(
+        type(value), "a number" if isinstance(value, _NUMBER) else type(value).__name__)
+
+
+def _checked_card(card, name: str) -> dict:
+    """The card if it is an object whose fields this app reads have the types it writes; else DataError."""
+    if not isinstance(card, dict):
+        raise _lying(name, f"its model card is {_kind_of(card)} instead of an object")
+    for field, types in CARD_FIELDS.items():
+        value = card.get(field)
+        if value is not None and (not isinstance(value, types) or isinstance(value, bool)):
+            raise _lying(name, f"its model card's {field} is {_kind_of(value)}")
+    if card.get("task") is not None and card["task"] not in TASKS:
+        raise _lying(name, f"its model card's task {card['task']!r} is none of {', '.join(TASKS)}")
+    for column in card.get("input_schema") or []:
+        if not (isinstance(column, dict) and all(isinstance(column.get(k), str) for k in ("name", "kind", "dtype"))):
+            raise _lying(name, "its model card's input_schema holds an entry that is not a column (name, kind, dtype)")
+    for member in card.get("ensemble") or []:
+        if not (isinstance(member, dict) and isinstance(member.get("weight"), _NUMBER)
+                and isinstance(member.get("pipeline"), str)):
+            raise _lying(name, "its model card's ensemble holds an entry that is not a member (weight, pipeline)")
+    return card
+
+
+def _check_estimator(model, name: str) -> None:
+    """A fitted estimator with ``predict`` (every ensemble member fitted too); else DataError."""
+    from sklearn.exceptions import NotFittedError
+    from sklearn.utils.validation import check_is_fitted
+
+    if isinstance(model, type) or not callable(getattr(model, "predict", None)) or not hasattr(model, "fit"):
+        raise _lying(name, f"it holds {_kind_of(model)} where the model should be")
+    try:
+        parts = members(model)
+    except Exception as exc:  # noqa: BLE001 - an ensemble whose members or weights were edited
+        raise _lying(name, f"its {type(model).__name__} has no members to predict with") from exc
+    for _, member in [(1.0, model), *parts]:
+        try:
+            check_is_fitted(member)
+        except (NotFittedError, TypeError, AttributeError) as exc:
+            raise _lying(name, f"the {type(member).__name__} it holds was never fitted") from exc
+
+
+def _check_agreement(model, card: dict, name: str) -> None:
+    """The card's task and classes are the model's; else DataError."""
+    try:
+        _, task, classes, _ = unwrap(model)
+    except Exception as exc:  # noqa: BLE001 - a model without classes_ where it needs them
+        raise _lying(name, f"its {type(model).__name__} does not say what it predicts") from exc
+    stated = card.get("task")
+    if stated is not None and str(stated) != str(task):
+        raise _lying(name, f"its card says the task is {stated} but the model it holds is a {task} model")
+    if card.get("classes") is not None:
+        if classes is None:
+            raise _lying(name, "its card lists classes but the model it holds is a regression model")
+        if [str(c) for c in card["classes"]] != [str(c) for c in np.asarray(classes).tolist()]:
+            shown = ", ".join(map(str, card["classes"][:5]))
+            model_shown = ", ".join(map(str, np.asarray(classes).tolist()[:5]))
+            raise _lying(name, f"its card's classes ({shown}) are not the model's ({model_shown})")
+
+
 def _version_warning(card: dict) -> str | None:
     saved = card.get("versions") or {}
     current = library_versions()
@@ -396,7 +473,9 @@ def load_model(path) -> LoadedModel:
     ------
     DataError
         The file is missing, not a skops file, corrupt, not saved by this app, or holds a type
-        outside the reviewed list (a tampered file); the message is one sentence.
+        outside the reviewed list (a tampered file); it holds no fitted estimator where the model
+        should be; its card is not an object, a field the app reads has the wrong type, or its task
+        or classes are not the model's (an edited file). The message is one sentence.
 
     Warns
     -----
@@ -433,13 +512,20 @@ def load_model(path) -> LoadedModel:
             raise _not_a_model(name) from exc
     if not (isinstance(payload, dict) and payload.get("format") == FORMAT and "model" in payload):
         raise _not_a_model(name)
-    if int(payload.get("format_version", 0)) > FORMAT_VERSION:
+    try:
+        format_version = int(payload.get("format_version", 0))
+    except (TypeError, ValueError) as exc:
+        raise _not_a_model(name) from exc
+    if format_version > FORMAT_VERSION:
         raise DataError(f"'{name}' was saved by a newer version of this app (format "
                         f"{payload.get('format_version')}); upgrade the app to load it")
     try:
         card = json.loads(payload.get("card") or "{}")
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, RecursionError) as exc:
         raise _not_a_model(name) from exc
+    card = _checked_card(card, name)
+    _check_estimator(payload["model"], name)
+    _check_agreement(payload["model"], card, name)
     notes = []
     sentence = _version_warning(card)
     inconsistent = [w for w in caught if "InconsistentVersionWarning" in type(w.message).__name__]
