@@ -48,6 +48,7 @@ def _one_per_family(catalogue):
     return list(seen.values())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("spec", _one_per_family(load_catalogue("classification")), ids=lambda s: s.family)
 def test_every_classification_family_fits_and_predicts_raw_columns(spec, mixed_classification):
     X, y = mixed_classification
@@ -57,6 +58,7 @@ def test_every_classification_family_fits_and_predicts_raw_columns(spec, mixed_c
     assert set(model.predict(X.head(7))) <= {"yes", "no"}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("spec", _one_per_family(load_catalogue("regression")), ids=lambda s: s.family)
 def test_every_regression_family_fits_and_predicts_raw_columns(spec, mixed_regression):
     X, y = mixed_regression

@@ -35,6 +35,7 @@ def _assert_clean_error(result, *words):
         assert word in lines[0]
 
 
+@pytest.mark.slow
 def test_fit_prints_a_leaderboard_saves_a_model_and_predict_uses_it(wine_csv, tmp_path):
     model = tmp_path / "wine.skops"
     fit = automl("fit", wine_csv, "--target", "target", "--max-evals", "3", "--strategy", "random", "--seed", "0",
@@ -64,12 +65,14 @@ def test_fit_prints_a_leaderboard_saves_a_model_and_predict_uses_it(wine_csv, tm
     (b"a,b,c\n", ("no rows",)),
     (bytes(range(256)) * 20, ()),
 ])
+@pytest.mark.slow
 def test_bad_files_give_one_line_and_exit_2(tmp_path, content, words):
     path = tmp_path / "bad.csv"
     path.write_bytes(content)
     _assert_clean_error(automl("fit", path, "--target", "a"))
 
 
+@pytest.mark.slow
 def test_missing_target_and_missing_file(wine_csv, tmp_path):
     _assert_clean_error(automl("fit", wine_csv, "--target", "nope"), "nope")
     _assert_clean_error(automl("fit", tmp_path / "absent.csv", "--target", "x"))
@@ -77,18 +80,21 @@ def test_missing_target_and_missing_file(wine_csv, tmp_path):
     _assert_clean_error(automl("fit", wine_csv))  # argparse: --target is required
 
 
+@pytest.mark.slow
 def test_constant_target_is_refused(tmp_path):
     path = tmp_path / "const.csv"
     pd.DataFrame({"x": np.arange(50.0), "z": np.arange(50.0) % 3, "y": 1}).to_csv(path, index=False)
     _assert_clean_error(automl("fit", path, "--target", "y"))
 
 
+@pytest.mark.slow
 def test_predict_refuses_a_file_that_is_not_a_model(wine_csv, tmp_path):
     fake = tmp_path / "fake.skops"
     fake.write_bytes(b"not a model at all")
     _assert_clean_error(automl("predict", fake, wine_csv))
 
 
+@pytest.mark.slow
 def test_catalogue_and_knowledge_info_json():
     catalogue = json.loads(automl("catalogue", "--json").stdout)
     assert catalogue["classification"]["pipelines"] >= 1000 and catalogue["regression"]["pipelines"] >= 600
@@ -98,6 +104,7 @@ def test_catalogue_and_knowledge_info_json():
         assert info[task_type]["pipelines"] == catalogue[task_type]["pipelines"]
 
 
+@pytest.mark.slow
 def test_knowledge_fit_uses_the_training_steps_chosen_for_the_task_type(tmp_path):
     """Regression's default (no GP-LVM steps) differs from the class default; --n-iter overrides it."""
     from knowledge_fixture import build_tiny_knowledge

@@ -28,6 +28,7 @@ def _run(evaluator, tasks):
     return results
 
 
+@pytest.mark.slow
 def test_dask_and_local_give_identical_results_and_contain_failures(cluster):
     X, y = load_breast_cancer(return_X_y=True, as_frame=True)
     folds = make_folds(y, "binary", 3, 0)

@@ -14,6 +14,7 @@ from automl_engine.knowledge.recommender_io import save_recommender
 IRIS = load_iris(as_frame=True)
 
 
+@pytest.mark.slow
 def test_clone_keeps_a_fitted_recommender_and_the_clone_fits():
     recommender, _, _ = fitted_recommender(len(load_catalogue("classification")))
     model = AutoML(max_evals=2, random_state=0, recommender=recommender, n_folds=3, ensemble=False)
@@ -24,6 +25,7 @@ def test_clone_keeps_a_fitted_recommender_and_the_clone_fits():
     assert len(twin.history_) == 2 and twin.knowledge_["recommender"] == "given"
 
 
+@pytest.mark.slow
 def test_a_recommender_given_by_path_is_loaded(tmp_path):
     recommender, _, _ = fitted_recommender(len(load_catalogue("classification")))
     save_recommender(recommender, tmp_path / "rec.npz")

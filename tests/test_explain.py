@@ -48,6 +48,7 @@ def family_cases():
     return cases
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("task,family", family_cases())
 def test_every_family_is_additive_over_original_columns(task, family):
     model, X, _ = fitted(task, family)
@@ -118,6 +119,7 @@ def test_class_index_chooses_the_class():
         explain(forest, X, class_index=5, **SMALL)
 
 
+@pytest.mark.slow
 def test_automl_model_and_options(mixed_classification):
     from automl_engine import AutoML
 
@@ -132,6 +134,7 @@ def test_automl_model_and_options(mixed_classification):
     assert e.importance().index[0] in automl.column_types_
 
 
+@pytest.mark.slow
 def test_background_rows_can_be_given_and_rng_is_left_alone():
     model, X, _ = fitted("regression", "svr")
     state = np.random.get_state()[1].copy()

@@ -26,6 +26,7 @@ def run_blocked(code: str) -> subprocess.CompletedProcess:
                           check=False)
 
 
+@pytest.mark.slow
 def test_engine_and_cli_import_without_the_extras():
     out = run_blocked("from automl_engine import AutoML, PMFRecommender, load_table, load_model, explain, DataError\n"
                       "import automl_engine.cli, automl_engine.service.jobs, automl_engine.knowledge.build\n"
@@ -34,6 +35,7 @@ def test_engine_and_cli_import_without_the_extras():
     assert out.stdout.strip()
 
 
+@pytest.mark.slow
 def test_dask_scheduler_without_dask_names_the_extra(tmp_path):
     table = tmp_path / "t.csv"
     table.write_text("a,b,y\n" + "".join(f"{i},{i % 7},{i % 2}\n" for i in range(60)))

@@ -7,6 +7,7 @@ import time
 import dask
 import distributed
 import psutil
+import pytest
 from sklearn.datasets import load_iris
 
 from automl_engine import AutoML
@@ -14,6 +15,7 @@ from automl_engine import AutoML
 IRIS = load_iris(as_frame=True)
 
 
+@pytest.mark.slow
 def test_a_dask_worker_lost_mid_search_does_not_lose_the_search():
     with dask.config.set({"distributed.worker.daemon": False}):
         with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
@@ -34,6 +36,7 @@ def test_a_dask_worker_lost_mid_search_does_not_lose_the_search():
     assert model.score(IRIS.data, IRIS.target) > 0.8
 
 
+@pytest.mark.slow
 def test_an_evaluation_process_killed_from_outside_is_a_failure_and_the_search_goes_on():
     """Kill the first evaluation child we can find (as an OOM killer or an operator would)."""
     killed = []

@@ -1,5 +1,6 @@
 """The time budget covers the finish: the search keeps back predicted refit time, the ensemble takes what fits."""
 import numpy as np
+import pytest
 from sklearn.datasets import load_iris
 
 from automl_engine import AutoML
@@ -65,6 +66,7 @@ def test_search_starts_nothing_once_the_reserve_uses_up_the_time_left():
     assert len(history) == 1  # the first evaluation ran; after it, the finish needs more than is left
 
 
+@pytest.mark.slow
 def test_automl_refit_predictions_too_long_end_the_search_and_drop_ensemble_members(monkeypatch):
     """Refits predicted to take forever: two evaluations in flight finish, then nothing else starts.
 
@@ -80,6 +82,7 @@ def test_automl_refit_predictions_too_long_end_the_search_and_drop_ensemble_memb
     assert m.search_stats_["finish_seconds"] >= 0
 
 
+@pytest.mark.slow
 def test_automl_with_free_refits_searches_to_max_evals_and_skips_no_member(monkeypatch):
     monkeypatch.setattr(finish_time, "REFIT_SAFETY", 0.0)
     m = AutoML(time_budget=600, max_evals=4, strategy="random", random_state=0, n_jobs=1, learn=False,

@@ -38,6 +38,7 @@ def wait_until(predicate, timeout=120.0, every=0.05):
     raise AssertionError("timed out waiting")
 
 
+@pytest.mark.slow
 def test_evaluations_are_saved_as_they_happen(manager, wine):
     frame, target = wine
     job = manager.submit(frame, target, {**TINY, "max_evals": 4}, owner="alice", name="wine.csv")
@@ -81,6 +82,7 @@ def test_a_job_waits_queued_while_the_workers_are_taken(wine):
         manager.shutdown()
 
 
+@pytest.mark.slow
 def test_stop_keeps_the_best_so_far(manager, wine):
     frame, target = wine
     job = manager.submit(frame, target, {**TINY, "max_evals": 40})
@@ -121,6 +123,7 @@ def test_unexpected_error_becomes_a_sentence(manager, wine, monkeypatch):
     assert job.error.endswith(".") and manager.in_use == 0
 
 
+@pytest.mark.slow
 def test_resume_continues_the_run_with_its_budget_accounted(wine):
     frame, target = wine
     manager = JobManager(max_workers=2)
@@ -160,6 +163,7 @@ def test_resume_without_saved_data_says_so(manager):
         manager.resume(run_id)
 
 
+@pytest.mark.slow
 def test_the_queue_keeps_the_order_of_submission_even_when_a_job_is_slow_to_save_its_data(wine, monkeypatch):
     """A job's place in the queue is taken when it is submitted, not when its thread has saved the
     table (a large upload must not let a later, smaller one overtake it)."""

@@ -30,6 +30,7 @@ def _scores(store: KnowledgeStore) -> dict:
     return {(e["dataset"], e["pipeline_id"]): (e["status"], e["score"]) for e in store.evaluations()}
 
 
+@pytest.mark.slow
 def test_tiny_build_is_identical_locally_and_on_a_dask_cluster(tmp_path):
     table = _three_tasks()
     assert len(table) == 3
@@ -48,6 +49,7 @@ def test_tiny_build_is_identical_locally_and_on_a_dask_cluster(tmp_path):
            {d["name"]: d["meta_features"] for d in remote.datasets()}
 
 
+@pytest.mark.slow
 def test_export_round_trip_and_failures_counted_as_worst(tmp_path):
     table = _three_tasks()
     store = KnowledgeStore(tmp_path / "s.sqlite")
@@ -62,6 +64,7 @@ def test_export_round_trip_and_failures_counted_as_worst(tmp_path):
     assert loaded.scores.shape == (2, len(catalogue)) and 0.015 < loaded.density() < 0.03
 
 
+@pytest.mark.slow
 def test_a_killed_build_resumes_without_losing_finished_evaluations(tmp_path):
     store_path, out = tmp_path / "build.sqlite", tmp_path / "artifact"
     command = [sys.executable, "-m", "automl_engine.cli", "knowledge", "build", "--store", str(store_path),
@@ -93,6 +96,7 @@ def test_a_killed_build_resumes_without_losing_finished_evaluations(tmp_path):
     assert load_knowledge("classification", out / "classification.npz").observed_count() == len(plan)
 
 
+@pytest.mark.slow
 def test_a_build_of_part_of_the_corpus_keeps_every_shipped_dataset_in_the_export(tmp_path):
     """A fresh store, building only some rows (here the first classification meta-test row), must
     not export an artifact that forgets the shipped datasets it did not build."""

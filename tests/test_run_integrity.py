@@ -129,6 +129,7 @@ def test_an_older_run_store_gains_the_new_columns(tmp_path):
 
 
 # -- the command line -------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_resume_refuses_another_table_target_task_or_metric(tables, tmp_path):
     wine_csv, diabetes_csv = tables
     store = RunStore(tmp_path / "d" / "runs.sqlite")
@@ -163,6 +164,7 @@ def test_a_failure_after_the_run_was_created_marks_it_failed(tmp_path):
     assert run["status"] == FAILED and "same value" in run["message"] and run["lease_owner"] is None
 
 
+@pytest.mark.slow
 def test_a_run_in_progress_in_another_process_is_refused_until_its_lease_expires(tables, tmp_path):
     wine_csv, _ = tables
     args = ("fit", wine_csv, "--target", "target", "--max-evals", "2", "--strategy", "random", "--no-learn",
@@ -191,6 +193,7 @@ def test_a_run_in_progress_in_another_process_is_refused_until_its_lease_expires
     assert store.get(run_id)["status"] == "finished" and store.get(run_id)["lease_owner"] is None
 
 
+@pytest.mark.slow
 def test_two_processes_resuming_one_run_lose_no_evaluation(tables, tmp_path):
     """The issue's case: two `automl fit --resume` of the same run at once kept 10 of 16 evaluations."""
     wine_csv, _ = tables
@@ -220,6 +223,7 @@ def test_two_processes_resuming_one_run_lose_no_evaluation(tables, tmp_path):
 TINY = {"strategy": "random", "random_state": 0, "n_folds": 3, "learn": False, "ensemble": False}
 
 
+@pytest.mark.slow
 def test_the_app_refuses_to_resume_a_run_live_elsewhere_or_whose_data_changed(tables, tmp_path):
     from automl_engine.service.jobs import JobManager
 

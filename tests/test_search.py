@@ -35,6 +35,7 @@ def test_search_evaluates_exactly_max_evals_distinct_pipelines_and_best_is_monot
     assert all(e.record["iteration"] == e.iteration for e in events)
 
 
+@pytest.mark.slow
 def test_time_budget_stops_starting_evaluations():
     catalogue = load_catalogue("classification")
     with Evaluator(n_jobs=1, limits=Limits(timeout=60)) as evaluator:
@@ -64,6 +65,7 @@ def test_stop_from_another_thread_keeps_the_best_so_far():
     assert search.best_index() is not None
 
 
+@pytest.mark.slow
 def test_warm_start_picks_come_first_and_are_labelled():
     catalogue = load_catalogue("classification")
     recommender, Y, meta = fitted_recommender(len(catalogue))
@@ -79,6 +81,7 @@ def test_warm_start_picks_come_first_and_are_labelled():
     assert all(np.isfinite(h["predicted_score"]) for h in history)
 
 
+@pytest.mark.slow
 def test_the_dataset_meta_features_reach_the_posterior_of_a_neighbour_prior():
     """With ``neighbour_prior`` the predicted scores on the leaderboard and in the events are those
     of the prior set by the nearest datasets, not by the average training row."""
@@ -111,6 +114,7 @@ def test_resumed_search_continues_without_repeating_and_counts_the_budget():
     assert [h["iteration"] for h in resumed] == [1, 2, 3, 4]
 
 
+@pytest.mark.slow
 def test_automl_same_seed_same_leaderboard_across_runs_and_n_jobs():
     def run(n_jobs):
         m = AutoML(max_evals=4, strategy="random", random_state=7, n_jobs=n_jobs, learn=False, n_folds=3)
@@ -124,6 +128,7 @@ def test_automl_same_seed_same_leaderboard_across_runs_and_n_jobs():
     assert np.allclose(a.predict_proba(IRIS.data), c.predict_proba(IRIS.data))
 
 
+@pytest.mark.slow
 def test_automl_with_pmf_recommender_leaderboard_and_predictions():
     catalogue = load_catalogue("classification")
     recommender, _, _ = fitted_recommender(len(catalogue))
@@ -145,6 +150,7 @@ def test_automl_rejects_unknown_strategy_with_a_sentence():
         AutoML(strategy="grid", max_evals=1).fit(IRIS.data, IRIS.target)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fixed_picks", [5, 0])  # 0: the shipped classification setting (neighbours' prior only)
 def test_finished_search_grows_the_local_knowledge_and_is_used_next_time(isolated_data_dir, fixed_picks):
     from automl_engine.knowledge.store import KnowledgeStore
@@ -168,6 +174,7 @@ def test_finished_search_grows_the_local_knowledge_and_is_used_next_time(isolate
     assert first.knowledge_["local_runs"] == [] and second.knowledge_["local_runs"] == [users[0]["name"]]
 
 
+@pytest.mark.slow
 def test_learning_is_off_by_default_and_then_earlier_runs_change_nothing(isolated_data_dir):
     """Repeatable by default: a learning run in between does not change the next default run's leaderboard."""
     catalogue = load_catalogue("classification")

@@ -21,6 +21,7 @@ def charts(at):
     return at.get("vega_lite_chart")
 
 
+@pytest.mark.slow
 def test_without_a_model_the_page_says_so():
     at = page()
     assert not at.exception
@@ -29,6 +30,7 @@ def test_without_a_model_the_page_says_so():
     assert [link.proto.label for link in at.get("page_link")] == ["Go to Search"]
 
 
+@pytest.mark.slow
 def test_charts_for_the_fitted_model(session):
     automl, data = session
     at = page(automl, data, "label")
@@ -57,6 +59,7 @@ def test_unusable_data_shows_one_sentence(session):
     assert not charts(at)
 
 
+@pytest.mark.slow
 def test_a_sample_cut_by_the_time_budget_is_said(session, monkeypatch):
     from automl_engine.explain import budget as explain_budget
 

@@ -1,4 +1,5 @@
 """History page: this owner's runs only; reopen one; resume an interrupted one; extend a finished one."""
+import pytest
 from apphelpers import finish, load_sample, start_tiny_search, texts
 
 from automl_engine.data.intake import load_table
@@ -12,6 +13,7 @@ def test_no_runs_yet(app):
     assert not app.exception and "No runs yet" in texts(app.info)[0]
 
 
+@pytest.mark.slow
 def test_reopen_and_extend_a_finished_run(app):
     load_sample(app)
     job = finish(app, start_tiny_search(app, max_evals=2), timeout=300).session_state["job"]

@@ -1,4 +1,5 @@
 """Leaderboard page: every pipeline, family filter, one pipeline's details, holdout diagnostics."""
+import pytest
 from apphelpers import finish, load_sample, start_tiny_search, texts
 
 
@@ -18,6 +19,7 @@ def search_then_leaderboard(app, sample, max_evals=3):
     return job
 
 
+@pytest.mark.slow
 def test_classification_leaderboard_details_and_diagnostics(app):
     job = search_then_leaderboard(app, "wine")
     board = app.dataframe[0].value

@@ -21,6 +21,7 @@ def knowledge(tmp_path_factory):
     return build_tiny_knowledge(tmp_path_factory.mktemp("knowledge"))
 
 
+@pytest.mark.slow
 def test_upload_search_stop_and_reopen(tmp_path, knowledge):
     path, target = sample_datasets()["wine"]
     frame = pd.read_csv(path)
@@ -47,6 +48,7 @@ def test_upload_search_stop_and_reopen(tmp_path, knowledge):
     assert all(Path(r["data_path"]).is_file() for r in runs)
 
 
+@pytest.mark.slow
 def test_a_page_address_as_first_request_of_a_fresh_server(tmp_path):
     """A page's address runs the entry point (session defaults, navigation): the pages are not in a
     folder named `pages/`, which Streamlit would run in its legacy mode, the page alone."""
@@ -62,6 +64,7 @@ def test_a_page_address_as_first_request_of_a_fresh_server(tmp_path):
             timeout=30_000)
 
 
+@pytest.mark.slow
 def test_an_upload_over_the_size_limit_is_refused_with_a_message(tmp_path):
     """The limit of .streamlit/config.toml (here lowered to 1 MB) refuses a bigger file before intake."""
     from playwright.sync_api import expect
@@ -78,6 +81,7 @@ def test_an_upload_over_the_size_limit_is_refused_with_a_message(tmp_path):
         assert page.get_by_test_id("stException").count() == 0
 
 
+@pytest.mark.slow
 def test_explain_then_download_the_model_and_the_predictions(tmp_path, knowledge):
     """Search → Explain charts → Predict: the model file and the predictions CSV are downloaded, and the
     downloaded model, loaded on its own, predicts what the page offered."""
