@@ -149,27 +149,31 @@ class AutoML(BaseEstimator):
         stop : threading.Event, optional
             Set it (from any thread) to end the search early; the best so far is kept.
         """
-        from automl_engine.data.intake import prepare_data
-
         budget = Budget(self.time_budget, spent=spent_seconds(history or []))  # preparing counts too
-        emit = _emitter(on_event)
-        emit(PhaseEvent(PREPARING, budget.elapsed()))
-        self._check_strategy()
+        _emitter(on_event)(PhaseEvent(PREPARING, budget.elapsed()))
         X = self._as_frame(X, fitting=True)
         y = pd.Series(np.asarray(y), name=getattr(y, "name", None) or "target")
         target = y.name if y.name not in X.columns else "__target__"
-        frame = X.reset_index(drop=True).assign(**{str(target): y.to_numpy()})
-        seed = 0 if self.random_state is None else int(self.random_state)
-        prepared = prepare_data(frame, str(target), task=self.task, exclude=tuple(self.exclude_columns),
-                                random_state=seed)
-        self.fit_prepared(prepared, history=history, on_event=on_event, stop=stop, _budget=budget)
+        prepared = self.prepare(X.reset_index(drop=True).assign(**{str(target): y.to_numpy()}), str(target))
+        self.fit_prepared(prepared, history=history, on_event=on_event, stop=stop, budget=budget)
         self.feature_names_in_ = np.asarray(X.columns, dtype=object)
         self.target_name_ = str(y.name)
         return self
 
-    def fit_prepared(self, prepared, history=None, on_event=None, stop=None, _budget=None):
-        """As :meth:`fit`, on a table already through ``prepare_data`` (the app prepares each table once)."""
-        budget = _budget or Budget(self.time_budget, spent=spent_seconds(history or []))
+    def prepare(self, frame: pd.DataFrame, target: str):
+        """The table through ``prepare_data`` with this estimator's task, excluded columns and seed."""
+        from automl_engine.data.intake import prepare_data
+
+        self._check_strategy()
+        seed = 0 if self.random_state is None else int(self.random_state)
+        return prepare_data(frame, target, task=self.task, exclude=tuple(self.exclude_columns), random_state=seed)
+
+    def fit_prepared(self, prepared, history=None, on_event=None, stop=None, budget=None):
+        """As :meth:`fit`, on a table already through :meth:`prepare` (the app's jobs prepare each table once).
+
+        ``budget`` (a :class:`~automl_engine.search.Budget`) lets the caller count its own preparation.
+        """
+        budget = budget or Budget(self.time_budget, spent=spent_seconds(history or []))
         emit = _emitter(on_event)
         self._stop_event = stop if stop is not None else threading.Event()
         self._check_strategy()

@@ -112,10 +112,10 @@ def test_bad_data_fails_with_one_sentence(manager, wine):
 
 
 def test_unexpected_error_becomes_a_sentence(manager, wine, monkeypatch):
-    def broken_fit(self, X, y, history=None, on_event=None, stop=None):
+    def broken_fit(self, prepared, history=None, on_event=None, stop=None, budget=None):
         raise RuntimeError("disk on fire\nline two")
 
-    monkeypatch.setattr(AutoML, "fit", broken_fit)
+    monkeypatch.setattr(AutoML, "fit_prepared", broken_fit)
     frame, target = wine
     job = manager.submit(frame, target, {**TINY, "max_evals": 2})
     assert job.wait(60) and job.status == "failed"

@@ -27,8 +27,8 @@ import pandas as pd
 
 from automl_engine.data.fingerprint import fingerprint
 from automl_engine.errors import DataError, WorkerStartError
-from automl_engine.search import spent_seconds
-from automl_engine.search.events import SEARCHING, PhaseEvent
+from automl_engine.search import Budget, spent_seconds
+from automl_engine.search.events import PREPARING, SEARCHING, PhaseEvent
 from automl_engine.store.paths import user_data_dir
 from automl_engine.store.runs import (
     FAILED,
@@ -281,9 +281,11 @@ class SearchJob:
             self.automl = AutoML(**{k: v for k, v in self.settings.items() if k in SETTING_NAMES},
                                  recommender=recommender)
             self._started = time.perf_counter()
-            X, y = frame.drop(columns=[self.target]), frame[self.target]
-            self.result = self.automl.fit(X, y, history=self.history or None, on_event=self._on_event,
-                                          stop=self._stop)
+            budget = Budget(self.automl.time_budget, spent=spent_seconds(self.history))  # preparing counts too
+            self._on_event(PhaseEvent(PREPARING, budget.elapsed()))
+            prepared = self.automl.prepare(frame, self.target)  # once: the table is not split and glued again
+            self.result = self.automl.fit_prepared(prepared, history=self.history or None, on_event=self._on_event,
+                                                   stop=self._stop, budget=budget)
             self._finish(STOPPED if self._stop.is_set() else FINISHED,
                          "Stopped by the user; the best pipeline so far was kept." if self._stop.is_set() else "")
         except Exception as exc:  # noqa: BLE001 - every failure becomes a sentence for the user
