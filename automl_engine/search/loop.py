@@ -129,7 +129,7 @@ class Search:
         self.problem, self.catalogue, self.recommender = problem, catalogue, recommender
         self.evaluator, self.budget = evaluator, budget
         self.eval_timeout, self.cost_model, self.on_event = eval_timeout, cost_model, on_event
-        self.too_slow: dict[int, float] = {}  # pipelines not started: predicted seconds when last skipped
+        self.too_slow: dict[int, float] = {}  # predicted > MAX_BUDGET_SHARE of the budget, as of the last ask
         self.random_state, self.round_size, self.reserve = random_state, round_size, reserve
         self.history: list[dict] = list(history or [])
         self.observed: dict[int, float] = {
@@ -187,11 +187,16 @@ class Search:
         return [self._trial(pick) for pick in picks]
 
     def _too_slow(self, costs: np.ndarray, in_flight: set[int]) -> list[int]:
-        """Pipelines predicted to overrun the time left, or to take more than ``MAX_BUDGET_SHARE`` of the budget."""
-        limit = min(self._time_left(), MAX_BUDGET_SHARE * float(self.budget.seconds))
+        """Pipelines predicted to overrun the time left, or to take more than ``MAX_BUDGET_SHARE`` of the budget.
+
+        Only the second kind is kept in ``too_slow`` (too slow for this table and budget, reported to the
+        user); running out of time at the end of a search is not news.
+        """
+        share = MAX_BUDGET_SHARE * float(self.budget.seconds)
+        limit = min(self._time_left(), share)
         taken = set(self.observed) | in_flight
         slow = [int(j) for j in np.flatnonzero(costs > limit) if int(j) not in taken]
-        self.too_slow.update({j: float(costs[j]) for j in slow})
+        self.too_slow = {j: float(costs[j]) for j in slow if costs[j] > share}
         return slow
 
     def _trial(self, pick, source: str | None = None) -> Trial:
@@ -230,7 +235,6 @@ class Search:
         index, pick = int(trial.suggestion), trial.suggestion
         spec = self.catalogue[index]
         self.observed[index] = result.score if result.ok else float("nan")
-        self.too_slow.pop(index, None)
         if self.cost_model is not None and result.status in (OK, TIMEOUT):  # a timeout's time is a lower bound
             self.cost_model.observe(index, result.wall_time)
         if result.ok and result.oof is not None:

@@ -1,0 +1,152 @@
+"""Searches on big tables: time to the first score, pipelines scored, test score, wall time, peak memory.
+
+Usage: python benchmarks/scale.py [--rows 10000 100000 1000000] [--budget 300] [--tasks classification]
+       [--flaml] [--results benchmarks/results/scale.csv] [--write docs/BENCHMARKS.md]
+
+Each table is synthetic (``make_classification`` / ``make_regression``, 20 columns, seed 0), split
+80/20; AutoML (strategy pmf, every core) gets ``--budget`` seconds on the 80%, and its final model is
+scored on the 20% (balanced accuracy / R²). Peak memory is that of the whole process tree
+(proportional set size, so pages shared by the workers count once), sampled every 0.2 s. With
+``--flaml``, FLAML's AutoML runs on the same split with the same budget in the same process run,
+side by side. Rows are appended to ``--results`` as they finish, so a long run can be resumed.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pandas as pd
+import psutil
+from sklearn.datasets import make_classification, make_regression
+from sklearn.metrics import balanced_accuracy_score, r2_score
+from sklearn.model_selection import train_test_split
+
+from automl_engine import AutoML
+from automl_engine.search import SearchEvent
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from report import publish  # noqa: E402
+
+COLUMNS = ["task", "rows", "system", "budget", "first_score_s", "pipelines", "test_score", "wall_s", "peak_gb"]
+
+
+class PeakMemory:
+    """Peak proportional set size of this process and its children, sampled in a thread."""
+
+    def __init__(self, every: float = 0.2):
+        self.every, self.peak = every, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        me = psutil.Process()
+        while not self._stop.is_set():
+            total = 0
+            for process in [me, *me.children(recursive=True)]:
+                try:
+                    total += process.memory_full_info().pss
+                except (psutil.Error, OSError):
+                    continue
+            self.peak = max(self.peak, total)
+            self._stop.wait(self.every)
+
+    def __enter__(self) -> "PeakMemory":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def table(task: str, rows: int):
+    if task == "classification":
+        X, y = make_classification(n_samples=rows, n_features=20, n_informative=10, random_state=0)
+    else:
+        X, y = make_regression(n_samples=rows, n_features=20, n_informative=10, noise=10.0, random_state=0)
+    X = pd.DataFrame(X, columns=[f"x{i}" for i in range(20)])
+    return train_test_split(X, pd.Series(y, name="y"), test_size=0.2, random_state=0)
+
+
+def test_score(task: str, y_true, y_pred) -> float:
+    return float(balanced_accuracy_score(y_true, y_pred) if task == "classification" else r2_score(y_true, y_pred))
+
+
+def run_automl(task, rows, budget, split) -> dict:
+    X_train, X_test, y_train, y_test = split
+    first = []
+    start = time.perf_counter()
+
+    def on_event(event):
+        if isinstance(event, SearchEvent) and event.status == "ok" and not first:
+            first.append(time.perf_counter() - start)
+
+    with PeakMemory() as memory:
+        model = AutoML(time_budget=budget, random_state=0).fit(X_train, y_train, on_event=on_event)
+        wall = time.perf_counter() - start
+    return {"task": task, "rows": rows, "system": "automl-engine", "budget": budget,
+            "first_score_s": round(first[0], 1) if first else None,
+            "pipelines": sum(h["status"] == "ok" for h in model.history_),
+            "test_score": round(test_score(task, y_test, model.predict(X_test)), 4),
+            "wall_s": round(wall, 1), "peak_gb": round(memory.peak / 2**30, 2)}
+
+
+def run_flaml(task, rows, budget, split) -> dict:
+    from flaml import AutoML as FLAML
+
+    X_train, X_test, y_train, y_test = split
+    start = time.perf_counter()
+    with PeakMemory() as memory:
+        model = FLAML()
+        model.fit(X_train, y_train, task=task, time_budget=budget, n_jobs=psutil.cpu_count(), verbose=0, seed=0)
+        wall = time.perf_counter() - start
+    return {"task": task, "rows": rows, "system": "flaml", "budget": budget, "first_score_s": None,
+            "pipelines": len(getattr(model, "config_history", {}) or {}),
+            "test_score": round(test_score(task, y_test, model.predict(X_test)), 4),
+            "wall_s": round(wall, 1), "peak_gb": round(memory.peak / 2**30, 2)}
+
+
+def markdown(frame: pd.DataFrame) -> str:
+    lines = ["| " + " | ".join(frame.columns) + " |", "|" + "---|" * len(frame.columns)]
+    for row in frame.itertuples(index=False):
+        lines.append("| " + " | ".join("" if pd.isna(v) else str(v) for v in row) + " |")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--budget", type=float, default=300)
+    parser.add_argument("--tasks", nargs="+", default=["classification"], choices=["classification", "regression"])
+    parser.add_argument("--flaml", action="store_true", help="run FLAML side by side (pip install flaml)")
+    parser.add_argument("--results", type=Path, default=Path("benchmarks/results/scale.csv"))
+    parser.add_argument("--write", type=Path, default=None)
+    args = parser.parse_args(argv)
+    done = pd.read_csv(args.results) if args.results.exists() else pd.DataFrame(columns=COLUMNS)
+    systems = [("automl-engine", run_automl)] + ([("flaml", run_flaml)] if args.flaml else [])
+    for task in args.tasks:
+        for rows in args.rows:
+            split = table(task, rows)
+            for name, runner in systems:
+                key = (done["task"] == task) & (done["rows"] == rows) & (done["system"] == name) & \
+                      (done["budget"] == args.budget)
+                if key.any():
+                    continue
+                row = runner(task, rows, args.budget, split)
+                print(row, flush=True)
+                done = pd.concat([done, pd.DataFrame([row])], ignore_index=True)
+                args.results.parent.mkdir(parents=True, exist_ok=True)
+                done.to_csv(args.results, index=False)
+    shown = done[done["budget"] == args.budget].sort_values(["task", "rows", "system"])
+    command = "python benchmarks/scale.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    load = ", ".join(f"{v:.1f}" for v in psutil.getloadavg())
+    publish(markdown(shown), args.write, "scale", command,
+            f"load average when the report was written {load} (a knowledge build used one core)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
