@@ -6,16 +6,19 @@
 # installed package, point it at the clone: PYTHONPATH=$PWD AUTOML="python -m automl_engine.cli".
 set -u
 cd "$(dirname "$0")/.."
+# ARTIFACT_DIR (default: the package's shipped artifact) is where the build resumes from and exports
+# to: a build that is not ready to ship (a new catalogue version) writes to a folder of its own.
 AUTOML="${AUTOML:-automl}"
 STORE="${KNOWLEDGE_STORE:-$HOME/.local/share/automl-engine/knowledge-build.sqlite}"
 COMMIT_EVERY="${COMMIT_EVERY:-1200}"
-$AUTOML knowledge build --store "$STORE" --n-jobs "${N_JOBS:-2}" --export-every 600 "$@" &
+ARTIFACT_DIR="${ARTIFACT_DIR:-automl_engine/knowledge/data}"
+$AUTOML knowledge build --store "$STORE" --n-jobs "${N_JOBS:-2}" --export-every 600 --out "$ARTIFACT_DIR" "$@" &
 BUILD=$!
 commit_artifact() {
-  $AUTOML knowledge fit >/dev/null 2>&1 || echo "recommender fit failed"
-  git add automl_engine/knowledge/data/*.npz 2>/dev/null
-  git commit -q -m "Knowledge build: partial results ($($AUTOML knowledge info | tail -2 | awk '{printf "%s %s datasets, %s observed; ", $1, $2, $6}'))" \
-    -- automl_engine/knowledge/data/ 2>/dev/null && echo "committed at $(date -u +%H:%M)"
+  $AUTOML knowledge fit --out "$ARTIFACT_DIR" >/dev/null 2>&1 || echo "recommender fit failed"
+  git add "$ARTIFACT_DIR"/*.npz 2>/dev/null
+  git commit -q -m "Knowledge build: partial results exported to $ARTIFACT_DIR at $(date -u +%H:%M) UTC" \
+    -- "$ARTIFACT_DIR" 2>/dev/null && echo "committed at $(date -u +%H:%M)"
 }
 waited=0
 while kill -0 "$BUILD" 2>/dev/null; do  # poll, so the end of the build is noticed within seconds
