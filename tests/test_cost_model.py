@@ -20,12 +20,14 @@ def _folds(n, k=3):
 def test_costs_grow_with_rows_as_each_family_declares():
     catalogue = load_catalogue("classification")
     knowledge = load_knowledge("classification")
-    small = CostModel.from_knowledge(knowledge, catalogue, 1_000, 20, _folds(1_000)).predict()
-    large = CostModel.from_knowledge(knowledge, catalogue, 50_000, 20, _folds(50_000)).predict()
+    small_model = CostModel.from_knowledge(knowledge, catalogue, 1_000, 20, _folds(1_000))
+    large_model = CostModel.from_knowledge(knowledge, catalogue, 50_000, 20, _folds(50_000))
+    assert 0 < small_model.overhead == large_model.overhead < 1  # a fraction of a second per evaluation
+    small, large = small_model.predict() - small_model.overhead, large_model.predict() - large_model.overhead
     families = np.asarray(catalogue.families)
     growth = {f: float(np.median(large[families == f] / small[families == f])) for f in ("rbf_svm", "random_forest")}
     exponents = family_costs("classification")
-    for family, g in growth.items():  # 50x the rows: 50 ** (the family's row exponent)
+    for family, g in growth.items():  # 50x the rows: the work grows 50 ** (the family's row exponent)
         assert np.isclose(g, 50 ** exponents[family]["rows"], rtol=1e-6), family
     assert growth["rbf_svm"] > 20 * growth["random_forest"]
     assert np.all(np.isfinite(small)) and np.all(small > 0)
@@ -75,3 +77,18 @@ def test_automl_reports_what_it_skipped_as_too_slow(monkeypatch):
     assert model.search_stats_["skipped_too_slow"] == {"rbf_svm": int(slow.sum())}
     assert model.leaderboard_.attrs["skipped_too_slow"] == {"rbf_svm": int(slow.sum())}
     assert not any(h["family"] == "rbf_svm" for h in model.history_)
+
+
+def test_before_any_timing_only_the_relatively_hopeless_are_left_out():
+    """Unchecked extrapolations (seconds far off on a huge table) never end a search before it starts."""
+    catalogue = load_catalogue("classification")
+    y = IRIS.target.to_numpy()
+    problem = Problem(IRIS.data, y, "multiclass", "balanced_accuracy", {c: "numeric" for c in IRIS.data.columns},
+                      make_folds(y, "multiclass", 3, 0), np.unique(y))
+    families = np.asarray(catalogue.families)
+    base = np.where(families == "rbf_svm", 1e7, np.where(families == "logreg", 500.0, 5_000.0))  # all > budget
+    with Evaluator(n_jobs=1, limits=Limits(timeout=60)) as evaluator:
+        search = Search(problem, catalogue, RandomRecommender(len(catalogue), 0), evaluator,
+                        Budget(seconds=120, max_evals=3), cost_model=CostModel(base, catalogue.families))
+        history = search.run()
+    assert len(history) == 3 and not any(h["family"] == "rbf_svm" for h in history)
