@@ -69,3 +69,24 @@ def test_a_worker_that_cannot_start_is_one_sentence_not_a_data_error(monkeypatch
     with pytest.raises(WorkerStartError, match="the evaluation worker process could not start") as caught:
         AutoML(max_evals=2, random_state=0, learn=False, data_dir=tmp_path).fit(X, y)
     assert "\n" not in str(caught.value) and "Resource temporarily unavailable" in str(caught.value)
+
+
+def test_a_plus_minus_target_trains_as_two_classes(tmp_path):
+    """A credit-approval style table: the class column holds '+' and '-', which are labels, not missing."""
+    import numpy as np
+    import pandas as pd
+
+    from automl_engine import load_table
+
+    rng = np.random.default_rng(0)
+    n = 200
+    income = rng.normal(size=n)
+    frame = pd.DataFrame({"income": income.round(3), "job": rng.choice(["a", "b", "?"], n),
+                          "class": np.where(income + rng.normal(scale=0.5, size=n) > 0, "+", "-")})
+    frame.to_csv(tmp_path / "credit.csv", index=False)
+    table = load_table(tmp_path / "credit.csv")
+    model = AutoML(max_evals=2, strategy="random", random_state=0, n_folds=3, ensemble=False)
+    model.fit(table.drop(columns="class"), table["class"])
+    assert model.task_ == "binary" and list(model.classes_) == ["+", "-"]
+    assert set(model.predict(table.drop(columns="class"))) <= {"+", "-"}
+    assert model.score(table.drop(columns="class"), table["class"]) > 0.7
