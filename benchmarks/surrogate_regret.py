@@ -15,6 +15,11 @@ Usage:
 ``cv`` holds out each fifth of the meta-train datasets in turn (fit on the other four fifths),
 ``loo`` each meta-train dataset: more held-out rows while the meta-test split is small; the
 meta-test rows are still never used.
+
+``--variant NAME=VALUE[,NAME=VALUE]`` replays PMF with other PMFRecommender parameters, or with the
+research settings the engine no longer has (``warm_start=nearest_best|portfolio``, ``units=prior``,
+``row_scores=standardised``), which benchmarks/recommender_variants.py implements. ``--limit N``
+replays only the first N held-out datasets of each task type (a quick check, not a figure).
 """
 from __future__ import annotations
 
@@ -33,6 +38,7 @@ from automl_engine.recommender import PMFRecommender
 from automl_engine.recommender.state import SUGGEST_TIME_PARAMS
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from recommender_variants import refits, split_params  # noqa: E402
 from report import write_section  # noqa: E402
 
 CHECKPOINTS = (1, 3, 5, 10, 25, 50)
@@ -78,9 +84,12 @@ def fit_variants(knowledge, rows: np.ndarray, seed: int = 0, extra: tuple = ()) 
     variants = {"PMF": (pmf, True), "PMF, no warm start": (pmf, False), refinement[0]: (refinement[1], True),
                 "PMF, no catalogue descriptors": (pmf.with_params(descriptor_variance=0.0), True)}
     for override in extra:  # "name=value" or "name=value,name=value"
-        params = dict(_parse_value(*item.split("=", 1)) for item in override.split(","))
-        refit = not set(params) <= SUGGEST_TIME_PARAMS
-        variants[f"PMF, {override}"] = (fit(**params) if refit else pmf.with_params(**params), True)
+        cls, params = split_params(dict(_parse_value(*item.split("=", 1)) for item in override.split(",")))
+        if refits(cls) or not set(params) <= SUGGEST_TIME_PARAMS:
+            rec = fit(recommender_class=cls, **params)
+        else:  # the shipped fit, other suggest-time settings
+            rec = cls.from_state(pmf.get_state()).with_params(**params)
+        variants[f"PMF, {override}"] = (rec, True)
     return variants
 
 
@@ -112,12 +121,13 @@ def held_out_rows(knowledge, protocol: str, n_folds: int = 5):
     return pairs
 
 
-def run(task_type: str, protocol: str, budget: int = max(CHECKPOINTS), extra: tuple = ()) -> pd.DataFrame:
+def run(task_type: str, protocol: str, budget: int = max(CHECKPOINTS), extra: tuple = (),
+        limit: int | None = None) -> pd.DataFrame:
     knowledge = load_knowledge(task_type)
     Y_all = knowledge.training_matrix()  # failures count as the row's worst; R² floored at −1
     rows = []
     fitted = {}
-    for mask, i in held_out_rows(knowledge, protocol):
+    for mask, i in held_out_rows(knowledge, protocol)[:limit]:
         key = mask.tobytes()
         if key not in fitted:
             fitted[key] = fit_variants(knowledge, mask, extra=extra)
@@ -180,17 +190,23 @@ def main(argv=None) -> int:
     parser.add_argument("--protocol", choices=("split", "cv", "loo"), default="split")
     parser.add_argument("--write", type=Path, default=None, help="markdown file to update (section between markers)")
     parser.add_argument("--variant", action="append", default=[], metavar="NAME=VALUE",
-                        help="also replay PMF with these PMFRecommender parameters (repeatable), e.g. "
+                        help="also replay PMF with these PMFRecommender parameters or research settings of "
+                             "benchmarks/recommender_variants.py (repeatable), e.g. "
                              "warm_start=portfolio,n_warm_start=10")
+    parser.add_argument("--limit", type=int, default=None, metavar="N",
+                        help="replay only the first N held-out datasets per task type (a quick check; "
+                             "not with --write)")
     parser.add_argument("--task-type", choices=("classification", "regression", "all"), default="all")
     parser.add_argument("--per-dataset", type=Path, default=None, metavar="CSV",
                         help="also write every held-out dataset's regrets (one row per dataset and checkpoint)")
     args = parser.parse_args(argv)
+    if args.limit is not None and args.write:
+        parser.error("--limit gives a quick check, not a figure: leave out --write.")
     start = time.time()
     results, sections = {}, []
     task_types = ("classification", "regression") if args.task_type == "all" else (args.task_type,)
     for task_type in task_types:
-        frame = run(task_type, args.protocol, extra=tuple(args.variant))
+        frame = run(task_type, args.protocol, extra=tuple(args.variant), limit=args.limit)
         if frame.empty:
             sections.append(f"**{task_type}** — no held-out datasets with observations yet.")
             continue

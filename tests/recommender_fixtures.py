@@ -11,5 +11,5 @@ def fitted_recommender(n_pipelines, seed=0):
     Y = rng.normal(size=(12, 2)) @ rng.normal(size=(2, n_pipelines))
     Y[rng.random(Y.shape) < 0.5] = np.nan
     meta = rng.normal(size=(12, len(META_FEATURE_NAMES)))
-    return PMFRecommender(n_latent=2, n_iter=10, random_state=0, warm_start="nearest_best").fit(
+    return PMFRecommender(n_latent=2, n_iter=10, random_state=0).fit(
         Y, meta_features=meta), Y, meta

@@ -11,6 +11,7 @@ from automl_engine import AutoML, DataError
 from automl_engine.catalogue import load_catalogue
 from automl_engine.evaluation import Evaluator, Limits, make_folds
 from automl_engine.recommender.random import RandomRecommender
+from automl_engine.recommender.warmstart import neighbour_mean_scores
 from automl_engine.search import Budget, Problem, Search, spent_seconds
 
 IRIS = load_iris(as_frame=True)
@@ -68,7 +69,7 @@ def test_stop_from_another_thread_keeps_the_best_so_far():
 @pytest.mark.slow
 def test_warm_start_picks_come_first_and_are_labelled():
     catalogue = load_catalogue("classification")
-    recommender, Y, meta = fitted_recommender(len(catalogue))
+    recommender, _, meta = fitted_recommender(len(catalogue))
     nearest_row = 4
     problem = _problem(meta=meta[nearest_row] + 1e-6)
     with Evaluator(n_jobs=1, limits=Limits(timeout=60)) as evaluator:
@@ -76,8 +77,12 @@ def test_warm_start_picks_come_first_and_are_labelled():
         history = search.run()
     assert [h["source"] for h in history[:recommender.n_warm_start]] == ["warm start"] * recommender.n_warm_start
     assert history[-1]["source"] == "expected improvement"
-    best_of_nearest = int(np.nanargmax(Y[nearest_row]))
-    assert history[0]["pipeline_index"] == best_of_nearest
+    # the first pick is the best pipeline by its closeness-weighted mean over the nearest datasets
+    order, distances = recommender.warm_start_neighbours(meta[nearest_row] + 1e-6, k=None)
+    assert order[0] == nearest_row
+    neighbours_best = int(np.argmax(neighbour_mean_scores(recommender.Y_, recommender.row_mean_, recommender.row_std_,
+                                                          recommender.prior_mean_, order, distances)))
+    assert history[0]["pipeline_index"] == neighbours_best
     assert all(np.isfinite(h["predicted_score"]) for h in history)
 
 

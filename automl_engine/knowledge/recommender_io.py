@@ -42,12 +42,14 @@ def recommender_path(task_type: str, folder=None) -> Path:
 
 
 def fit_recommender(knowledge: Knowledge, n_latent: int = 20, n_iter: int | None = None, random_state: int = 0,
-                    train_only: bool = True, rows: np.ndarray | None = None, **params) -> PMFRecommender:
+                    train_only: bool = True, rows: np.ndarray | None = None,
+                    recommender_class: type = PMFRecommender, **params) -> PMFRecommender:
     """Fit a PMFRecommender as shipped on the (meta-train) rows of ``knowledge``; meta-test rows are never used.
 
     ``rows`` (a boolean mask over the datasets) fits on those rows instead (benchmarks hold some
     out); ``n_iter`` and ``params`` (further PMFRecommender parameters) override the task type's
-    :data:`SHIPPED_PARAMS`.
+    :data:`SHIPPED_PARAMS`; ``recommender_class`` (a subclass, e.g. a research variant of
+    benchmarks/recommender_variants.py) is fitted instead of PMFRecommender.
     """
     shipped = SHIPPED_PARAMS[knowledge.task_type]
     params = {**shipped, **params, "n_iter": shipped["n_iter"] if n_iter is None else n_iter}
@@ -55,7 +57,7 @@ def fit_recommender(knowledge: Knowledge, n_latent: int = 20, n_iter: int | None
         rows = knowledge.train if train_only else np.ones(len(knowledge.datasets), bool)
     specs = knowledge_pipeline_specs(knowledge)
     kinds = family_kinds(knowledge.task_type)
-    return PMFRecommender(n_latent=n_latent, random_state=random_state, **params).fit(
+    return recommender_class(n_latent=n_latent, random_state=random_state, **params).fit(
         knowledge.training_matrix()[rows], meta_features=knowledge.meta_features[rows],
         pipeline_features=pipeline_descriptors(specs), pipeline_groups=[spec.family for spec in specs],
         pipeline_kinds=[kinds[spec.family] for spec in specs])

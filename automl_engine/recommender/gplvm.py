@@ -43,13 +43,19 @@ from .protocol import EXPECTED_IMPROVEMENT, WARM_START, suggestions
 from .state import SUGGEST_TIME_PARAMS, recommender_state, restore_recommender
 from .training import normal_score_rows, optimise, pca_initialisation, standardise_rows, svd_flip, total_nll
 from .transfer import TransferKernel
-from .units import own_units, prior_fit_units
-from .warmstart import first_picks, fit_standardiser, label_codes, nearest_datasets, neighbour_mean_scores, standardise
+from .units import own_units
+from .warmstart import (
+    fit_standardiser,
+    label_codes,
+    nearest_datasets,
+    neighbour_mean_picks,
+    neighbour_mean_scores,
+    standardise,
+)
 
 __all__ = ["PMFRecommender"]
 
 logger = logging.getLogger(__name__)
-
 
 
 def _check_index(j, n, what):
@@ -84,20 +90,6 @@ class PMFRecommender(BaseEstimator):
         embeddings (MAP estimate); 0 gives pure maximum likelihood. The PCA initialisation
         scales the first latent dimension to unit mean square, so 1.0 is a weak prior that
         keeps weakly determined directions from overfitting.
-    units : {"own", "prior"}, default "own"
-        How a new dataset's scores are mapped to standardised units. ``"own"``: scaled by their
-        own std, their mean placed at their pipelines' average prior mean. ``"prior"``: ``y ≈ c + s * prior_mean``
-        fitted to the observations (the slope
-        shrunk towards the training scale), which stays unbiased when the first observations are
-        not a random sample (the warm start picks pipelines that are good on average).
-    warm_start : {"neighbour_mean", "nearest_best", "portfolio"}, default "neighbour_mean"
-        ``"neighbour_mean"``: the pipelines with the best standardised score averaged over the 10
-        nearest datasets (weighted by closeness, shrunk to the prior mean where few neighbours
-        observed them) — a pipeline good on several neighbours, not on one. ``"nearest_best"``:
-        the best pipeline of each nearest training dataset, nearest first (the paper's rule).
-        On the surrogate benchmark (docs/BENCHMARKS.md) the first had lower regret at 3 to 25
-        evaluations for both task types. ``"portfolio"``: a greedy portfolio over all training
-        datasets (:func:`~automl_engine.recommender.warmstart.portfolio_next`), diverse by design.
     posterior_noise : float, default 0.5
         Noise variance (standardised units) of a *new* dataset's observations when conditioning
         on them. The noise fitted on the training rows collapses towards 0 on a sparse matrix,
@@ -109,19 +101,12 @@ class PMFRecommender(BaseEstimator):
         (:class:`~automl_engine.recommender.transfer.TransferKernel`).
     descriptor_lengthscale : float, default 8.0
         Lengthscale of that kernel, in standardised descriptor units.
-    row_scores : {"normal_scores", "standardised"}, default "normal_scores"
-        How each training row's scores are put on a common scale before fitting:
-        ``"normal_scores"`` keeps only their order within the dataset
-        (:func:`~automl_engine.recommender.training.normal_score_rows`), so a few catastrophic
-        scores do not squeeze the good pipelines together; ``"standardised"`` subtracts the
-        row mean and divides by the row std. On the surrogate benchmark's 5-fold replay the
-        first lowered the mean regret at 10 evaluations by 12–14% in both task types.
     warm_start_per_group : int, default 1
-        With ``pipeline_groups`` given to ``fit`` (e.g. model families), the ``neighbour_mean``
-        warm start takes at most this many picks per group, hedging across families; 0: no cap.
+        With ``pipeline_groups`` given to ``fit`` (e.g. model families), the warm start takes at
+        most this many picks per group, hedging across families; 0: no cap.
     warm_start_balance_kinds : bool, default True
         With ``pipeline_kinds`` given to ``fit`` (a coarser label, e.g. linear, kernel and tree
-        models), the ``neighbour_mean`` picks also take turns across kinds, so that five tree
+        models), the warm-start picks also take turns across kinds, so that five tree
         ensembles of five families do not use up the warm start
         (:func:`~automl_engine.recommender.warmstart.capped_per_group`).
     neighbour_prior : bool, default False
@@ -143,7 +128,7 @@ class PMFRecommender(BaseEstimator):
     pipeline_counts_ : ndarray of shape (n_pipelines,), training observations per pipeline
         (usable rows only). Pipelines with 0 keep their initial embedding and are predicted
         with the prior mean and a high std (the largest prior std of any trained pipeline).
-    Y_ : ndarray of shape (n_datasets, n_pipelines), the training scores as fitted (after ``row_scores``)
+    Y_ : ndarray of shape (n_datasets, n_pipelines), the training scores as fitted (after :meth:`training_rows`)
     row_mean_, row_std_ : ndarrays of shape (n_datasets,), per-dataset standardisation
     score_center_, score_scale_ : float, median raw training row mean / std, the units used for
         a new dataset with fewer than 2 observations
@@ -182,13 +167,10 @@ class PMFRecommender(BaseEstimator):
         n_warm_start=5,
         random_state=None,
         latent_prior=1.0,
-        units="own",
-        warm_start="neighbour_mean",
         posterior_noise=0.5,
         descriptor_variance=0.5,
         descriptor_lengthscale=8.0,
         warm_start_per_group=1,
-        row_scores="normal_scores",
         warm_start_balance_kinds=True,
         neighbour_prior=False,
     ):
@@ -199,13 +181,10 @@ class PMFRecommender(BaseEstimator):
         self.n_warm_start = n_warm_start
         self.random_state = random_state
         self.latent_prior = latent_prior
-        self.units = units
-        self.warm_start = warm_start
         self.posterior_noise = posterior_noise
         self.descriptor_variance = descriptor_variance
         self.descriptor_lengthscale = descriptor_lengthscale
         self.warm_start_per_group = warm_start_per_group
-        self.row_scores = row_scores
         self.warm_start_balance_kinds = warm_start_balance_kinds
         self.neighbour_prior = neighbour_prior
 
@@ -225,11 +204,6 @@ class PMFRecommender(BaseEstimator):
         for name in ("warm_start_balance_kinds", "neighbour_prior"):
             if not isinstance(getattr(self, name), (bool, np.bool_)):
                 raise ValueError(f"{name} must be True or False, got {getattr(self, name)!r}.")
-        if self.row_scores not in ("normal_scores", "standardised"):
-            raise ValueError(f"row_scores must be 'normal_scores' or 'standardised', got {self.row_scores!r}.")
-        if self.warm_start not in ("neighbour_mean", "nearest_best", "portfolio"):
-            raise ValueError(f"warm_start must be 'neighbour_mean', 'nearest_best' or 'portfolio', "
-                             f"got {self.warm_start!r}.")
         lp = self.latent_prior
         if not isinstance(lp, numbers.Real) or not np.isfinite(lp) or lp < 0:
             raise ValueError(f"latent_prior must be a number >= 0, got {lp!r}.")
@@ -295,7 +269,7 @@ class PMFRecommender(BaseEstimator):
         groups = label_codes(pipeline_groups, n_pipelines, "pipeline_groups")
         kinds = label_codes(pipeline_kinds, n_pipelines, "pipeline_kinds")
         with threadpool_limits(limits=1, user_api="blas"):
-            self._fit(normal_score_rows(Y) if self.row_scores == "normal_scores" else Y, meta)
+            self._fit(self.training_rows(Y), meta)
         _, raw_mean, raw_std, usable = standardise_rows(Y)  # the users' units, for 0 or 1 observations
         self.score_center_ = float(np.median(raw_mean[usable])) if usable.any() else 0.0
         self.score_scale_ = float(np.median(raw_std[usable])) if usable.any() else 1.0
@@ -304,6 +278,14 @@ class PMFRecommender(BaseEstimator):
         self.pipeline_kinds_ = kinds
         self._finalise()
         return self
+
+    def training_rows(self, Y):
+        """``Y`` (as given to ``fit``) as fitted: each row's observed scores replaced by the normal
+        scores of their ranks (:func:`~automl_engine.recommender.training.normal_score_rows`), so
+        a few catastrophic scores do not squeeze the good pipelines together (on the surrogate
+        benchmark's 5-fold replay this lowered the mean regret at 10 evaluations by 12–14% in both
+        task types). A seam for research: benchmarks/recommender_variants.py fits standardised rows."""
+        return normal_score_rows(Y)
 
     def _fit(self, Y, meta):
         n_datasets, n_pipelines = Y.shape
@@ -376,11 +358,27 @@ class PMFRecommender(BaseEstimator):
         order, distances = self.warm_start_neighbours(meta_features, k=None)
         return neighbour_mean_scores(self.Y_, self.row_mean_, self.row_std_, self.prior_mean_, order, distances)
 
-    def _user_units(self, idx, vals, prior):
-        """Centre and scale mapping the user's scores to standardised units (:mod:`.units`)."""
-        if self.units == "prior" and vals.size:
-            return prior_fit_units(vals, prior[idx], self.score_scale_)
-        return own_units(vals, prior[idx], self.score_center_, self.score_scale_)
+    def user_units(self, scores, prior_observed):
+        """``(c, s)`` mapping a new dataset's finite scores to standardised units, ``z = (scores - c) / s``:
+        their own std, their mean at their pipelines' average prior mean ``prior_observed``
+        (:func:`~automl_engine.recommender.units.own_units`). A seam for research:
+        benchmarks/recommender_variants.py fits ``scores ≈ c + s * prior_observed`` instead."""
+        return own_units(scores, prior_observed, self.score_center_, self.score_scale_)
+
+    def first_picks(self, order, distances, n, blocked, scored, taken):
+        """At most ``n`` warm-start picks: the best unblocked pipelines by their closeness-weighted mean
+        standardised score over the 10 nearest datasets (good on several neighbours, not on one),
+        hedged across groups and kinds (:func:`~automl_engine.recommender.warmstart.neighbour_mean_picks`).
+
+        ``order``, ``distances``: every training dataset, nearest first (:meth:`warm_start_neighbours`);
+        ``blocked``: bool mask of pipelines not to pick (not modified); ``scored``: pipelines with a
+        finite score so far; ``taken``: all those evaluated. A seam for research:
+        benchmarks/recommender_variants.py has the paper's rule (best of each nearest dataset) and a
+        greedy portfolio."""
+        kinds = self.pipeline_kinds_ if self.warm_start_balance_kinds else None
+        return neighbour_mean_picks(self.Y_, self.row_mean_, self.row_std_, self.prior_mean_, order, distances, n,
+                                    blocked, groups=self.pipeline_groups_, per_group=self.warm_start_per_group,
+                                    taken=taken, kinds=kinds)
 
     def _posterior_z(self, idx, z, prior):
         """Predictive mean and variance (incl. noise) in standardised units, all pipelines, around ``prior``.
@@ -398,7 +396,7 @@ class PMFRecommender(BaseEstimator):
 
     def _conditioning(self, observed, prior):
         keys, idx, vals = self._parse_observed(observed)
-        c, s = self._user_units(idx, vals, prior)
+        c, s = self.user_units(vals, prior[idx])
         z = (vals - c) / s
         keep = self._trained[idx]
         return keys, idx, vals, z, idx[keep], z[keep], c, s
@@ -467,7 +465,7 @@ class PMFRecommender(BaseEstimator):
         meta_features : array-like of shape (n_features,), optional
             Raw meta-features of the new dataset (same columns as in ``fit``). While fewer than
             ``n_warm_start`` finite scores are observed, picks come from the nearest training
-            datasets by the ``warm_start`` rule; with ``neighbour_prior``, those datasets also set
+            datasets (:meth:`first_picks`); with ``neighbour_prior``, those datasets also set
             the GP prior mean of every later pick.
         costs : array-like of shape (n_pipelines,), optional
             Predicted cost (seconds) of each pipeline; the acquisition becomes expected
@@ -511,10 +509,7 @@ class PMFRecommender(BaseEstimator):
             else:
                 order, distances = self.warm_start_neighbours(meta_features, k=None)
                 n_warm = min(n_eff, self.n_warm_start - vals.size)
-                kinds = self.pipeline_kinds_ if self.warm_start_balance_kinds else None
-                picks = first_picks(self.warm_start, self.Y_, self.row_mean_, self.row_std_, self.prior_mean_,
-                                    order, distances, n_warm, blocked, idx, taken=keys,
-                                    groups=self.pipeline_groups_, per_group=self.warm_start_per_group, kinds=kinds)
+                picks = self.first_picks(order, distances, n_warm, blocked, idx, keys)
                 blocked[picks] = True
         n_warm = len(picks)
         cond_idx = list(cidx)

@@ -1,15 +1,16 @@
 """Mapping a new dataset's scores (the user's units) to the standardised units of the GP.
 
 A new dataset's observations are not a random sample of its row: the first picks are pipelines
-that look good a priori. So their centre is not the row mean; both rules below place it using
-the prior mean ``prior`` of the pipelines observed (the average training row, or the nearest
-training datasets' mean with ``PMFRecommender(neighbour_prior=True)``).
+that look good a priori. So their centre is not the row mean; the rule below places it using
+the prior mean of the pipelines observed (the average training row, or the nearest training
+datasets' mean with ``PMFRecommender(neighbour_prior=True)``). A research alternative (a line
+fitted through the prior means) lives in benchmarks/recommender_variants.py.
 """
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["own_units", "prior_fit_units"]
+__all__ = ["own_units"]
 
 
 def own_units(vals, prior_observed, center, scale):
@@ -26,16 +27,3 @@ def own_units(vals, prior_observed, center, scale):
         return center, scale
     return float(vals.mean() - scale * m.mean()), scale
 
-
-def prior_fit_units(vals, prior_observed, scale, strength=2.0):
-    """Fit ``vals ≈ c + s * prior_observed``: the slope ``s`` shrunk towards the training
-    ``scale`` (weight ``strength``, clipped to 0.2–5 times it), then ``c``."""
-    vals = np.asarray(vals, dtype=float)
-    m = np.asarray(prior_observed, dtype=float)
-    spread = float(np.sum((m - m.mean()) ** 2))
-    s = scale
-    if vals.size >= 3 and spread > 0:
-        slope = float(np.sum((m - m.mean()) * (vals - vals.mean())) / spread)
-        s = (spread * slope + strength * scale) / (spread + strength)
-        s = float(np.clip(s, 0.2 * scale, 5.0 * scale))
-    return float(np.mean(vals - s * m)), s

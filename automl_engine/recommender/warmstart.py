@@ -1,16 +1,16 @@
 """Warm start from the nearest past datasets in meta-feature space, as pure functions.
 
-Fusi et al. (2018) seed each search with the best pipelines of the training datasets that are
-closest to the new one in meta-feature space (L1 distance between standardised
-meta-features). The rule used here is "best of each nearest dataset, in order of distance":
+Fusi et al. (2018) seed each search with pipelines chosen on the training datasets that are
+closest to the new one in meta-feature space (L1 distance between standardised meta-features).
+The rule here ranks pipelines by their closeness-weighted mean standardised score over the 10
+nearest datasets (:func:`neighbour_mean_scores`), shrunk to the prior mean where few neighbours
+observed them, and hedges the picks across model families and kinds (:func:`capped_per_group`);
+the same scores can also be a new dataset's GP prior mean (``PMFRecommender(neighbour_prior=True)``).
 
-* the nearest dataset contributes its best pipeline (by its observed score), then the second
-  nearest its best, and so on; a pipeline already picked, already observed or excluded is
-  skipped (that dataset contributes nothing in this round);
-* if every dataset's best is taken, a second round takes each dataset's second best, etc.
-
-The rule is stateless: given the same observations it produces the same sequence, so calling it
-again after the first pick was evaluated continues with the next dataset's best.
+The rules are stateless: given the same observations they produce the same sequence, so calling
+them again after the first pick was evaluated continues with the next pick. The paper's own rule
+(the best of each nearest dataset) and a greedy portfolio, compared on the surrogate benchmark,
+live in benchmarks/recommender_variants.py.
 """
 
 from __future__ import annotations
@@ -24,14 +24,10 @@ __all__ = [
     "standardise",
     "l1_distances",
     "nearest_datasets",
-    "warm_start_picks",
     "neighbour_mean_picks",
     "neighbour_mean_scores",
     "capped_per_group",
-    "first_picks",
     "label_codes",
-    "portfolio_next",
-    "portfolio_picks",
 ]
 
 
@@ -123,67 +119,6 @@ def nearest_datasets(query, reference, k=None):
     if k is not None:
         order = order[: max(int(k), 0)]
     return order, d[order]
-
-
-def warm_start_picks(Y, dataset_order, n, taken=()):
-    """Pipelines to try first: the best of each dataset, in the given order of datasets.
-
-    Parameters
-    ----------
-    Y : array of shape (n_datasets, n_pipelines), training scores, NaN = unobserved,
-        higher is better (each row in its own units; only the order within a row matters)
-    dataset_order : int array, datasets nearest first (e.g. from :func:`nearest_datasets`)
-    n : int, number of picks wanted
-    taken : iterable of int, pipelines that must not be picked (observed, excluded)
-
-    Returns
-    -------
-    list of at most ``n`` distinct pipeline indices (fewer only if the datasets in
-    ``dataset_order`` have no other observed pipelines)
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> Y = np.array([[0.9, 0.1, np.nan], [0.2, 0.8, 0.5]])
-    >>> warm_start_picks(Y, [1, 0], n=2)
-    [1, 0]
-    >>> warm_start_picks(Y, [1, 0], n=2, taken={1})   # dataset 1's best is taken
-    [0, 2]
-    """
-    Y = np.asarray(Y, dtype=float)
-    order = [int(i) for i in np.asarray(dataset_order, dtype=np.intp).reshape(-1)]
-    blocked = {int(t) for t in taken}
-    picks: list[int] = []
-    if n <= 0:
-        return picks
-    ranked: dict[int, np.ndarray] = {}
-
-    def ranking(d):  # computed on first use: usually only the first few datasets are visited
-        if d not in ranked:
-            row = Y[d]
-            finite = np.flatnonzero(np.isfinite(row))
-            # best first; ties -> lower pipeline index
-            ranked[d] = finite[np.argsort(-row[finite], kind="stable")]
-        return ranked[d]
-
-    rank = 0
-    while True:
-        any_left = False
-        for d in order:
-            r = ranking(d)
-            if rank >= len(r):
-                continue
-            any_left = True
-            j = int(r[rank])
-            if j in blocked:
-                continue
-            picks.append(j)
-            blocked.add(j)
-            if len(picks) == n:
-                return picks
-        if not any_left:
-            return picks
-        rank += 1
 
 
 def label_codes(labels, n, what):
@@ -307,80 +242,3 @@ def capped_per_group(ranked, groups, per_group, n, taken=(), kinds=None):
         chosen.add(pick)
         count(pick)
     return picks + [j for j in ranked if j not in chosen][:n - len(picks)]
-
-
-def portfolio_next(C, chosen, blocked):
-    """The pipeline that most lowers the summed regret of a portfolio over the training datasets.
-
-    Greedy portfolio construction (as in Auto-sklearn 2.0): with ``chosen`` already in the
-    portfolio, pick the pipeline minimising ``sum_d (max_j C[d, j] - max(best chosen on d, C[d, j]))``.
-    Unlike "best on average", the second pick covers the datasets where the first one is weak.
-
-    Parameters
-    ----------
-    C : array of shape (n_datasets, n_pipelines), finite, higher is better (e.g. standardised
-        scores with unobserved entries imputed)
-    chosen : sequence of int, pipelines already in the portfolio (observed)
-    blocked : bool array of shape (n_pipelines,), pipelines that must not be picked
-
-    Returns
-    -------
-    int, or None if every pipeline is blocked
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> C = np.array([[1.0, 0.9, 0.0], [0.0, 0.5, 1.0]])  # pipeline 1 is best on average
-    >>> portfolio_next(C, [], np.zeros(3, bool)), portfolio_next(C, [1], np.zeros(3, bool))
-    (1, 2)
-    """
-    C = np.asarray(C, dtype=float)
-    blocked = np.asarray(blocked, dtype=bool)
-    if blocked.all():
-        return None
-    chosen = [int(j) for j in chosen]
-    current = C[:, chosen].max(axis=1) if chosen else np.full(C.shape[0], -np.inf)
-    loss = (C.max(axis=1)[:, None] - np.maximum(current[:, None], C)).sum(axis=0)
-    loss[blocked] = np.inf
-    return int(np.argmin(loss))
-
-
-def portfolio_picks(Y, row_mean, row_std, prior_mean, chosen, n, blocked, shrink=0.5):
-    """``n`` greedy portfolio picks (:func:`portfolio_next`) continuing from ``chosen``.
-
-    The training rows are standardised, shrunk by ``shrink`` towards ``prior_mean`` (a pipeline
-    seen on few datasets is not trusted to be their best), and unobserved entries take the prior
-    mean. Rows with no spread (std 0 or NaN) are left out.
-    """
-    with np.errstate(invalid="ignore", divide="ignore"):
-        Z = (np.asarray(Y, dtype=float) - np.asarray(row_mean)[:, None]) / np.asarray(row_std)[:, None]
-    usable = np.isfinite(np.asarray(row_std, dtype=float)) & (np.asarray(row_std, dtype=float) > 0)
-    prior = np.asarray(prior_mean, dtype=float)
-    C = np.where(np.isfinite(Z), (1.0 - shrink) * Z + shrink * prior, prior)[usable]
-    blocked = np.array(blocked, dtype=bool)
-    blocked[np.asarray(list(chosen), dtype=np.intp)] = True
-    picks: list[int] = []
-    for _ in range(n):
-        j = portfolio_next(C, list(chosen) + picks, blocked) if len(C) else None
-        if j is None:
-            break
-        picks.append(j)
-        blocked[j] = True
-    return picks
-
-
-def first_picks(method, Y, row_mean, row_std, prior_mean, order, distances, n, blocked, scored, taken=(),
-                groups=None, per_group=0, kinds=None):
-    """The warm-start picks of ``method`` ("neighbour_mean", "portfolio" or "nearest_best").
-
-    ``order``, ``distances``: every training dataset, nearest first; ``scored``: the pipelines
-    with a finite score on the new dataset so far; ``taken``: all those evaluated (failures
-    included); ``blocked`` marks them and any others that must not be picked. ``groups``,
-    ``per_group`` and ``kinds`` hedge the "neighbour_mean" picks (:func:`neighbour_mean_picks`).
-    """
-    if method == "neighbour_mean":
-        return neighbour_mean_picks(Y, row_mean, row_std, prior_mean, order, distances, n, blocked,
-                                    groups=groups, per_group=per_group, taken=taken, kinds=kinds)
-    if method == "portfolio":
-        return portfolio_picks(Y, row_mean, row_std, prior_mean, list(scored), n, np.array(blocked, copy=True))
-    return warm_start_picks(Y, order, n, taken=np.flatnonzero(blocked))

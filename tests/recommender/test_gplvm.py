@@ -10,7 +10,6 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
 from automl_engine.recommender import PMFRecommender, acquisition, gplvm, kernels, warmstart
-from automl_engine.recommender.warmstart import warm_start_picks
 
 N_DATASETS, N_PIPELINES, RANK = 60, 200, 3
 
@@ -145,20 +144,21 @@ def test_cost_aware_suggestions(model, data):
         model.suggest(observed, costs=np.ones(3))
 
 
-def test_warm_start_returns_best_pipelines_of_nearest_datasets(model, data):
-    Y, _, meta = data
-    model = PMFRecommender(**{**model.get_params(), "warm_start": "nearest_best"}).fit(Y, meta_features=meta)
+def test_warm_start_returns_the_best_pipelines_of_the_nearest_datasets(model, data):
+    _, _, meta = data
     target = 7
     idx, dist = model.warm_start_neighbours(meta[target], k=3)
     assert idx[0] == target and dist[0] == pytest.approx(0.0)
     assert np.all(np.diff(dist) >= 0) and len(idx) == 3
+    order, distances = model.warm_start_neighbours(meta[target], k=None)
+    score = warmstart.neighbour_mean_scores(model.Y_, model.row_mean_, model.row_std_, model.prior_mean_, order,
+                                            distances)
+    best = [int(j) for j in np.argsort(-score, kind="stable")[:3]]
     first = model.suggest({}, n=1, meta_features=meta[target])
-    assert first == [int(np.nanargmax(Y[target]))]
-    order, _ = model.warm_start_neighbours(meta[target], k=None)
-    assert model.suggest({}, n=3, meta_features=meta[target]) == warm_start_picks(Y, order, 3)
-    # the next call continues with the next nearest dataset's best
-    second = model.suggest({first[0]: 0.9}, n=1, meta_features=meta[target])
-    assert second == warm_start_picks(Y, order, 2)[1:]
+    assert first == best[:1] and [s.source for s in first] == ["warm start"]
+    assert model.suggest({}, n=3, meta_features=meta[target]) == best
+    # the next call continues with the next best (the rule is stateless)
+    assert model.suggest({first[0]: 0.9}, n=1, meta_features=meta[target]) == best[1:2]
 
 
 def test_neighbour_mean_warm_start_prefers_a_pipeline_good_on_every_neighbour():
@@ -171,9 +171,7 @@ def test_neighbour_mean_warm_start_prefers_a_pipeline_good_on_every_neighbour():
     meta = np.vstack([np.zeros(3) + 0.1 * i for i in range(12)])
     query = np.zeros(3)
     mean_rule = PMFRecommender(n_latent=2, n_iter=5, random_state=0).fit(Y, meta_features=meta)
-    best_rule = PMFRecommender(n_latent=2, n_iter=5, random_state=0, warm_start="nearest_best").fit(
-        Y, meta_features=meta)
-    assert best_rule.suggest({}, n=1, meta_features=query) == [0]
+    assert mean_rule.warm_start_neighbours(query, k=1)[0][0] == 0 and np.nanargmax(mean_rule.Y_[0]) == 0
     assert mean_rule.suggest({}, n=1, meta_features=query) == [1]
     picks = mean_rule.suggest({}, n=3, meta_features=query, exclude=(1,))
     assert 1 not in picks and len(set(picks)) == 3
@@ -211,8 +209,8 @@ def test_neighbour_prior_steers_every_pick_by_the_nearest_datasets():
 
 
 def test_normal_scores_keep_only_the_order_within_each_dataset(data):
-    """With row_scores="normal_scores" a monotone change of one dataset's scores changes nothing
-    learned; with "standardised" it does."""
+    """The rows are fitted as normal scores of their ranks: a monotone change of one dataset's
+    scores changes nothing learned (with standardised rows it does: tests/test_benchmark_variants.py)."""
     Y, _, meta = data
     Y2 = Y.copy()
     Y2[0] = np.exp(3 * Y2[0])
@@ -221,11 +219,7 @@ def test_normal_scores_keep_only_the_order_within_each_dataset(data):
     b = PMFRecommender(n_latent=3, n_iter=10, random_state=0).fit(Y2, meta)
     np.testing.assert_allclose(a.embeddings_, b.embeddings_)
     assert a.suggest({3: 0.2, 5: 0.9}, n=3) == b.suggest({3: 0.2, 5: 0.9}, n=3)
-    c = PMFRecommender(n_latent=3, n_iter=10, random_state=0, row_scores="standardised").fit(Y, meta)
-    d = PMFRecommender(n_latent=3, n_iter=10, random_state=0, row_scores="standardised").fit(Y2, meta)
-    assert not np.allclose(c.embeddings_, d.embeddings_)
-    with pytest.raises(ValueError, match="row_scores"):
-        PMFRecommender(row_scores="ranks").fit(Y)
+    np.testing.assert_array_equal(a.training_rows(Y2), b.Y_)
 
 
 def test_warm_start_hedges_across_pipeline_groups():
@@ -329,6 +323,25 @@ def test_state_round_trip_through_npz(data, tmp_path, with_meta):
         assert rec.suggest({}, n=3, meta_features=meta[2]) == loaded.suggest({}, n=3, meta_features=meta[2])
     else:
         assert loaded.meta_features_ is None and loaded.pipeline_groups_ is None
+
+
+@pytest.mark.parametrize("name, research", [("units", "prior"), ("warm_start", "nearest_best"),
+                                            ("warm_start", "portfolio"), ("row_scores", "standardised")])
+def test_state_of_older_files_loads_with_the_engine_settings_only(model, data, name, research):
+    """Files saved before the research settings moved to the benchmarks store them: the engine's
+    values load as before, a research value is refused with a sentence."""
+    _, new_rows, meta = data
+    state = {**model.get_state(), "param_units": np.array("own"), "param_warm_start": np.array("neighbour_mean"),
+             "param_row_scores": np.array("normal_scores")}
+    loaded = PMFRecommender.from_state(state)
+    observed = {3: float(new_rows[0][3]), 9: float(new_rows[0][9])}
+    assert loaded.suggest(observed, n=3, meta_features=meta[2]) == model.suggest(observed, n=3, meta_features=meta[2])
+    np.testing.assert_array_equal(loaded.predict(observed)[0], model.predict(observed)[0])
+    state[f"param_{name}"] = np.array(research)
+    with pytest.raises(ValueError, match=f"research setting {name}='{research}'.*recommender_variants"):
+        PMFRecommender.from_state(state)
+    with pytest.raises(TypeError):
+        PMFRecommender(**{name: research})
 
 
 def test_state_rejects_unknown_version(model):

@@ -10,7 +10,6 @@ from automl_engine.recommender.warmstart import (
     nearest_datasets,
     neighbour_mean_scores,
     standardise,
-    warm_start_picks,
 )
 
 
@@ -36,60 +35,6 @@ def test_l1_and_nearest_order():
     np.testing.assert_allclose(dist, [0.1, 0.1, 0.9])
     idx, _ = nearest_datasets(q, ref)
     assert len(idx) == 4
-
-
-Y = np.array(
-    [
-        [0.9, 0.1, np.nan, 0.3],  # best: 0, then 3
-        [0.2, 0.8, 0.5, np.nan],  # best: 1, then 2
-        [0.7, np.nan, np.nan, 0.6],  # best: 0, then 3
-        [np.nan, np.nan, np.nan, np.nan],  # nothing observed
-    ]
-)
-
-
-def test_best_of_each_nearest_dataset():
-    assert warm_start_picks(Y, [1, 0, 2], n=2) == [1, 0]
-    # dataset 2's best (0) is a duplicate: skipped, so the next round begins
-    assert warm_start_picks(Y, [0, 2, 1], n=3) == [0, 1, 3]
-
-
-def test_skips_observed_and_is_stateless():
-    order = [0, 1, 2, 3]
-    batch = warm_start_picks(Y, order, n=3)
-    # one pick at a time, feeding back the previous picks as observed, gives the same sequence
-    seq = []
-    for _ in range(3):
-        seq += warm_start_picks(Y, order, n=1, taken=seq)
-    assert seq == batch
-
-
-def test_runs_out_gracefully():
-    picks = warm_start_picks(Y, [3, 2], n=10)
-    assert picks == [0, 3]
-    assert warm_start_picks(Y, [0], n=0) == []
-    assert warm_start_picks(Y, [3], n=2) == []
-
-
-def test_portfolio_covers_datasets_where_the_average_best_is_weak():
-    from automl_engine.recommender.warmstart import portfolio_picks
-
-    # pipeline 2 is good everywhere (best on average); 0 wins on datasets 0-5, 1 on datasets 6-9
-    Y = np.full((10, 5), 0.5)
-    Y[:6, 0], Y[6:, 1], Y[:, 2] = 0.9, 0.9, 0.8
-    Y[6:, 0] = Y[:6, 1] = 0.1
-    Y += np.random.default_rng(0).normal(scale=0.01, size=Y.shape)
-    mean, std = np.nanmean(Y, axis=1), np.nanstd(Y, axis=1)
-    prior = np.nanmean((Y - mean[:, None]) / std[:, None], axis=0)
-    picks = portfolio_picks(Y, mean, std, prior, chosen=[], n=3, blocked=np.zeros(5, bool), shrink=0.0)
-    # 2 is best on average, 0 then covers datasets 0-5; 1, below average (it fails on 0-5),
-    # comes next because it is the best on datasets 6-9 — ranking by average would put it last
-    assert picks == [2, 0, 1]
-    assert np.argsort(-prior)[-1] == 1
-    blocked = np.zeros(5, bool)
-    blocked[1] = True
-    later = portfolio_picks(Y, mean, std, prior, chosen=[0], n=2, blocked=blocked, shrink=0.0)
-    assert later[0] == 2 and 0 not in later and 1 not in later
 
 
 def test_kinds_take_turns_and_the_family_cap_still_holds():
