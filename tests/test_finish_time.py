@@ -89,3 +89,11 @@ def test_automl_with_free_refits_searches_to_max_evals_and_skips_no_member(monke
                n_folds=3).fit(IRIS.data, IRIS.target)
     assert len(m.history_) == 4
     assert m.search_stats_["ensemble_candidates_skipped"] == 0
+
+
+def test_the_ensemble_members_keep_back_at_most_a_share_of_the_budget():
+    history = [_record(0.9, 10.0), _record(0.8, 40.0), _record(0.7, 40.0)]
+    one = finish_time.REFIT_SAFETY * 100 / 80
+    capped = finish_reserve(history, 100, FOLDS_80, ensemble=True, time_budget=300.0)
+    assert capped == 10.0 * one + finish_time.ENSEMBLE_RESERVE_SHARE * 300.0  # the best's refit in full
+    assert finish_reserve(history, 100, FOLDS_80, ensemble=True) == 90.0 * one  # no budget, no cap

@@ -81,6 +81,11 @@ class CostModel:
         return cls(overhead + work_here, catalogue.families, overhead)
 
     @property
+    def observed_families(self) -> set[str]:
+        """Families this run has timed: their predictions are checked on this table."""
+        return set(self._log_ratios)
+
+    @property
     def n_observed(self) -> int:
         """Evaluations of this run fed back so far."""
         return sum(len(ratios) for ratios in self._log_ratios.values())
