@@ -14,7 +14,7 @@ Examples
 >>> model = CostModel(np.array([1.0, 2.0]), ["a", "b"])
 >>> model.observe(0, 3.0)              # family "a" ran 3x slower than predicted here
 >>> np.round(model.predict(), 2).tolist()
-[2.28, 3.46]
+[2.69, 4.82]
 """
 from __future__ import annotations
 
