@@ -11,6 +11,44 @@ from pandas.api import types as ptypes
 
 TOP_COLUMNS = 15
 WATERFALL_BARS = 10
+LABEL_CHARS = 40         # longest axis label, in characters (middle ellipsis beyond; full name in the tooltip)
+LABEL_LIMIT_PX = 320     # Streamlit's theme truncates labels at 100 px: let a 40-character label show whole
+ROW_PX = 22              # height per bar / row of a chart with one row per column
+TOP_VALUES = 15          # most frequent values of a text column in its dependence plot; the rest are "other"
+
+
+def label_axis(**kwargs) -> alt.Axis:
+    """A category axis that shows every label: Streamlit's theme sets ``labelOverlap`` (drops every other
+    label when rows are close) and a 100 px ``labelLimit`` (cut names to the same prefix)."""
+    return alt.Axis(labelOverlap=False, labelLimit=LABEL_LIMIT_PX, **kwargs)
+
+
+def middle_ellipsis(text: str, limit: int = LABEL_CHARS) -> str:
+    """``text`` shortened to ``limit`` characters by cutting its middle: ``capital_run_l…_longest``."""
+    if len(text) <= limit:
+        return text
+    head = limit // 2
+    tail = limit - 1 - head
+    return text[:head] + "…" + text[len(text) - tail:] if tail else text[:head] + "…"
+
+
+def unique_labels(names, limit: int = LABEL_CHARS) -> list[str]:
+    """One short label per name, distinct for distinct names (a ``#2``, ``#3`` suffix when shortening
+    makes two the same), the same label for repeated names."""
+    labels: dict[str, str] = {}
+    used: set[str] = set()
+    for name in map(str, names):
+        if name in labels:
+            continue
+        label = middle_ellipsis(name, limit)
+        n = 1
+        while label in used:
+            n += 1
+            suffix = f" #{n}"
+            label = middle_ellipsis(name, limit - len(suffix)) + suffix
+        labels[name] = label
+        used.add(label)
+    return [labels[name] for name in map(str, names)]
 
 
 def output_label(e) -> str:
@@ -23,16 +61,17 @@ def output_label(e) -> str:
 def importance_frame(e, top: int = TOP_COLUMNS) -> pd.DataFrame:
     """Columns by mean |SHAP value|, largest first (the ``top`` first)."""
     importance = e.importance().head(top)
-    return pd.DataFrame({"column": importance.index.astype(str), "mean_abs_shap": importance.to_numpy()})
+    names = importance.index.astype(str)
+    return pd.DataFrame({"column": names, "label": unique_labels(names), "mean_abs_shap": importance.to_numpy()})
 
 
 def importance_chart(e, top: int = TOP_COLUMNS) -> alt.Chart:
     frame = importance_frame(e, top)
     return alt.Chart(frame, title="Global importance: mean |SHAP value|").mark_bar().encode(
         x=alt.X("mean_abs_shap:Q", title=f"mean |SHAP value| ({output_label(e)})"),
-        y=alt.Y("column:N", sort="-x", title=None),
+        y=alt.Y("label:N", sort=list(frame["label"]), title=None, axis=label_axis()),
         tooltip=["column", alt.Tooltip("mean_abs_shap:Q", format=".4g")],
-    ).properties(height=max(120, 22 * len(frame)))
+    ).properties(height=max(120, ROW_PX * len(frame)))
 
 
 def value_rank(values: pd.Series) -> pd.Series:
@@ -54,53 +93,87 @@ def beeswarm_frame(e, top: int = TOP_COLUMNS) -> pd.DataFrame:
     """Long frame: one row per (explained row, column) with SHAP value, value text and colour rank."""
     columns = list(e.importance().head(top).index)
     parts = []
-    for column in columns:
+    for column, label in zip(columns, unique_labels(columns)):
         values = e.data[column]
         parts.append(pd.DataFrame({
-            "column": str(column), "shap": e.values[column].to_numpy(dtype=float),
+            "column": str(column), "label": label, "shap": e.values[column].to_numpy(dtype=float),
             "value": values.astype(str).where(values.notna(), "(missing)").to_numpy(),
             "value_rank": value_rank(values).to_numpy(dtype=float),
         }))
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
-        columns=["column", "shap", "value", "value_rank"])
+        columns=["column", "label", "shap", "value", "value_rank"])
 
 
 def beeswarm_chart(e, top: int = TOP_COLUMNS) -> alt.Chart:
     """SHAP value per row and column, jittered vertically, coloured from low (blue) to high (red) values."""
     frame = beeswarm_frame(e, top)
-    order = list(dict.fromkeys(frame["column"]))
+    order = list(dict.fromkeys(frame["label"]))
     return alt.Chart(frame, title="SHAP value of every explained row, by column").mark_circle(size=18, opacity=0.7)\
         .transform_calculate(jitter="sqrt(-2*log(random()))*cos(2*PI*random())").encode(
             x=alt.X("shap:Q", title=f"SHAP value (effect on the {output_label(e)})"),
-            y=alt.Y("column:N", sort=order, title=None),
+            y=alt.Y("label:N", sort=order, title=None, axis=label_axis()),
             yOffset=alt.YOffset("jitter:Q", scale=alt.Scale(domain=[-4, 4])),
             color=alt.Color("value_rank:Q", scale=alt.Scale(scheme="redblue", reverse=True, domain=[0, 1]),
                             title="feature value (low → high)"),
             tooltip=["column", "value", alt.Tooltip("shap:Q", format=".4g")],
-        ).properties(height=max(150, 28 * len(order)))
+        ).properties(height=max(150, max(28, ROW_PX) * len(order)))
 
 
-def dependence_chart(e, column: str) -> alt.Chart:
-    """SHAP value of ``column`` against its value, one point per explained row."""
+def dependence_frame(e, column: str, top: int = TOP_VALUES) -> pd.DataFrame:
+    """``value`` and ``shap`` per explained row. A text / category column keeps its ``top`` most frequent
+    values and groups the rest as ``other (k values)``; ``label`` is the shortened value shown on the axis."""
     values = e.data[column]
     frame = pd.DataFrame({"value": values.to_numpy(), "shap": e.values[column].to_numpy(dtype=float)})
-    if ptypes.is_datetime64_any_dtype(values):
-        x = alt.X("value:T", title=str(column))
-    elif ptypes.is_numeric_dtype(values) and not ptypes.is_bool_dtype(values):
-        x = alt.X("value:Q", title=str(column))
-    else:
-        frame["value"] = values.astype(str).where(values.notna(), "(missing)").to_numpy()
-        x = alt.X("value:N", title=str(column), sort="-y")
-    return alt.Chart(frame, title=f"Dependence: SHAP value of {column} against its value").mark_circle(
-        size=30, opacity=0.7).encode(x=x, y=alt.Y("shap:Q", title="SHAP value"),
-                                     tooltip=[alt.Tooltip("value", title=str(column)),
-                                              alt.Tooltip("shap:Q", format=".4g")]).properties(height=300)
+    if _is_category(values):
+        text = values.astype(str).where(values.notna(), "(missing)")
+        counts = text.value_counts(sort=True)
+        kept = list(counts.index[:top])
+        rest = counts.index[top:]
+        label_of = dict(zip(kept, unique_labels(kept, limit=30)))
+        if len(rest):
+            label_of.update(dict.fromkeys(rest, f"other ({len(rest)} values)"))
+        frame["value"] = text.to_numpy()
+        frame["label"] = text.map(label_of).to_numpy()
+        frame["other"] = text.isin(rest).to_numpy()
+    return frame
+
+
+def _is_category(values: pd.Series) -> bool:
+    return not ptypes.is_datetime64_any_dtype(values) and (
+        ptypes.is_bool_dtype(values) or not ptypes.is_numeric_dtype(values))
+
+
+def dependence_chart(e, column: str, top: int = TOP_VALUES) -> alt.Chart:
+    """SHAP value of ``column`` against its value, one point per explained row.
+
+    A text or category column is a strip per value (jittered), its ``top`` most frequent values in order of
+    frequency and the rest pooled as one "other" strip: 200 distinct strings on an axis cannot be read, and
+    the frequent values carry most rows (a box per value would hide the points of values seen once or twice).
+    """
+    values = e.data[column]
+    frame = dependence_frame(e, column, top)
+    tooltip = [alt.Tooltip("value", title=str(column)), alt.Tooltip("shap:Q", format=".4g")]
+    title = f"Dependence: SHAP value of {middle_ellipsis(str(column))} against its value"
+    if not _is_category(values):
+        kind = "T" if ptypes.is_datetime64_any_dtype(values) else "Q"
+        return alt.Chart(frame, title=title).mark_circle(size=30, opacity=0.7).encode(
+            x=alt.X(f"value:{kind}", title=str(column)), y=alt.Y("shap:Q", title="SHAP value"),
+            tooltip=tooltip).properties(height=300)
+    order = list(frame.loc[~frame["other"], "label"].value_counts(sort=True).index) + \
+        list(dict.fromkeys(frame.loc[frame["other"], "label"]))              # "other" last
+    return alt.Chart(frame, title=title).mark_circle(size=24, opacity=0.6).transform_calculate(
+        jitter="sqrt(-2*log(random()))*cos(2*PI*random())").encode(
+        y=alt.Y("label:N", sort=order, title=middle_ellipsis(str(column)), axis=label_axis()),
+        yOffset=alt.YOffset("jitter:Q", scale=alt.Scale(domain=[-4, 4])),
+        x=alt.X("shap:Q", title="SHAP value"), tooltip=tooltip,
+    ).properties(height=max(120, 28 * len(order)))
 
 
 def waterfall_frame(e, row, bars: int = WATERFALL_BARS) -> pd.DataFrame:
     """Steps from the base value to the row's output: the ``bars`` largest contributions, then the rest.
 
-    Columns: ``label``, ``start``, ``end``, ``contribution``, ``kind`` ("base", "up", "down", "output").
+    Columns: ``label`` (short, distinct), ``detail`` (the full column name and value), ``start``, ``end``,
+    ``contribution``, ``kind`` ("base", "up", "down", "output").
     The last step's ``end`` equals the row's output (additivity).
     """
     position = e.values.index.get_loc(row)
@@ -108,17 +181,22 @@ def waterfall_frame(e, row, bars: int = WATERFALL_BARS) -> pd.DataFrame:
     data = e.data.iloc[position]
     order = contributions.abs().sort_values(ascending=False).index
     shown, rest = list(order[:bars]), list(order[bars:])
-    steps = [(f"{c} = {_short(data[c])}", float(contributions[c])) for c in shown]
+    names = unique_labels(shown, limit=28)
+    steps = [(f"{name} = {_short(data[c], 18)}", f"{c} = {_short(data[c], 200)}", float(contributions[c]))
+             for c, name in zip(shown, names)]
     if rest:
-        steps.append((f"{len(rest)} other columns", float(contributions[rest].sum())))
-    rows = [{"label": f"base value {e.base_value:.4g}", "start": 0.0, "end": e.base_value,
-             "contribution": e.base_value, "kind": "base"}]
+        other = f"{len(rest)} other columns"
+        steps.append((other, other, float(contributions[rest].sum())))
+    base = f"base value {e.base_value:.4g}"
+    rows = [{"label": base, "detail": base, "start": 0.0, "end": e.base_value, "contribution": e.base_value,
+             "kind": "base"}]
     level = e.base_value
-    for label, value in steps:
-        rows.append({"label": label, "start": level, "end": level + value, "contribution": value,
+    for label, detail, value in steps:
+        rows.append({"label": label, "detail": detail, "start": level, "end": level + value, "contribution": value,
                      "kind": "up" if value >= 0 else "down"})
         level += value
-    rows.append({"label": f"output {float(e.output[position]):.4g}", "start": 0.0, "end": float(e.output[position]),
+    output = f"output {float(e.output[position]):.4g}"
+    rows.append({"label": output, "detail": output, "start": 0.0, "end": float(e.output[position]),
                  "contribution": float(e.output[position]), "kind": "output"})
     frame = pd.DataFrame(rows)
     frame["order"] = np.arange(len(frame))
@@ -132,15 +210,16 @@ def waterfall_chart(e, row, bars: int = WATERFALL_BARS) -> alt.LayerChart:
     frame.loc[ends, "start"] = frame.loc[ends, "end"]
     colours = alt.Scale(domain=["base", "up", "down", "output"], range=["#888888", "#d62728", "#1f77b4", "#222222"])
     base = alt.Chart(frame, title=f"Row {row}: from the base value to its {output_label(e)}").encode(
-        y=alt.Y("label:N", sort=alt.EncodingSortField("order"), title=None),
+        y=alt.Y("label:N", sort=list(frame["label"]), title=None, axis=label_axis()),
         color=alt.Color("kind:N", scale=colours, legend=None),
-        tooltip=["label", alt.Tooltip("contribution:Q", format="+.4g"), alt.Tooltip("end:Q", format=".4g")],
+        tooltip=[alt.Tooltip("detail:N", title="step"), alt.Tooltip("contribution:Q", format="+.4g"),
+                 alt.Tooltip("end:Q", format=".4g")],
     )
     x = alt.X("start:Q", title=output_label(e), scale=alt.Scale(zero=False), axis=alt.Axis(format=".3~g"))
     bars_layer = base.transform_filter("datum.kind == 'up' || datum.kind == 'down'").mark_bar().encode(x=x, x2="end:Q")
     marks = base.transform_filter("datum.kind == 'base' || datum.kind == 'output'").mark_point(
         filled=True, size=120, shape="diamond").encode(x=alt.X("end:Q"))
-    return alt.layer(bars_layer, marks).properties(height=max(150, 26 * len(frame)))
+    return alt.layer(bars_layer, marks).properties(height=max(150, max(26, ROW_PX) * len(frame)))
 
 
 def _short(value, limit: int = 30) -> str:
