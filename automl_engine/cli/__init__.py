@@ -2,13 +2,18 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import os
+import sqlite3
 import sys
 
 from automl_engine.errors import DataError, WorkerStartError
 
 logger = logging.getLogger(__name__)
+
+
+STORAGE_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.ENOTDIR, errno.EDQUOT}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -38,21 +43,41 @@ def main(argv: list[str] | None = None) -> int:
     except (FileNotFoundError, PermissionError, IsADirectoryError) as exc:
         print(f"error: cannot read {exc.filename}: {exc.strerror.lower()}; check the path", file=sys.stderr)
         return 2
+    except (sqlite3.OperationalError, OSError) as exc:
+        if isinstance(exc, OSError) and exc.errno not in STORAGE_ERRNOS:
+            return _unexpected(exc)
+        print(f"error: {storage_problem(exc)}", file=sys.stderr)
+        return 2
     except WorkerStartError as exc:  # the machine's fault, not the input's: exit 1, still one sentence
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except BrokenPipeError:  # the reader went away (e.g. `| head`)
         return 0
-    except KeyboardInterrupt:
-        print("error: interrupted", file=sys.stderr)
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (see fit_cmd.terminate_as_interrupt)
+        print(f"error: interrupted{'; ' + str(exc) if str(exc) else ''}", file=sys.stderr)
         return 130
     except Exception as exc:  # noqa: BLE001 - never a traceback; the log has the details
-        logger.debug("unexpected failure", exc_info=True)
-        print(f"error: unexpected failure ({type(exc).__name__}: {exc}); run with AUTOML_DEBUG=1 for details",
-              file=sys.stderr)
-        if os.environ.get("AUTOML_DEBUG"):
-            raise
-        return 1
+        return _unexpected(exc)
+
+
+def _unexpected(exc: Exception) -> int:
+    logger.debug("unexpected failure", exc_info=True)
+    print(f"error: unexpected failure ({type(exc).__name__}: {exc}); run with AUTOML_DEBUG=1 for details",
+          file=sys.stderr)
+    if os.environ.get("AUTOML_DEBUG"):
+        raise exc
+    return 1
+
+
+def storage_problem(exc: Exception) -> str:
+    """One sentence for a data folder that cannot be written (full disk, read-only, a path through a file)."""
+    from automl_engine.store.paths import user_data_dir
+
+    filename = getattr(exc, "filename", None)
+    where = f"{filename}" if filename else f"the data folder {user_data_dir()}"
+    detail = (getattr(exc, "strerror", None) or str(exc) or type(exc).__name__).lower()
+    return (f"cannot write to {where} ({detail}); free some disk space, make the folder writable, "
+            "or set AUTOML_DATA_DIR to a writable folder")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import logging
+import signal
+import sqlite3
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -106,9 +109,29 @@ def cmd_fit(args) -> int:
                               fingerprint=table_fingerprint, lease=token)
         lease = RunLease(store, run_id, token).start()
     try:
-        return _search(args, store, run_id, lease, frame, task, metric, history, recorded=run is not None)
+        with terminate_as_interrupt():
+            return _search(args, store, run_id, lease, frame, task, metric, history, recorded=run is not None)
     finally:
         lease.release()
+
+
+class terminate_as_interrupt:
+    """SIGTERM raises KeyboardInterrupt in the main thread while in this block: the evaluation children are
+    ended, the run is marked interrupted (resumable) and the command exits with one line, as for Ctrl-C."""
+
+    def __enter__(self):
+        self._previous = None
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGTERM, self._raise)
+        return self
+
+    @staticmethod
+    def _raise(signum, frame):
+        raise KeyboardInterrupt
+
+    def __exit__(self, *exc):
+        if self._previous is not None:
+            signal.signal(signal.SIGTERM, self._previous)
 
 
 def _search(args, store, run_id, lease, frame, task, metric, history, recorded) -> int:
@@ -116,6 +139,7 @@ def _search(args, store, run_id, lease, frame, task, metric, history, recorded) 
 
     budget = args.max_evals or (None if args.time_budget else 25)
     bar = ProgressBar(total=budget or 0)
+    store_write = _StoreWrite()
     model = AutoML(task=task, metric=metric, time_budget=args.time_budget, max_evals=args.max_evals,
                    strategy=args.strategy, n_jobs=args.n_jobs, dask_address=args.scheduler,
                    ensemble=not args.no_ensemble, random_state=args.seed, learn=not args.no_learn,
@@ -125,10 +149,10 @@ def _search(args, store, run_id, lease, frame, task, metric, history, recorded) 
         nonlocal recorded
         if isinstance(event, PhaseEvent):  # the bar counts evaluations (or seconds); phases are not shown
             if event.phase == SEARCHING and not recorded:  # the task and metric are known: a resume must match
-                store.update(run_id, token=lease.token, task=model.task_, metric=model.metric_)
+                store_write(store.update, run_id, token=lease.token, task=model.task_, metric=model.metric_)
                 recorded = True
             return
-        store.add_evaluation(run_id, event.record, token=lease.token)
+        store_write(store.add_evaluation, run_id, event.record, token=lease.token)
         if args.time_budget and not budget:
             bar.total = 100
             bar.update(min(100, int(100 * event.elapsed / args.time_budget)),
@@ -142,19 +166,41 @@ def _search(args, store, run_id, lease, frame, task, metric, history, recorded) 
     except KeyboardInterrupt:
         bar.close()
         _record_end(store, run_id, lease, STOPPED, "interrupted")
-        raise
+        raise KeyboardInterrupt(f"run {run_id} is kept: add --resume {run_id} to continue it") from None
     except Exception as exc:  # the run is marked failed (never left "running"); main() says why
         bar.close()
         if not isinstance(exc, LeaseLost):
             _record_end(store, run_id, lease, FAILED, " ".join(str(exc).split())[:500] or type(exc).__name__)
         raise
     bar.close()
-    store.update(run_id, token=lease.token, status=FINISHED, task=model.task_, metric=model.metric_, message="")
+    store_write(store.update, run_id, token=lease.token, status=FINISHED, task=model.task_, metric=model.metric_,
+                message="")
     print_leaderboard(model)
     path = model.save(args.out)
-    store.update(run_id, token=lease.token, model_path=str(Path(path).resolve()))
+    store_write(store.update, run_id, token=lease.token, model_path=str(Path(path).resolve()))
     print(f"run {run_id}: model saved to {path}")
+    if store_write.failed:
+        print(f"warning: the run history could not be written ({store_write.failed}), so run {run_id} is "
+              "incomplete there; the model file is complete", file=sys.stderr)
     return 0
+
+
+class _StoreWrite:
+    """Writes to the run history during a fit; once the disk is full they are skipped (the first reason kept),
+    so the search goes on and its model is still saved to ``--out`` if there is room there."""
+
+    def __init__(self):
+        self.failed = ""
+
+    def __call__(self, method, *args, **kwargs) -> None:
+        if self.failed:
+            return
+        try:
+            method(*args, **kwargs)
+        except sqlite3.OperationalError as exc:
+            self.failed = str(exc) or type(exc).__name__
+            logging.getLogger(__name__).warning("the run history could not be written (%s); the search goes on "
+                                                "and the model will still be saved", exc)
 
 
 def _record_end(store, run_id, lease, status, message) -> None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import resource
+import signal
 
 # Imported here so the forkserver has them loaded before it forks children.
 import catboost  # noqa: F401
@@ -10,7 +11,7 @@ import sklearn.ensemble  # noqa: F401
 import xgboost  # noqa: F401
 from threadpoolctl import threadpool_limits
 
-from automl_engine.evaluation.evaluate import evaluate
+from automl_engine.evaluation.evaluate import FAILED, EvaluationResult, evaluate
 
 
 def limit_memory(memory_mb: int | None) -> None:
@@ -21,9 +22,20 @@ def limit_memory(memory_mb: int | None) -> None:
 
 
 def child_main(connection, task, memory_mb) -> None:
-    """Evaluate ``task`` single-threaded under the memory cap and send the result back."""
+    """Evaluate ``task`` single-threaded under the memory cap and send the result back.
+
+    Ctrl-C reaches the whole process group: the child ignores it (the parent ends its children), so the
+    user sees no child traceback. A parent that has gone away (its end of the pipe closed) gets no result.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     limit_memory(memory_mb)
-    with threadpool_limits(limits=1):
-        result = evaluate(task)
-    connection.send(result)
-    connection.close()
+    try:
+        with threadpool_limits(limits=1):
+            result = evaluate(task)
+    except Exception as exc:  # noqa: BLE001 - e.g. the shared data already removed by an interrupted parent
+        result = EvaluationResult(task.key, FAILED, error=f"the evaluation could not run ({type(exc).__name__}: {exc})")
+    try:
+        connection.send(result)
+        connection.close()
+    except OSError:  # BrokenPipeError: the parent stopped waiting (timeout, cancel, or it was interrupted)
+        pass

@@ -14,8 +14,7 @@ from automl_engine.errors import WorkerStartError
 from automl_engine.evaluation.evaluate import (
     CANCELLED,
     FAILED,
-    MEMORY,
-    TIMEOUT,
+        TIMEOUT,
     EvaluationResult,
     EvaluationTask,
 )
@@ -61,6 +60,8 @@ def run_isolated(task: EvaluationTask, timeout: float | None = 300.0, memory_mb:
     """
     from automl_engine.evaluation.child import child_main
 
+    if cancel is not None and cancel.is_set():  # the search is ending (stopped or interrupted): start nothing
+        return EvaluationResult(task.key, CANCELLED, error="the evaluation was cancelled")
     ctx = _context()
     receiver, sender = ctx.Pipe(duplex=False)
     process = ctx.Process(target=child_main, args=(sender, task, memory_mb), daemon=True)
@@ -94,8 +95,13 @@ def run_isolated(task: EvaluationTask, timeout: float | None = 300.0, memory_mb:
             process.kill()
             process.join(KILLED_GRACE_SECONDS)
     if result is None:
-        code = process.exitcode
-        status = MEMORY if code in (-9,) else FAILED
-        return EvaluationResult(task.key, status, error=f"the worker process died (exit code {code})",
-                                wall_time=time.perf_counter() - start)
+        return EvaluationResult(task.key, FAILED, error=_died(process.exitcode), wall_time=time.perf_counter() - start)
     return result
+
+
+def _died(code: int | None) -> str:
+    """Why a child sent no result. A memory cap is a ``MemoryError`` in the child (reported by ``evaluate``
+    as "memory"), so a child ended by a signal, SIGKILL included, was killed: a failed evaluation."""
+    if code is not None and code < 0:
+        return f"the worker process was killed (signal {-code})"
+    return f"the worker process died (exit code {code})"
