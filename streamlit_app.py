@@ -12,7 +12,8 @@ def main() -> None:
     from automl_app.navigation import PAGES
     from automl_app.state import init_session
 
-    st.set_page_config(page_title="AutoML", page_icon=":material/model_training:", layout="wide")
+    # an emoji favicon is an inline SVG; a ":material/…:" one is fetched from fonts.gstatic.com (offline: none)
+    st.set_page_config(page_title="AutoML", page_icon="📈", layout="wide")
     init_session()
     page = st.navigation([st.Page(p.path, title=p.title, icon=p.icon, default=(p == PAGES[0])) for p in PAGES])
     page.run()
