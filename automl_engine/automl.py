@@ -61,7 +61,8 @@ logger = logging.getLogger(__name__)
 DEFAULT_MAX_EVALS = 25
 ENSEMBLE_CANDIDATES = 10
 FALLBACK_PIPELINES = 3
-FALLBACK_TIMEOUT = 120.0  # seconds; the fallback must produce a model
+FALLBACK_TIMEOUT = 120.0  # seconds a fallback try may take without a time budget; the fallback must produce a model
+FALLBACK_FLOOR = 10.0  # with a time budget, the fallback gets what is left of it, but at least this many seconds
 STRATEGIES = ("pmf", "random")
 
 
@@ -208,12 +209,15 @@ class AutoML(BaseEstimator):
                                   stop_event=self._stop_event)
             self.history_ = self._search.run()
             if not any(h["status"] == "ok" for h in self.history_) and not self._search.stopped:
-                self._fallback(catalogue, costs)
+                self._fallback(catalogue, costs, budget)
         self.knowledge_ = self._knowledge_used(search_recommender, catalogue)
         self.search_stats_ = {"search_seconds": self._search.elapsed(),
                               "recommender_seconds": self._search.recommender_seconds,
                               "skipped_too_slow": self.skipped_too_slow()}
         if not any(h["status"] == "ok" for h in self.history_):
+            if budget.timed and budget.remaining() <= 0:
+                raise DataError(f"no pipeline finished within the time budget ({budget.seconds:g} s, "
+                                f"{budget.elapsed():.0f} s used, preparing the table included); give it more time")
             raise DataError("no pipeline could be fitted on this data; check the guardrail alerts, "
                             "or give the search more time")
         finish_start = time.perf_counter()
@@ -231,12 +235,17 @@ class AutoML(BaseEstimator):
         if self.strategy not in STRATEGIES:
             raise DataError(f"strategy must be one of {', '.join(STRATEGIES)}, not {self.strategy!r}")
 
-    def _fallback(self, catalogue, costs) -> None:
-        """Nothing succeeded within the budget: evaluate the cheapest pipelines until one does."""
+    def _fallback(self, catalogue, costs, budget: Budget) -> None:
+        """Nothing succeeded within the budget: evaluate the cheapest pipelines until one does.
+
+        With a time budget they share what is left of it, at least ``FALLBACK_FLOOR`` seconds (so a search
+        whose budget went on preparing a wide table overruns by at most that much, plus the refit).
+        """
         order = np.argsort(costs.predict()) if costs is not None else np.arange(len(catalogue))
         tried = {h["pipeline_index"] for h in self.history_}
         cheapest = [int(i) for i in order if int(i) not in tried][:FALLBACK_PIPELINES]
-        self._search.try_until_success(cheapest, max(self.eval_timeout, FALLBACK_TIMEOUT))
+        window = max(budget.remaining(), FALLBACK_FLOOR) if budget.timed else None
+        self._search.try_until_success(cheapest, max(self.eval_timeout, FALLBACK_TIMEOUT), window)
         self.history_ = self._search.history
 
     def stop(self) -> None:

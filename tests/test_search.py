@@ -236,3 +236,24 @@ def test_the_final_refit_is_as_quiet_as_the_evaluations():
     assert catalogue[m.history_[0]["pipeline_index"]].family == "rbf_svm" and m.best_pipeline_ is not None
     assert [str(w.message) for w in caught if issubclass(w.category, (FutureWarning, DeprecationWarning))
             and "sklearn" in w.filename] == []
+
+
+def test_the_fallback_gets_what_is_left_of_the_time_budget_not_two_minutes(monkeypatch):
+    """Issue 23 item 7: the fallback once gave each try FALLBACK_TIMEOUT (120 s) whatever the budget."""
+    from automl_engine import automl as automl_module
+
+    timeouts = []
+    submit = Evaluator.submit
+
+    def recording_submit(self, task, timeout=None):
+        timeouts.append(timeout)
+        return submit(self, task, timeout)
+
+    monkeypatch.setattr(Evaluator, "submit", recording_submit)
+    m = AutoML(time_budget=1, eval_timeout=0.001, strategy="random", random_state=0, learn=False, n_folds=3,
+               ensemble=False)
+    m.fit(IRIS.data, IRIS.target)
+    n_fallback = sum(h["source"] == "fallback" for h in m.history_)  # the last, one at a time
+    fallback = timeouts[-n_fallback:] if n_fallback else []
+    assert fallback and max(fallback) <= automl_module.FALLBACK_FLOOR
+    assert any(h["status"] == "ok" for h in m.history_)  # the floor still leaves room for a model

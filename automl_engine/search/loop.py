@@ -319,13 +319,19 @@ class Search:
             for trial in trials:
                 self.tell(trial, results[trial.key])
 
-    def try_until_success(self, indices: list[int], eval_timeout: float) -> None:
-        """Evaluate ``indices`` one at a time, ignoring the budget, until one succeeds.
+    def try_until_success(self, indices: list[int], eval_timeout: float, window: float | None = None) -> None:
+        """Evaluate ``indices`` one at a time, outside the budget's count, until one succeeds.
 
-        For a search that ended without any successful evaluation: a model is still owed.
+        For a search that ended without any successful evaluation: a model is still owed. ``window``: seconds
+        for all the tries together (None: each gets ``eval_timeout``); a try gets what is left of it.
         """
-        self.budget, self.eval_timeout = Budget(spent=self.elapsed()), eval_timeout  # no limits
+        self.budget = Budget(spent=self.elapsed())  # no limits: the window bounds the time
+        end = None if window is None else time.perf_counter() + window
         for index in indices:
+            left = eval_timeout if end is None else min(eval_timeout, end - time.perf_counter())
+            if left < 1.0:
+                break
+            self.eval_timeout = left
             trial = self._trial(index, source=FALLBACK)
             self._submit(trial)
             result = next(iter(self.evaluator.as_completed(1)))
