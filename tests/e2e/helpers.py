@@ -110,6 +110,17 @@ def set_number(page: Page, label: str, value) -> None:
     idle(page)
 
 
+def run_tiny_search(page: Page, pipelines: int) -> None:
+    """On the Search page: no time budget, ``pipelines`` evaluations, 3 folds; start and wait for the end."""
+    open_page(page, "Search")
+    set_number(page, "Time budget", 0)
+    set_number(page, "Pipelines to evaluate", pipelines)
+    choose(page, "Cross-validation folds", "3")
+    page.get_by_role("button", name="Start the search").click()
+    expect(page.get_by_text(re.compile(r"Finished: \d+ pipelines evaluated"))).to_be_visible(timeout=SEARCH_TIMEOUT_MS)
+    idle(page)
+
+
 def vega_canvases(page: Page):
     """Drawn Vega charts (Streamlit picks the canvas or the SVG renderer)."""
     return page.locator("[data-testid='stVegaLiteChart'] :is(canvas, svg.marks)")
@@ -152,13 +163,7 @@ def tour(page: Page, url: str, csv_path: Path, target: str, screenshots: Path | 
     expect(page.get_by_role("heading", name="Data checks")).to_be_visible()
     shoot(page, screenshots, "data")
 
-    open_page(page, "Search")
-    set_number(page, "Time budget", 0)
-    set_number(page, "Pipelines to evaluate", 4)
-    choose(page, "Cross-validation folds", "3")
-    page.get_by_role("button", name="Start the search").click()
-    expect(page.get_by_text(re.compile(r"Finished: \d+ pipelines evaluated"))).to_be_visible(timeout=SEARCH_TIMEOUT_MS)
-    idle(page)
+    run_tiny_search(page, 4)
     expect(page.get_by_test_id("stDataFrame").first).to_be_visible()
     expect(page.get_by_test_id("stVegaLiteChart")).to_have_count(2, timeout=30_000)   # convergence + latent
     show_charts(page)

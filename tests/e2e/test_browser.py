@@ -85,9 +85,8 @@ def test_an_upload_over_the_size_limit_is_refused_with_a_message(tmp_path):
 def test_explain_then_download_the_model_and_the_predictions(tmp_path, knowledge):
     """Search → Explain charts → Predict: the model file and the predictions CSV are downloaded, and the
     downloaded model, loaded on its own, predicts what the page offered."""
-    import re
 
-    from helpers import SEARCH_TIMEOUT_MS, choose, idle, open_page, set_number, show_charts, vega_canvases
+    from helpers import choose, idle, open_page, run_tiny_search, show_charts, vega_canvases
     from playwright.sync_api import expect
 
     from automl_engine import load_model
@@ -102,14 +101,7 @@ def test_explain_then_download_the_model_and_the_predictions(tmp_path, knowledge
         expect(page.get_by_text("Target column", exact=True)).to_be_visible()
         idle(page)
         choose(page, "Target column", target)
-        open_page(page, "Search")
-        set_number(page, "Time budget", 0)
-        set_number(page, "Pipelines to evaluate", 3)
-        choose(page, "Cross-validation folds", "3")
-        page.get_by_role("button", name="Start the search").click()
-        expect(page.get_by_text(re.compile(r"Finished: \d+ pipelines evaluated"))).to_be_visible(
-            timeout=SEARCH_TIMEOUT_MS)
-        idle(page)
+        run_tiny_search(page, 3)
 
         open_page(page, "Explain")
         expect(page.get_by_test_id("stVegaLiteChart")).to_have_count(4, timeout=180_000)

@@ -11,7 +11,7 @@ from urllib.parse import urlparse
 import numpy as np
 import pandas as pd
 import pytest
-from helpers import SEARCH_TIMEOUT_MS, choose, chromium_page, idle, open_page, set_number, shoot, streamlit_server
+from helpers import SEARCH_TIMEOUT_MS, choose, chromium_page, idle, open_page, run_tiny_search, shoot, streamlit_server
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
@@ -50,14 +50,7 @@ def test_every_request_stays_on_the_local_server(tmp_path):
         idle(page)
         choose(page, "Target column", "spam")
 
-        open_page(page, "Search")
-        set_number(page, "Time budget", 0)
-        set_number(page, "Pipelines to evaluate", 2)
-        choose(page, "Cross-validation folds", "3")
-        page.get_by_role("button", name="Start the search").click()
-        expect(page.get_by_text(re.compile(r"Finished: \d+ pipelines evaluated"))).to_be_visible(
-            timeout=SEARCH_TIMEOUT_MS)
-        idle(page)
+        run_tiny_search(page, 2)
 
         open_page(page, "Explain")
         expect(page.get_by_text(re.compile(r"SHAP values computed on"))).to_be_visible(timeout=SEARCH_TIMEOUT_MS)
