@@ -7,6 +7,7 @@ from automl_app.state import current_view, job_manager, profile, start_search
 from automl_app.text import duration, md, short
 from automl_engine.catalogue import load_catalogue, task_type_of
 from automl_engine.evaluation.metrics import CLASSIFICATION_METRICS, REGRESSION_METRICS
+from automl_engine.search.leaderboard import skipped_sentence
 
 ss = st.session_state
 manager = job_manager()
@@ -137,7 +138,7 @@ def latent_block(view) -> None:
             return
         near = views.warm_start_frame(recommender, meta, manager.knowledge(catalogue.task_type), view.records)
         st.write(views.warm_start_explanation(recommender) + " Nearest first:")
-        slow = views.too_slow_sentence(automl.skipped_too_slow() if hasattr(automl, "skipped_too_slow") else {})
+        slow = skipped_sentence(automl.skipped_too_slow() if hasattr(automl, "skipped_too_slow") else {})
         if slow:
             st.write(slow)
         st.dataframe(near, hide_index=True, column_config={"distance": st.column_config.NumberColumn(format="%.2f")})

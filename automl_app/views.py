@@ -89,15 +89,6 @@ def warm_start_explanation(recommender) -> str:
             f"maximises expected improvement under {after}.")
 
 
-def too_slow_sentence(skipped: dict[str, int]) -> str:
-    """Which pipelines the search did not start because they were predicted too slow for this table."""
-    if not skipped:
-        return ""
-    parts = ", ".join(f"{n} {family}" for family, n in skipped.items())
-    return (f"Not started, predicted too slow for this table and budget (more than the time left, or half the "
-            f"budget): {parts} pipeline(s).")
-
-
 def warm_start_frame(recommender, meta_features: dict, knowledge, records: list[dict], k: int = 5) -> pd.DataFrame:
     """The corpus datasets nearest to this one in meta-feature space, which seeded the warm start."""
     from automl_engine.knowledge.metafeatures import meta_feature_vector

@@ -5,6 +5,7 @@ import logging
 import threading
 import time
 import warnings
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -258,8 +259,8 @@ class AutoML(BaseEstimator):
             event.set()
 
     def skipped_too_slow(self) -> dict[str, int]:
-        """Pipelines not started so far (or in the finished search) because they were predicted to take longer
-        than the time left, or half the budget: how many of each family."""
+        """Pipelines not started so far (or in the finished search) because they were predicted to take more
+        than half the time budget: how many of each family."""
         search = getattr(self, "_search", None)
         return _count_by_family(search.too_slow, self.catalogue_) if search is not None else {}
 
@@ -270,15 +271,15 @@ class AutoML(BaseEstimator):
 
     def _make_recommender(self, catalogue, seed):
         """(the recommender to show and keep, the one the search asks: the same, or it wrapped with local runs)."""
-        if self.strategy == "random":
-            random = RandomRecommender(len(catalogue), seed)
-            return random, random
-        recommender = self.recommender
-        if isinstance(recommender, (str, Path)):
-            recommender = read_recommender(recommender)
-        recommender = recommender or load_recommender(catalogue.task_type)
+        recommender = None
+        if self.strategy == "pmf":
+            recommender = self.recommender
+            if isinstance(recommender, (str, Path)):
+                recommender = read_recommender(recommender)
+            recommender = recommender or load_recommender(catalogue.task_type)
+            if recommender is None:
+                logger.warning("no knowledge shipped for %s; sampling the catalogue at random", catalogue.task_type)
         if recommender is None:
-            logger.warning("no knowledge shipped for %s; sampling the catalogue at random", catalogue.task_type)
             random = RandomRecommender(len(catalogue), seed)
             return random, random
         rows = local_rows(self._store(), catalogue) if self.learn else []
@@ -400,8 +401,4 @@ class AutoML(BaseEstimator):
 
 def _count_by_family(indices, catalogue) -> dict[str, int]:
     """How many of the pipelines ``indices`` each family has, largest first."""
-    counts: dict[str, int] = {}
-    for j in indices:
-        family = catalogue[int(j)].family
-        counts[family] = counts.get(family, 0) + 1
-    return dict(sorted(counts.items(), key=lambda item: -item[1]))
+    return dict(Counter(catalogue[int(j)].family for j in indices).most_common())

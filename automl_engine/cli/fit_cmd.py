@@ -15,6 +15,7 @@ from automl_engine.cli.progress import ProgressBar
 from automl_engine.errors import DataError
 from automl_engine.evaluation.metrics import CLASSIFICATION_METRICS, REGRESSION_METRICS
 from automl_engine.search.events import SEARCHING, PhaseEvent
+from automl_engine.search.leaderboard import skipped_sentence
 from automl_engine.store.runs import (
     FAILED,
     FINISHED,
@@ -236,10 +237,9 @@ def print_leaderboard(model, rows: int = LEADERBOARD_ROWS, stream=None) -> None:
     })
     print(f"task: {model.task_}   metric: {model.metric_}   evaluations: {len(model.history_)}", file=stream)
     print(table.to_string(index=False), file=stream)
-    skipped = getattr(model, "search_stats_", {}).get("skipped_too_slow") or {}
+    skipped = skipped_sentence(getattr(model, "search_stats_", {}).get("skipped_too_slow") or {})
     if skipped:
-        print("not started, predicted too slow for this table and budget: "
-              + ", ".join(f"{n} {family}" for family, n in skipped.items()) + " pipeline(s)", file=stream)
+        print(skipped, file=stream)
     local_runs = getattr(model, "knowledge_", {}).get("local_runs", [])
     if local_runs:
         print(f"warm-started from {len(local_runs)} earlier run(s) on this machine ({', '.join(local_runs)}); "

@@ -20,3 +20,12 @@ def make_leaderboard(history: list[dict], ensemble: dict | None = None) -> pd.Da
     board = pd.DataFrame(rows, columns=LEADERBOARD_COLUMNS)
     board["score"] = board["score"].astype(float)
     return board.sort_values("score", ascending=False, na_position="last", kind="stable").reset_index(drop=True)
+
+
+def skipped_sentence(skipped: dict[str, int]) -> str:
+    """The pipelines a search did not start as too slow (``{family: count}``), as one sentence; "" if none."""
+    if not skipped:
+        return ""
+    parts = ", ".join(f"{n} {family}" for family, n in skipped.items())
+    return (f"Not started, predicted to take more than half the time budget on this table: {parts} "
+            "pipeline(s).")
