@@ -126,9 +126,8 @@ class Search:
                  cost_model: CostModel | None = None, on_event: Callable[[SearchEvent], None] | None = None,
                  random_state: int | None = 0, history: list[dict] | None = None, round_size: int | None = None,
                  reserve: Callable[[list[dict]], float] | None = None, stop_event: threading.Event | None = None):
-        budget = budget or Budget(spent=spent_seconds(history or []))
-        if budget.max_evals is None and budget.seconds is None:
-            raise ValueError("the budget needs max_evals or seconds (or both)")
+        if budget is None or (budget.max_evals is None and budget.seconds is None):
+            raise ValueError("give a Budget with max_evals or seconds (or both)")
         self.problem, self.catalogue, self.recommender = problem, catalogue, recommender
         self.evaluator, self.budget = evaluator, budget
         self.eval_timeout, self.cost_model, self.on_event = eval_timeout, cost_model, on_event
