@@ -46,7 +46,7 @@ AUTOGLUON_PYTHON = ROOT / ".venv-autogluon" / "bin" / "python"
 AUTOGLUON_PRESETS = {"autogluon": "medium_quality", "autogluon_best": "best_quality"}
 SYSTEMS = ("pmf", "random", "flaml", *AUTOGLUON_PRESETS)
 COLUMNS = ["dataset", "task", "rows", "seed", "n_train", "n_test", "system", "budget", "status", "test_score",
-           "val_score", "seconds", "cpu_seconds", "evaluations", "error", "finished_at"]
+           "val_score", "seconds", "cpu_seconds", "evaluations", "error", "load_before", "commit", "finished_at"]
 KEY = ["dataset", "seed", "system", "budget"]
 MIN_TEST_ROWS = 250
 ONE_THREAD = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
@@ -59,13 +59,14 @@ def select_tables(corpus: pd.DataFrame, min_rows: int = 1000) -> pd.DataFrame:
 
 
 def read_results(path: Path) -> pd.DataFrame:
-    """The rows in ``path`` (none if it does not exist); a line cut short by a kill is dropped."""
+    """The rows in ``path`` (none if it does not exist); a line cut short by a kill is dropped
+    (``finished_at``, the last field, is written on every row)."""
     if not Path(path).exists() or Path(path).stat().st_size == 0:
         return pd.DataFrame(columns=COLUMNS)
     frame = pd.read_csv(path, on_bad_lines="skip")
     if list(frame.columns) != COLUMNS:
         sys.exit(f"{path} does not have the columns of this script; give another --results")
-    return frame.dropna(subset=["status"])
+    return frame.dropna(subset=["finished_at"])
 
 
 def done_keys(results: pd.DataFrame) -> set:
@@ -135,6 +136,17 @@ def run_system(system, task, X_tr, y_tr, X_te, y_te, seed, budget) -> dict:
             "seconds": out["fit_seconds"], "cpu_seconds": _cpu_seconds() - cpu, "evaluations": out["evaluations"]}
 
 
+def current_commit() -> str:
+    """The short hash of HEAD ("+" when the work tree has changes), or "" outside git."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "automl_engine"], cwd=ROOT,
+                               capture_output=True, text=True)
+    except OSError:
+        return ""
+    return head.stdout.strip() + ("+" if dirty.stdout.strip() else "")
+
+
 def run_grid(tables: pd.DataFrame, seeds, systems, budgets, results_path: Path, load=None) -> int:
     """Run every missing (table, seed, system, budget), budget by budget; returns how many ran."""
     if load is None:
@@ -156,7 +168,8 @@ def run_grid(tables: pd.DataFrame, seeds, systems, budgets, results_path: Path, 
                     continue
                 for system in todo:
                     row = {"dataset": table["name"], "task": task, "rows": table["rows"], "seed": seed,
-                           "n_train": len(y_tr), "n_test": len(y_te), "system": system, "budget": float(budget)}
+                           "n_train": len(y_tr), "n_test": len(y_te), "system": system, "budget": float(budget),
+                           "load_before": round(os.getloadavg()[0], 2), "commit": current_commit()}
                     try:
                         row.update(run_system(system, task, X_tr, y_tr, X_te, y_te, seed, budget))
                     except Exception as exc:  # noqa: BLE001 - a crash counts against the system

@@ -134,3 +134,126 @@ def write_report(results: pd.DataFrame, path: Path, command_args: str) -> None:
             + f"![mean rank]({image.relative_to(Path(path).resolve().parent)})\n\n"
             f"<details><summary>Per dataset (test score)</summary>\n\n{per_dataset_table(results)}\n\n</details>\n")
     write_section(path, "peers", body)
+
+
+# Peers on the >= 1,000-row meta-test tables (benchmarks/peers_large.py, issue #20)
+
+LARGE_ORDER = ("pmf", "random", "flaml", "autogluon", "autogluon_best")
+
+
+def sign_test(wins: int, losses: int) -> float:
+    """Two-sided sign test of ``wins`` against ``losses`` (ties left out); NaN with neither."""
+    from scipy.stats import binomtest
+
+    return float(binomtest(wins, wins + losses).pvalue) if wins + losses else float("nan")
+
+
+def paired_difference(a: pd.Series, b: pd.Series) -> tuple[float, float, int]:
+    """Mean of ``a − b`` over the rows where both are finite, its standard error, and the count."""
+    diff = (a - b).replace([np.inf, -np.inf], np.nan).dropna()
+    se = float(diff.std(ddof=1) / np.sqrt(len(diff))) if len(diff) > 1 else float("nan")
+    return float(diff.mean()) if len(diff) else float("nan"), se, len(diff)
+
+
+def per_table(results: pd.DataFrame, value: str = "test_score") -> pd.DataFrame:
+    """Tables × systems: ``value`` averaged over the splits on which every system has a row.
+
+    A run that did not finish (status other than ok) scores −inf, so it ranks last on its table.
+    """
+    runs = results.assign(**{value: results[value].where(results["status"] == "ok", -np.inf)})
+    wide = runs.pivot_table(index=["dataset", "seed"], columns="system", values=value, aggfunc="first",
+                            dropna=False)
+    complete = runs.pivot_table(index=["dataset", "seed"], columns="system", values="budget", aggfunc="count",
+                                fill_value=0)
+    wide = wide[(complete > 0).all(axis=1).reindex(wide.index, fill_value=False)]
+    return wide.groupby(level="dataset").mean()
+
+
+def mean_ranks(wide: pd.DataFrame) -> pd.Series:
+    """Mean over tables of each system's rank (1 = highest score, ties share the average rank)."""
+    return wide.rank(axis=1, ascending=False, method="average").mean()
+
+
+def large_summary(results: pd.DataFrame, ours: str = "pmf") -> pd.DataFrame:
+    """One row per (budget, system): the figures issue #20 asks for, ``ours`` against each system."""
+    rows = []
+    for budget, group in results.groupby("budget"):
+        test, valid = per_table(group), per_table(group, "val_score")
+        if test.empty:
+            continue
+        ranks = mean_ranks(test)
+        systems = [s for s in LARGE_ORDER if s in test.columns] + [s for s in test.columns if s not in LARGE_ORDER]
+        finished = group[group["dataset"].isin(test.index) & (group["status"] == "ok")]
+        for system in systems:
+            own = finished[finished["system"] == system]
+            row = {"budget": budget, "system": system, "tables": len(test),
+                   "splits": int(group[group["dataset"].isin(test.index)].groupby("dataset")["seed"].nunique().min()),
+                   "mean_test": float(test[system].replace(-np.inf, np.nan).mean()), "mean_rank": float(ranks[system]),
+                   "gap": float((own["val_score"] - own["test_score"]).mean()),
+                   "seconds_mean": float(own["seconds"].mean()), "seconds_max": float(own["seconds"].max()),
+                   "not_ok": int(((group["system"] == system) & (group["status"] != "ok")
+                                  & group["dataset"].isin(test.index)).sum())}
+            if system != ours and ours in test.columns:
+                diff = test[ours] - test[system]
+                wins, losses = int((diff > TIE).sum()), int((diff < -TIE).sum())
+                mean, se, n = paired_difference(test[ours], test[system])
+                vdiff = valid[ours] - valid[system]
+                row.update({"wins": wins, "ties": len(diff) - wins - losses, "losses": losses,
+                            "p": sign_test(wins, losses), "diff": mean, "diff_se": se, "diff_n": n,
+                            "val_wins": int((vdiff > TIE).sum()), "val_losses": int((vdiff < -TIE).sum())})
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def large_markdown(summary: pd.DataFrame, ours: str = "pmf") -> str:
+    """The summary as a markdown table."""
+    lines = [f"| budget | system | tables × splits | mean test score | mean rank | {ours} − it (paired SE) | "
+             f"{ours} win/tie/loss (sign test) | {ours} ahead/behind on validation | validation − test | "
+             "seconds used (mean / max) | runs not ok |", "|" + "---|" * 11]
+    for r in summary.to_dict("records"):
+        versus = ("–", "–", "–") if pd.isna(r.get("wins")) else (
+            f"{r['diff']:+.4f} ({r['diff_se']:.4f})", f"{r['wins']}/{r['ties']}/{r['losses']} (p={r['p']:.2f})",
+            f"{r['val_wins']}/{r['val_losses']}")
+        lines.append(f"| {r['budget']:g} s | {r['system']} | {r['tables']} × {r['splits']} | {r['mean_test']:.4f} | "
+                     f"{r['mean_rank']:.2f} | {' | '.join(versus)} | {r['gap']:.4f} | "
+                     f"{r['seconds_mean']:.0f} / {r['seconds_max']:.0f} | {r['not_ok']} |")
+    return "\n".join(lines)
+
+
+def large_per_table(results: pd.DataFrame) -> str:
+    """Test score per table (mean over its splits) for every budget and system."""
+    parts = []
+    for budget, group in results.groupby("budget"):
+        wide = per_table(group)
+        systems = [s for s in LARGE_ORDER if s in wide.columns]
+        lines = [f"| table ({budget:g} s) | " + " | ".join(systems) + " |", "|---|" + "---|" * len(systems)]
+        for name, row in wide[systems].iterrows():
+            lines.append(f"| {name} | " + " | ".join("failed" if v == -np.inf else f"{v:.4f}" for v in row) + " |")
+        parts.append("\n".join(lines))
+    return "\n\n".join(parts)
+
+
+def write_large_report(results: pd.DataFrame, path: Path, command: str, title: str = "") -> None:
+    """Write the ``peers-large`` section of ``path`` (tables, a mean-rank chart, per-table scores)."""
+    summary = large_summary(results)
+    image = Path(path).resolve().parent / "img" / "peers_large_rank.png"
+    if not summary.empty:
+        import altair as alt
+
+        image.parent.mkdir(parents=True, exist_ok=True)
+        data = summary.assign(budget=summary["budget"].map(lambda b: f"{b:g} s"))
+        chart = alt.Chart(data).mark_bar().encode(
+            x=alt.X("system:N", sort=list(LARGE_ORDER)), y=alt.Y("mean_rank:Q", title="mean rank (lower is better)"),
+            color="system:N", column="budget:N").properties(width=150, height=200)
+        chart.save(str(image), scale_factor=1.5)
+    dates = pd.to_datetime(results["finished_at"], errors="coerce")
+    body = (f"{title}\n\n" if title else "") + (
+        f"Command: `{command}`  \nMachine: {platform.machine()}, 2 cores, Python {platform.python_version()}; "
+        f"every system on one core; runs finished {dates.min():%Y-%m-%d %H:%M}–{dates.max():%Y-%m-%d %H:%M} UTC; "
+        f"1-minute load average before a run: {results['load_before'].min():.1f}–{results['load_before'].max():.1f}; "
+        f"engine commit(s): {', '.join(sorted(results['commit'].dropna().astype(str).unique()))}.\n\n"
+        f"{large_markdown(summary)}\n\n"
+        + (f"![mean rank](img/{image.name})\n\n" if not summary.empty else "")
+        + f"<details><summary>Per table (test score, mean over splits)</summary>\n\n{large_per_table(results)}\n\n"
+        "</details>\n")
+    write_section(path, "peers-large", body)
