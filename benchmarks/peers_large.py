@@ -27,6 +27,7 @@ import io
 import json
 import os
 import resource
+import signal
 import subprocess
 import sys
 import tempfile
@@ -184,7 +185,13 @@ def run_grid(tables: pd.DataFrame, seeds, systems, budgets, results_path: Path, 
     return ran
 
 
+def _interrupt(signum, frame):
+    """SIGTERM as Ctrl-C: the running system is stopped and cleaned up, its row is not written."""
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def main(argv=None) -> int:
+    signal.signal(signal.SIGTERM, _interrupt)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--budgets", type=float, nargs="+", default=[60, 300], help="wall-clock seconds")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1], help="one 75/25 split per seed")
