@@ -3,7 +3,7 @@ import pandas as pd
 import streamlit as st
 
 from automl_app.navigation import SEARCH, link
-from automl_app.state import profile, set_data
+from automl_app.state import profile, remember_choices, set_data
 from automl_app.text import md, short
 from automl_engine.data.intake import load_table
 from automl_engine.data.samples import sample_datasets
@@ -95,6 +95,7 @@ for name, info in result["columns"].items():
 st.dataframe(pd.DataFrame(rows), hide_index=True,
              column_config={"missing %": st.column_config.NumberColumn(format="%.1f %%")})
 
+remember_choices()
 if target is None:
     st.info("Pick the target column to see the task and the data checks.", icon=":material/ads_click:")
     st.stop()
@@ -103,6 +104,8 @@ st.subheader("Data checks")
 if result["task"]:
     st.write(f"Task: **{result['task']}**" + (" (chosen)" if ss["task"] != "auto" else " (detected)"))
 report = result["report"]
+for alert in result["alerts"]:
+    st.warning(md(alert, limit=None), icon=":material/report:")
 if report is not None and len(report):
     counts = report["status"].value_counts()
     metric_cols = st.columns(3)
@@ -110,6 +113,8 @@ if report is not None and len(report):
         col.metric(f"{STATUS_ICONS[status]} {status}", int(counts.get(status, 0)))
     order = {"alert": 0, "fixed": 1, "passed": 2}
     shown = report.sort_values("status", key=lambda s: s.map(order), kind="stable")
-    st.dataframe(shown[["status", "name", "message", "action"]].rename(
-        columns={"name": "check", "message": "finding", "action": "what is done"}), hide_index=True)
+    with st.container(border=True, key="data_checks"):     # every sentence in full, never cut to a cell
+        for check in shown.itertuples():
+            st.markdown(f"{STATUS_ICONS.get(check.status, '')} **{md(check.name, limit=80)}** · "
+                        f"{md(check.message, limit=None)} — *{md(check.action, limit=None)}*")
     link(SEARCH, "Next: search for a model", icon=":material/arrow_forward:")

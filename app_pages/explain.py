@@ -1,10 +1,11 @@
-"""Explain: which columns drive the best model's predictions (SHAP values on a sample of the data)."""
+"""Explain: which columns drive the run's model's predictions (SHAP values on a sample of its table)."""
 import streamlit as st
 
 from automl_app import explain_charts as charts
 from automl_app.navigation import go_to_search
 from automl_app.text import md, short
-from automl_engine.errors import DataError
+from automl_app.work import sentence, shap_key, task_board, wait_block
+from automl_app.workspace import current_run
 from automl_engine.explain import ADDITIVITY_TOLERANCE, TIME_BUDGET_SECONDS, explain
 
 ss = st.session_state
@@ -12,46 +13,51 @@ SAMPLE_SIZES = [100, 200, 500, 1000]
 
 
 st.title("Explain")
-automl, data, target = ss.get("automl"), ss.get("data"), ss.get("target")
-if automl is None or data is None:
+run = current_run()
+if run is None:
     st.info("There is no model to explain yet: run a search, and its best model is explained here.",
             icon=":material/insights:")
     go_to_search()
     st.stop()
+st.caption(md(run.header(), limit=None))
+if run.model is None:
+    st.info(md(f"Run {run.run_id} has no model to explain: {run.no_model_reason()}", limit=None),
+            icon=":material/insights:")
+    go_to_search()
+    st.stop()
+data = run.table()
+if data is None:
+    st.info(md(f"The table of run {run.run_id} was not saved, so there are no rows to explain.", limit=None),
+            icon=":material/table:")
+    st.stop()
 
-X = data.drop(columns=[target]) if target in data.columns else data
-classes = [] if getattr(automl, "task_", "regression") == "regression" else list(automl.classes_)
+model = run.model
+X = data.drop(columns=[run.target]) if run.target in data.columns else data
+classes = [] if getattr(model, "task_", "regression") == "regression" else list(model.classes_)
+choices = ss.setdefault("explain_choices", {})          # {run id: {"rows": n, "class": i}}: kept across pages
+choice = choices.setdefault(run.run_id, {"rows": 200, "class": (1 if len(classes) == 2 else 0) if classes else None})
 left, right = st.columns(2)
-n_rows = left.select_slider("Rows to explain (a random sample)", SAMPLE_SIZES, value=200, key="explain_rows")
+n_rows = left.select_slider("Rows to explain (a random sample)", SAMPLE_SIZES, value=choice["rows"],
+                            key=f"explain_rows_{run.run_id}")
 class_index = None
 if classes:
-    default = 1 if len(classes) == 2 else 0
-    class_index = right.selectbox("Class whose output is explained", range(len(classes)), index=default,
-                                  format_func=lambda i: short(classes[i]), key="explain_class")
+    class_index = right.selectbox("Class whose output is explained", range(len(classes)), index=choice["class"],
+                                  format_func=lambda i: short(classes[i]), key=f"explain_class_{run.run_id}")
+choice.update(rows=n_rows, **{"class": class_index})
 
-key = (id(automl), id(data), n_rows, class_index)
-cached = ss.get("explanation")
-if not cached or cached.get("key") != key:
-    ss["explanation"] = None
-    with st.status(f"Computing SHAP values on {min(n_rows, len(X))} rows…", expanded=True) as status:
-        bar = st.progress(0.0, text="starting")
-        try:
-            result = explain(automl, X, max_rows=n_rows, class_index=class_index,
-                             progress=lambda fraction, message: bar.progress(min(1.0, fraction), text=message))
-        except DataError as exc:
-            status.update(label="The explanation failed", state="error")
-            st.error(md(str(exc), limit=600), icon=":material/error:")
-            st.stop()
-        except Exception as exc:  # noqa: BLE001 - a sentence, never a traceback
-            status.update(label="The explanation failed", state="error")
-            st.error(md(f"The SHAP values could not be computed ({type(exc).__name__}: {exc}).", limit=600),
-                     icon=":material/error:")
-            st.stop()
-        done = (f"{len(result.values)} of {result.n_requested}" if len(result.values) < result.n_requested
-                else f"{len(result.values)}")
-        status.update(label=f"SHAP values computed on {done} rows", state="complete", expanded=False)
-    ss["explanation"] = {"key": key, "result": result}
-e = ss["explanation"]["result"]
+key = shap_key(run.run_id, n_rows, class_index)
+task = task_board().start(key, lambda progress: explain(model, X, max_rows=n_rows, class_index=class_index,
+                                                        progress=progress), sentence("SHAP values"))
+if task.running:
+    wait_block(key, f"Computing SHAP values on {min(n_rows, len(X)):,} rows")
+    st.stop()
+if task.status == "failed":
+    st.error(md(task.error, limit=600), icon=":material/error:")
+    st.stop()
+e = task.result
+done = f"{len(e.values)} of {e.n_requested}" if len(e.values) < e.n_requested else f"{len(e.values)}"
+st.caption(f"SHAP values of {done} rows, computed in {task.elapsed():.1f} s (kept for this run: coming back, "
+           "or back to this class, shows them again at once).")
 
 baseline = (f"over {e.n_background} background rows" if e.n_background else
             "whose base value is the model's average output on its training data")

@@ -6,9 +6,11 @@ import streamlit as st
 
 from automl_app import columns, views
 from automl_app.navigation import LEADERBOARD, SEARCH
-from automl_app.state import job_manager, open_run, resume_run, run_status
+from automl_app.state import job_manager, run_status
 from automl_app.text import md, short
+from automl_app.workspace import open_run, resume_run, searching_job
 from automl_engine.errors import DataError
+from automl_engine.service.jobs import read_summary, run_summary
 
 ss = st.session_state
 manager = job_manager()
@@ -22,10 +24,16 @@ if not runs:
 
 for run in runs:
     run["shown_status"] = run_status(run)
+    live = manager.get(run["id"])
+    summary = run_summary(live.result) if live is not None and live.result is not None else \
+        read_summary(run.get("model_path"))
+    # the best score the Search page announced: the ensemble's when it is the model
+    run["best"] = summary.get("best_score") if summary.get("best_score") is not None else run["best_score"]
+    run["model"] = summary.get("model") or ""
 table = pd.DataFrame([{
     "started": datetime.fromtimestamp(r["created"]), "data": r["name"], "target": r["target"], "task": r["task"],
     "metric": r["metric"], "status": r["shown_status"], "evaluations": r["n_evaluations"],
-    "best score": r["best_score"], "run": r["id"]} for r in runs])
+    "best score": r["best"], "model": r["model"], "run": r["id"]} for r in runs])
 st.dataframe(table, hide_index=True, column_config={
     "started": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
     "best score": st.column_config.NumberColumn(format="%.4f")})
@@ -46,15 +54,15 @@ with left:
 with right:
     history = manager.store().history(run_id)
     if history:
-        board = views.leaderboard(history)
+        live = manager.get(run_id)
         st.write("Leaderboard")
-        st.dataframe(board[[c for c in views.BOARD_COLUMNS if c in board.columns]], hide_index=True, height=260,
-                     column_config=columns.BOARD, key="history_board")
+        st.dataframe(views.board(history, live.result if live is not None else None, run["metric"]),
+                     hide_index=True, height=260, column_config=columns.BOARD, key="history_board")
     else:
         st.write("No evaluation finished in this run.")
 
 live = manager.is_live(run_id)
-mine_running = ss["job"] is not None and not ss["job"].done
+mine_running = searching_job() is not None
 resumable = bool(run["data_path"]) and not live
 why_not = ("This run is still going: open it to watch." if live else
            "Another search of yours is running; stop it first." if mine_running else

@@ -1,10 +1,13 @@
-"""Predict: new data through the best model, downloads of the predictions, the model file and its card."""
+"""Predict: new data through the run's model, downloads of the predictions, the model file and its card."""
 import json
 
+import pandas as pd
 import streamlit as st
 
 from automl_app.navigation import go_to_search
 from automl_app.text import md
+from automl_app.work import diagnostics_key, task_board
+from automl_app.workspace import current_run
 from automl_engine.data.intake import load_table
 from automl_engine.errors import DataError
 from automl_engine.model.predict import check_schema, predict_frame, to_csv_bytes
@@ -21,12 +24,21 @@ predictions = model.predict(new)
 PROBA_LINE = "probabilities = model.predict_proba(new)   # columns in model.classes_ order\n"
 
 
-def model_files(automl) -> dict:
-    """Card and skops bytes of ``automl``, computed once per model."""
+def holdout_score(run) -> float | None:
+    """The search metric on the holdout, when the diagnostics of this run measured the model itself
+    (the best single pipeline; not when the model is an ensemble)."""
+    task = task_board().get(diagnostics_key(run.run_id))
+    if task is None or task.status != "done" or getattr(run.model, "ensemble_", None):
+        return None
+    return task.result.get("metric_score")
+
+
+def model_files(model, holdout) -> dict:
+    """Card and skops bytes of ``model``, computed once per model and holdout score."""
     cached = ss.get("model_files")
-    if not cached or cached.get("id") != id(automl):
-        card = make_card(automl)
-        cached = {"id": id(automl), "card": card, "skops": model_bytes(automl),
+    if not cached or cached.get("id") != (id(model), holdout):
+        card = make_card(model, holdout_score=holdout)
+        cached = {"id": (id(model), holdout), "card": card, "skops": model_bytes(model, holdout_score=holdout),
                   "card_json": json.dumps(card, indent=2).encode("utf-8"),
                   "card_md": model_card_markdown(card).encode("utf-8")}
         ss["model_files"] = cached
@@ -34,15 +46,20 @@ def model_files(automl) -> dict:
 
 
 st.title("Predict")
-automl = ss.get("automl")
-if automl is None:
-    st.info("There is no model yet: run a search, and its best model predicts new data here.",
+run = current_run()
+if run is None or run.model is None:
+    st.info("There is no model yet: run a search, and its best model predicts new data here." if run is None else
+            md(f"Run {run.run_id} has no model to predict with: {run.no_model_reason()}", limit=None),
             icon=":material/batch_prediction:")
+    if run is not None:
+        st.caption(md(run.header(), limit=None))
     go_to_search()
     st.stop()
+st.caption(md(run.header(), limit=None))
+model = run.model
 
 try:
-    files = model_files(automl)
+    files = model_files(model, holdout_score(run))
 except Exception as exc:  # noqa: BLE001 - a sentence, never a traceback
     st.error(md(f"The model could not be packaged for download ({type(exc).__name__}: {exc}).", limit=600),
              icon=":material/error:")
@@ -51,20 +68,23 @@ card = files["card"]
 
 st.subheader("Predict new data")
 st.caption(md(f"The table needs the {len(card['input_schema'])} columns the model was trained on; other columns "
-              f"are ignored.", limit=None))
+              f"are ignored. The predictions come first, then the columns of your table.", limit=None))
 upload = st.file_uploader("Table to predict (CSV, TSV, Excel or Parquet)", type=UPLOAD_TYPES, key="predict_upload")
 if upload is not None:
     try:
         frame = load_table(upload)
-        for sentence in check_schema(card, frame):
-            st.warning(md(sentence, limit=600), icon=":material/warning:")
-        predictions = predict_frame(automl, frame, include_input=True)
-    except DataError as exc:
+        predicted = predict_frame(model, frame)
+    except DataError as exc:       # one message: the reason predictions were refused
         st.error(md(str(exc), limit=600), icon=":material/error:")
     except Exception as exc:  # noqa: BLE001 - a sentence, never a traceback
         st.error(md(f"The predictions could not be made ({type(exc).__name__}: {exc}).", limit=600),
                  icon=":material/error:")
     else:
+        for sentence in check_schema(card, frame):
+            st.warning(md(sentence, limit=600), icon=":material/warning:")
+        frame = frame.loc[:, ~pd.Index([str(c) for c in frame.columns]).duplicated()]
+        frame.columns = [str(c) for c in frame.columns]
+        predictions = pd.concat([predicted, frame], axis=1)
         st.dataframe(predictions, hide_index=True, key="predictions")
         st.download_button("Download predictions (CSV)", to_csv_bytes(predictions), file_name="predictions.csv",
                            mime="text/csv", key="download_predictions", icon=":material/download:")
@@ -79,7 +99,10 @@ middle.download_button("Model card (JSON)", files["card_json"], file_name="model
                        mime="application/json", key="download_card_json", icon=":material/description:")
 right.download_button("Model card (Markdown)", files["card_md"], file_name="model_card.md",
                       mime="text/markdown", key="download_card_md", icon=":material/description:")
-st.caption("The .skops file holds no pickled code: loading it builds only the types this app has reviewed.")
+st.caption("The .skops file holds no pickled code: loading it builds only the types this app has reviewed. "
+           + ("Its holdout score comes from the Leaderboard's holdout diagnostics." if card.get("holdout_score")
+              is not None else "Compute the holdout diagnostics on the Leaderboard page to add a holdout score "
+              "to the card."))
 st.code(SNIPPET + (PROBA_LINE if card.get("task") != "regression" else ""), language="python")
 with st.expander("Model card"):
     st.json(card, expanded=1)

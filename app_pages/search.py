@@ -1,10 +1,12 @@
 """Search: settings, Start and Stop, and the live view of the search (polled once a second)."""
 import streamlit as st
 
-from automl_app import charts, columns, views
+from automl_app import charts, columns, outcomes, views
+from automl_app import settings as search_settings
 from automl_app.navigation import DATA, link
-from automl_app.state import current_view, job_manager, profile, start_search
+from automl_app.state import job_manager, profile
 from automl_app.text import duration, md, short
+from automl_app.workspace import current_run, searching_job, start_search
 from automl_engine.catalogue import load_catalogue, task_type_of
 from automl_engine.evaluation.metrics import CLASSIFICATION_METRICS, REGRESSION_METRICS
 from automl_engine.search.leaderboard import skipped_sentence
@@ -14,8 +16,9 @@ manager = job_manager()
 STRATEGIES = {"pmf": "Recommender (PMF: learned from past datasets)", "random": "Random (baseline)"}
 
 st.title("Search")
-view = current_view()
-searching = view.job is not None and not view.job.done
+run = current_run()
+running = searching_job()
+searching = running is not None
 
 # -- settings ----------------------------------------------------------------------------------
 data, target = ss["data"], ss["target"]
@@ -29,53 +32,89 @@ else:
     if checked["error"]:
         st.error(md(checked["error"], limit=600), icon=":material/error:")
 if task is not None:
-    st.caption(md(f"{ss['data_name']} · target {short(target)} · {task}"))
+    st.caption(md(f"Next search: {ss['data_name']} · target {short(target)} · {task}"))
+    if ss.get("settings_note"):
+        st.caption(ss["settings_note"])
+    search_settings.ensure_defaults(manager.max_workers)
     metrics = REGRESSION_METRICS if task == "regression" else CLASSIFICATION_METRICS
+    metric_key = search_settings.metric_key(task_type_of(task))
+    if ss.get(metric_key) not in ("auto", *metrics):
+        ss[metric_key] = "auto"
     with st.container(border=True):
         c1, c2, c3 = st.columns(3)
         with c1:
-            metric = st.selectbox("Metric", ["auto", *metrics], key=f"opt_metric_{task_type_of(task)}",
+            metric = st.selectbox("Metric", ["auto", *metrics], key=metric_key,
                                   persist_state="session", help="auto: balanced accuracy for classification, R² for "
                                   "regression. Scores are oriented so that higher is better (losses are negated).")
             strategy = st.radio("Strategy", list(STRATEGIES), format_func=STRATEGIES.get, key="opt_strategy",
                                 persist_state="session")
         with c2:
-            seconds = st.number_input("Time budget (seconds, 0 = none)", 0, 24 * 3600, 120, step=30,
+            seconds = st.number_input("Time budget (seconds, 0 = none)", 0, 24 * 3600, step=30,
                                       key="opt_seconds", persist_state="session",
                                       help="Covers the whole run: the search keeps back the time it predicts the "
                                       "final refit of the best pipelines (and an ensemble) will take.")
-            max_evals = st.number_input("Pipelines to evaluate (0 = none)", 0, 10_000, 25, key="opt_max_evals",
+            max_evals = st.number_input("Pipelines to evaluate (0 = none)", 0, 10_000, key="opt_max_evals",
                                         persist_state="session", help="The search ends at whichever budget comes "
                                         "first; with neither, after 25 pipelines.")
-            ensemble = st.checkbox("Try an ensemble of the best pipelines", True, key="opt_ensemble",
+            ensemble = st.checkbox("Try an ensemble of the best pipelines", key="opt_ensemble",
                                    persist_state="session")
         with c3:
             folds = st.selectbox("Cross-validation folds", ["auto", 3, 5, 10], key="opt_folds", persist_state="session",
                                  help="auto: 10 folds below 1,000 rows, 5 below 20,000, else a holdout.")
             # a lone user gets every worker of the server; with others searching, the queue shares them
             workers = st.number_input(f"Parallel workers (this server shares {manager.max_workers})", 1,
-                                      manager.max_workers, manager.max_workers, key="opt_workers",
-                                      persist_state="session")
-            seed = st.number_input("Random seed", 0, 2**31 - 1, 0, key="opt_seed", persist_state="session")
+                                      manager.max_workers, key="opt_workers", persist_state="session")
+            seed = st.number_input("Random seed", 0, 2**31 - 1, key="opt_seed", persist_state="session")
         learn = st.checkbox("Let this search improve future recommendations (its scores stay on this machine)",
-                            True, key="opt_learn", persist_state="session")
+                            key="opt_learn", persist_state="session")
         settings = {"metric": metric, "strategy": strategy, "time_budget": float(seconds) or None,
                     "max_evals": int(max_evals) or None, "n_folds": None if folds == "auto" else int(folds),
                     "n_jobs": int(workers), "random_state": int(seed), "ensemble": ensemble, "learn": learn}
         if st.button("Start the search", type="primary", icon=":material/play_arrow:", disabled=searching,
                      key="start", help="Stop the running search first." if searching else None):
             start_search(settings)
+            ss["settings_note"] = None
             st.rerun()
 
 # -- the live view ------------------------------------------------------------------------------
-ss["live_active"] = searching
+live_polling = run is not None and run.live
+ss["live_active"] = live_polling
 
 
-def progress_block(view) -> None:
-    job = view.job
+def counted(progress) -> str:
+    """"3 of 25 pipelines", or "3 pipelines evaluated" when only time bounds the search."""
+    if progress.max_evals:
+        return f"{progress.n_done} of {progress.max_evals} pipelines evaluated"
+    return f"{progress.n_done} pipeline{'s' if progress.n_done != 1 else ''} evaluated"
+
+
+def finished_block(run, automl, n_done: int) -> None:
+    """The end of a search with a model: green only when nothing about the result needs a second look."""
+    board = automl.leaderboard_
+    best = board["score"].max() if len(board) else float("nan")
+    frame = run.table()
+    alerts = outcomes.search_alerts(automl, None if frame is None or run.target not in frame.columns
+                                    else frame[run.target])
+    head = f"Finished: {n_done} pipelines evaluated, best {automl.metric_} {best:.4f}"
+    if alerts:
+        st.warning(f"{head}, with {len(alerts)} alert{'s' if len(alerts) > 1 else ''} below.",
+                   icon=":material/warning:")
+        for alert in alerts:       # sentences of numbers and metric names: no user text
+            st.warning(alert, icon=":material/report:")
+    else:
+        st.success(f"{head}.", icon=":material/check_circle:")
+    missing = outcomes.ensemble_missing(automl, run.settings)
+    if missing:
+        st.caption(missing)
+
+
+def progress_block(run) -> None:
+    job = run.job
     if job is None:
-        st.info(md(f"Reopened run {view.run_id}: {view.status}, {len(view.records)} evaluations."),
-                icon=":material/history:")
+        best = run.summary.get("best_score")
+        best_text = f", best {run.summary.get('metric') or 'score'} {best:.4f}" if best is not None else ""
+        st.info(md(f"Reopened run {run.run_id}: {run.status}, {len(run.records)} evaluations{best_text}.",
+                   limit=None), icon=":material/history:")
         return
     progress = job.progress
     position = manager.queue_position(job) if job.status == "queued" else None
@@ -86,20 +125,20 @@ def progress_block(view) -> None:
                 f"{manager.max_workers} evaluation workers of this server are busy with other searches. "
                 "This search starts on its own when they free up.", icon=":material/hourglass_top:")
     elif job.status == "running":
-        parts = [progress.phase, f"{progress.n_done} of {progress.max_evals or '?'} pipelines",
-                 f"{duration(progress.elapsed)} elapsed"]
+        parts = [progress.phase, counted(progress), f"{duration(progress.elapsed)} elapsed"]
+        budget = job.settings.get("time_budget")
+        if budget:
+            parts[-1] += f" of a {duration(budget)} budget"
         if progress.eta is not None:
             parts.append(f"about {duration(progress.eta)} left")
         if progress.current:
             parts.append("now: " + short(progress.current[0], 90))
         st.progress(progress.fraction, text=md(" · ".join(parts), limit=None))
-    elif job.status == "finished":
-        best = job.result.leaderboard_["score"].max() if job.result is not None else float("nan")
-        st.success(f"Finished: {progress.n_done} pipelines evaluated, best {job.result.metric_} {best:.4f}.",
-                   icon=":material/check_circle:")
+    elif job.status == "finished" and job.result is not None:
+        finished_block(run, job.result, progress.n_done)
     elif job.status == "stopped":
         outcome = ("The best pipeline so far was refitted; see the Leaderboard page." if job.result is not None
-                   else "No pipeline had finished, so there is no model.")
+                   else "No pipeline had finished, so this run has no model (Explain and Predict say so).")
         st.warning(md(f"Stopped after {progress.n_done} evaluations. {outcome}", limit=None),
                    icon=":material/stop_circle:")
     else:
@@ -109,8 +148,7 @@ def progress_block(view) -> None:
         st.toast("Stopping: the evaluations in flight are ended, the best pipeline so far is kept.")
 
 
-def latent_block(view) -> None:
-    automl = view.automl
+def latent_block(view, automl) -> None:
     recommender = getattr(automl, "recommender_", None)
     catalogue = getattr(automl, "catalogue_", None)
     task = getattr(automl, "task_", None) or (view.settings.get("task") if view.job is None else None)
@@ -148,33 +186,35 @@ def latent_block(view) -> None:
             st.dataframe({"pipeline": picks}, hide_index=True)
 
 
-@st.fragment(run_every=1.0 if searching else None)
+@st.fragment(run_every=1.0 if live_polling else None)
 def live() -> None:
-    view = current_view()
-    if view.run_id is None:
+    run = current_run()
+    if run is None:
         if task is not None:
             st.info("Set a budget and start the search; its progress and charts appear here.",
                     icon=":material/travel_explore:")
         return
-    if ss.get("live_active") and (view.job is None or view.job.done):
+    if ss.get("live_active") and not run.live:
         ss["live_active"] = False
-        st.rerun()       # the whole page: adopt the model, stop polling
-    st.subheader(f"Run {view.run_id}")
-    progress_block(view)
-    if not view.records:
+        st.rerun()       # the whole page: stop polling, enable Start
+    st.subheader(f"Run {run.run_id}")
+    st.caption(md(run.header(), limit=None))
+    progress_block(run)
+    if not run.records:
         return
-    board = views.leaderboard(view.records, view.job.result if view.job is not None else view.automl)
-    st.dataframe(board[[c for c in views.BOARD_COLUMNS if c in board.columns]], hide_index=True,
+    automl = (run.job.result or run.job.automl) if run.job is not None else run.searchable
+    metric_name = getattr(automl, "metric_", None) or getattr(run.model, "metric_", None) or \
+        run.settings.get("metric") or "score"
+    st.dataframe(views.board(run.records, run.searchable, metric_name), hide_index=True,
                  column_config=columns.BOARD, height=240, key="live_board")
     left, right = st.columns(2)
     with left:
-        metric_name = getattr(view.automl, "metric_", None) or view.settings.get("metric") or "score"
-        st.altair_chart(charts.convergence_chart(views.convergence_frame(view.records), metric_name),
+        st.altair_chart(charts.convergence_chart(views.convergence_frame(run.records, metric_name), metric_name),
                         key="convergence_chart")
         st.caption("Dots: each evaluation's cross-validated score; red line: the best so far; grey: what the "
                    "recommender predicted (± one standard deviation) before trying it.")
     with right:
-        latent_block(view)
+        latent_block(run, automl)
 
 
 live()

@@ -1,11 +1,12 @@
 """Column configurations of the tables more than one page shows (``st.dataframe(column_config=...)``)."""
 import streamlit as st
 
-# the leaderboard's columns (views.BOARD_COLUMNS): on the Search, Leaderboard and History pages
+# the leaderboard as outcomes.board_display makes it: on the Search, Leaderboard and History pages
 BOARD = {
-    "score": st.column_config.NumberColumn(format="%.4f"),
-    "score_std": st.column_config.NumberColumn("± std", format="%.4f"),
-    "predicted_score": st.column_config.NumberColumn("predicted", format="%.4f"),
-    "predicted_std": st.column_config.NumberColumn("pred. std", format="%.4f"),
-    "fit_time": st.column_config.NumberColumn("fit s", format="%.2f"),
+    "iteration": st.column_config.NumberColumn("#", help="Evaluation number, in the order they were run."),
+    "score": st.column_config.TextColumn(help="Cross-validated score (higher is better; losses are negated), "
+                                         "or why the evaluation has none."),
+    "± std": st.column_config.TextColumn(help="Standard deviation over the folds; blank with a single holdout."),
+    "predicted": st.column_config.TextColumn(help="What the recommender predicted before trying it."),
+    "rows": st.column_config.TextColumn(help="Training rows the score was measured on."),
 }

@@ -14,27 +14,36 @@ from sklearn.model_selection import train_test_split
 
 from automl_engine.data.intake import prepare_data
 from automl_engine.evaluation import as_labels
+from automl_engine.evaluation.metrics import get_metric
 
 HOLDOUT = 0.2
 METHOD = ("the best single pipeline refitted on a random 80 % of the rows (stratified by class for "
           "classification) and scored on the other 20 %, which it never saw")
 
 
-def holdout_diagnostics(automl, frame: pd.DataFrame, target: str, exclude=(), random_state: int = 0) -> dict:
+def holdout_diagnostics(automl, frame: pd.DataFrame, target: str, exclude=(), random_state: int = 0,
+                        progress=None) -> dict:
     """Confusion matrix and ROC curves (classification) or predicted/actual/residuals (regression).
 
-    Returns a dict with ``kind`` ("classification"/"regression"), ``n_test``, ``pipeline`` and
-    frames for :mod:`automl_app.charts`.
+    Returns a dict with ``kind`` ("classification"/"regression"), ``n_test``, ``pipeline``, ``metric``
+    and ``metric_score`` (the search's metric on the holdout, oriented as the search's scores), and
+    frames for :mod:`automl_app.charts`. ``progress(fraction, message)`` is told each step.
     """
+    progress = progress or (lambda fraction, message: None)
     task = automl.task_
+    progress(0.05, "preparing the table")
     prepared = prepare_data(frame, target, task=task, exclude=tuple(exclude), random_state=random_state)
     X, y = prepared.X, as_labels(prepared.y, task)
     classification = task != "regression"
     X_train, X_test, y_train, y_test = train_test_split(
         X, y, test_size=HOLDOUT, random_state=random_state, stratify=y if classification else None)
+    progress(0.15, f"refitting the best pipeline on {len(y_train):,} rows")
     model = clone(automl.best_pipeline_).fit(X_train, y_train)
+    progress(0.85, f"scoring {len(y_test):,} holdout rows")
+    metric = get_metric(automl.metric_, task)
     out = {"kind": "classification" if classification else "regression", "n_test": int(len(y_test)),
-           "pipeline": automl.best_record_["description"]}
+           "pipeline": automl.best_record_["description"], "metric": metric.name,
+           "metric_score": _metric_score(metric, model, X_test, y_test, classification)}
     if not classification:
         predicted = np.asarray(model.predict(X_test), dtype=float)
         actual = np.asarray(y_test, dtype=float)
@@ -52,6 +61,18 @@ def holdout_diagnostics(automl, frame: pd.DataFrame, target: str, exclude=(), ra
     out["accuracy"] = float(np.trace(matrix) / max(1, matrix.sum()))
     out["roc"] = _roc_frame(model, X_test, y_test, classes)
     return out
+
+
+def _metric_score(metric, model, X_test, y_test, classification: bool) -> float | None:
+    """The search's metric on the holdout (None when the pipeline cannot give what it needs)."""
+    try:
+        if metric.needs_proba:
+            if not hasattr(model, "predict_proba"):
+                return None
+            return metric.score(y_test, proba=model.predict_proba(X_test), classes=np.asarray(model.classes_))
+        return metric.score(y_test, model.predict(X_test))
+    except ValueError:  # e.g. a class missing from the holdout
+        return None
 
 
 def _roc_frame(model, X_test, y_test, classes) -> pd.DataFrame:

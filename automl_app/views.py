@@ -4,10 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from automl_app.outcomes import board_display, clip_to_metric
 from automl_engine.search.leaderboard import make_leaderboard
-
-BOARD_COLUMNS = ["iteration", "description", "family", "score", "score_std", "predicted_score", "predicted_std",
-                 "fit_time", "status", "source"]
 
 
 def leaderboard(records: list[dict], automl=None) -> pd.DataFrame:
@@ -19,8 +17,15 @@ def leaderboard(records: list[dict], automl=None) -> pd.DataFrame:
     return make_leaderboard(records)
 
 
-def convergence_frame(records: list[dict]) -> pd.DataFrame:
-    """One row per evaluation: score, best so far, predicted score ± std (see charts.convergence_chart)."""
+def board(records: list[dict], automl=None, metric: str | None = None) -> pd.DataFrame:
+    """The leaderboard as the Search, Leaderboard and History pages show it (see outcomes.board_display)."""
+    metric = metric or getattr(automl, "metric_", None)
+    return board_display(leaderboard(records, automl), records, metric)
+
+
+def convergence_frame(records: list[dict], metric: str | None = None) -> pd.DataFrame:
+    """One row per evaluation: score, best so far, predicted score ± std (see charts.convergence_chart);
+    predictions are clipped to ``metric``'s range (a predicted R² stays at most 1)."""
     rows = []
     best = -np.inf
     for r in records:
@@ -31,11 +36,12 @@ def convergence_frame(records: list[dict]) -> pd.DataFrame:
         mean, std = r.get("predicted_score"), r.get("predicted_std")
         has_pred = mean is not None and np.isfinite(mean)
         std = float(std) if has_pred and std is not None and np.isfinite(std) else 0.0
+        clip = (lambda v: clip_to_metric(v, metric)) if metric else float
         rows.append({
             "iteration": int(r["iteration"]), "score": float(score) if ok else np.nan,
-            "best": best if np.isfinite(best) else np.nan, "predicted": float(mean) if has_pred else np.nan,
-            "std": std if has_pred else np.nan, "lo": float(mean) - std if has_pred else np.nan,
-            "hi": float(mean) + std if has_pred else np.nan, "description": r.get("description", ""),
+            "best": best if np.isfinite(best) else np.nan, "predicted": clip(float(mean)) if has_pred else np.nan,
+            "std": std if has_pred else np.nan, "lo": clip(float(mean) - std) if has_pred else np.nan,
+            "hi": clip(float(mean) + std) if has_pred else np.nan, "description": r.get("description", ""),
             "source": r.get("source", ""), "status": r.get("status", ""),
         })
     return pd.DataFrame(rows, columns=["iteration", "score", "best", "predicted", "std", "lo", "hi",

@@ -162,20 +162,24 @@ def _validation(record: dict | None) -> str | None:
     return "holdout" if n == 1 else f"{n}-fold cross-validation" if n else None
 
 
-def make_card(automl_or_model, *, dtypes: dict | None = None) -> dict:
+def make_card(automl_or_model, *, dtypes: dict | None = None, holdout_score: float | None = None) -> dict:
     """The model card of a fitted AutoML (or a bare fitted Pipeline / EnsembleModel) as a dict.
 
     Keys: ``format_version``, ``task``, ``target``, ``metric``, ``cv_score``, ``cv_score_std``,
     ``validation``, ``holdout_score``, ``input_schema`` (list of ``{"name", "kind", "dtype"}``),
     ``classes``, ``pipeline`` (description), ``pipeline_id``, ``family``, ``ensemble`` (members
     with weights, or None), ``leaderboard_top`` (best few), ``versions``, ``trained_at``,
-    ``saved_at``, ``data_fingerprint``, ``n_rows``, ``data_checks``.
+    ``saved_at``, ``data_fingerprint``, ``n_rows``, ``data_checks``. ``holdout_score``: the model's
+    score on rows it never saw, when the caller measured one (the app's holdout diagnostics).
     """
 
     estimator, task, classes, columns = unwrap(automl_or_model)
     existing = getattr(automl_or_model, "card", None)
     if isinstance(existing, dict):  # re-saving a loaded model keeps its card
-        return {**existing, "saved_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+        kept = {**existing, "saved_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+        if holdout_score is not None:
+            kept["holdout_score"] = _jsonable(holdout_score)
+        return kept
     kinds = dict(getattr(automl_or_model, "column_types_", {}) or {})
     if not kinds:
         found = [used_columns(m) for _, m in members(estimator)]
@@ -194,7 +198,7 @@ def make_card(automl_or_model, *, dtypes: dict | None = None) -> dict:
         "cv_score": _jsonable(ensemble["score"] if ensemble else record.get("score")),
         "cv_score_std": _jsonable(None if ensemble else record.get("score_std")),
         "validation": _validation(record),
-        "holdout_score": _jsonable(record.get("holdout_score")),
+        "holdout_score": _jsonable(holdout_score if holdout_score is not None else record.get("holdout_score")),
         "input_schema": [{"name": str(c), "kind": k, "dtype": str(dtypes.get(c, _expected_dtype(k)))}
                          for c, k in kinds.items()],
         "classes": None if classes is None else _jsonable(list(classes)),
@@ -296,13 +300,14 @@ class LoadedModel:
 
 
 # -- save / load -------------------------------------------------------------------------------
-def save_model(automl_or_model, path) -> Path:
+def save_model(automl_or_model, path, *, holdout_score: float | None = None) -> Path:
     """Write the final fitted model and its model card to a skops file; returns the path.
 
     Parameters
     ----------
     automl_or_model : fitted AutoML, LoadedModel, Pipeline or EnsembleModel
     path : str or path-like; the folder is created if needed. The write is atomic.
+    holdout_score : float, optional; recorded in the card (see :func:`make_card`)
 
     Examples
     --------
@@ -313,7 +318,7 @@ def save_model(automl_or_model, path) -> Path:
 
 
     estimator = unwrap(automl_or_model)[0]
-    card = make_card(automl_or_model)
+    card = make_card(automl_or_model, holdout_score=holdout_score)
     payload = {"format": FORMAT, "format_version": FORMAT_VERSION, "card": json.dumps(card), "model": estimator}
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -329,10 +334,10 @@ def save_model(automl_or_model, path) -> Path:
     return path
 
 
-def model_bytes(automl_or_model) -> bytes:
+def model_bytes(automl_or_model, *, holdout_score: float | None = None) -> bytes:
     """The skops file ``save_model`` would write, as bytes (for a download button)."""
     with tempfile.TemporaryDirectory() as folder:
-        return save_model(automl_or_model, Path(folder) / "model.skops").read_bytes()
+        return save_model(automl_or_model, Path(folder) / "model.skops", holdout_score=holdout_score).read_bytes()
 
 
 def _not_a_model(name: str) -> DataError:

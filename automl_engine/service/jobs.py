@@ -14,6 +14,7 @@ fingerprint is not the one the run was searched on, and it searches with the run
 """
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sys
@@ -29,7 +30,7 @@ from automl_engine.data.fingerprint import fingerprint
 from automl_engine.errors import DataError, WorkerStartError
 from automl_engine.search import Budget, spent_seconds
 from automl_engine.search.events import PREPARING, SEARCHING, PhaseEvent
-from automl_engine.store.paths import user_data_dir
+from automl_engine.store.paths import create_private_file, private_dir, private_file, user_data_dir
 from automl_engine.store.runs import (
     FAILED,
     FINISHED,
@@ -82,8 +83,9 @@ def _server_shutting_down(exc: BaseException) -> bool:
 
 
 def save_frame(frame: pd.DataFrame, path: Path) -> Path:
-    """Write ``frame`` as parquet (text columns of mixed types are written as text)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write ``frame`` as parquet (text columns of mixed types are written as text), owner-only (0600)."""
+    private_dir(path.parent)
+    create_private_file(path)
     try:
         frame.to_parquet(path, index=False)
     except Exception as first:  # noqa: BLE001 - pyarrow raises several types for unsupported columns
@@ -94,13 +96,41 @@ def save_frame(frame: pd.DataFrame, path: Path) -> Path:
             if not (pd.api.types.is_numeric_dtype(fixed[name]) or pd.api.types.is_datetime64_any_dtype(fixed[name])):
                 fixed[name] = fixed[name].map(lambda v: v if v is None or pd.isna(v) else str(v)).astype("str")
         fixed.to_parquet(path, index=False)
-    return path
+    return private_file(path)
+
+
+def run_summary(automl) -> dict:
+    """What a finished search announced: its metric, best score (the ensemble's when it is the model) and model."""
+    board = getattr(automl, "leaderboard_", None)
+    best = None if board is None or not len(board) else board["score"].max()
+    ensemble = getattr(automl, "ensemble_", None)
+    record = getattr(automl, "best_record_", None) or {}
+    return {"metric": getattr(automl, "metric_", None),
+            "best_score": None if best is None or pd.isna(best) else float(best),
+            "model": "ensemble" if ensemble else record.get("description"),
+            "ensemble": bool(ensemble)}
+
+
+def write_summary(path: Path, summary: dict) -> None:
+    path.write_text(json.dumps(summary), encoding="utf-8")
+    private_file(path)
+
+
+def read_summary(model_path) -> dict:
+    """The summary saved beside a run's model file ({} if there is none)."""
+    if not model_path:
+        return {}
+    try:
+        return json.loads(Path(model_path).with_suffix(".json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
 
 
 class SearchJob:
     """One search in a background thread; made by :meth:`JobManager.submit` / :meth:`JobManager.resume`.
 
-    ``run_id`` (its RunStore id), ``owner``, ``settings`` (AutoML keyword arguments); ``automl``, the
+    ``run_id`` (its RunStore id), ``owner``, ``name`` (of its table), ``settings`` (AutoML keyword
+    arguments); ``model_path``, the model file written when the search ends with a model; ``automl``, the
     estimator being fitted (``recommender_``, ``catalogue_``, ``meta_features_`` are set once the
     search starts); ``result``, the fitted AutoML (finished, or stopped with a model); ``error``, a
     sentence saying why it failed; ``history``, the records of the earlier part of a resumed run.
@@ -108,14 +138,16 @@ class SearchJob:
 
     def __init__(self, manager: "JobManager", run_id: str, frame: pd.DataFrame, target: str, settings: dict,
                  owner: str, store: RunStore, history: list[dict] | None = None, data_path: Path | None = None,
-                 recommender=None, lease: RunLease | None = None):
+                 recommender=None, lease: RunLease | None = None, name: str = ""):
         self.manager, self.run_id, self.target, self.owner = manager, run_id, target, owner
+        self.name = name or "table"
         self.lease = lease
         self._lease_lost: str | None = None
         self._task_recorded = bool(history)
         self.settings, self.store = dict(settings), store
         self.history = list(history or [])
         self.data_path = data_path
+        self.model_path: Path | None = None
         self.automl = None
         self.result = None
         self.error: str | None = None
@@ -254,6 +286,22 @@ class SearchJob:
         self._ended = time.perf_counter() if self._started is not None else None
         self._status = status
 
+    def _save_model(self) -> None:
+        """Write the fitted model (and a summary: the best score, the ensemble's included) beside the run's
+        data, so the run keeps its model after the server restarts; best effort."""
+        if self.result is None:
+            return
+        from automl_engine.model.skops_io import save_model
+
+        self._phase = "saving the model"
+        try:
+            path = save_model(self.result, self.manager.data_folder() / f"{self.run_id}.skops")
+            write_summary(path.with_suffix(".json"), run_summary(self.result))
+            self.store.update(self.run_id, token=self._token, model_path=str(path))
+            self.model_path = path
+        except Exception as exc:  # noqa: BLE001 - the model is still in memory; only a restart loses it
+            logger.warning("could not save the model of run %s: %s", self.run_id, exc)
+
     def _release_lease(self) -> None:
         if self.lease is not None:
             self.lease.release()
@@ -286,6 +334,7 @@ class SearchJob:
             prepared = self.automl.prepare(frame, self.target)  # once: the table is not split and glued again
             self.result = self.automl.fit_prepared(prepared, history=self.history or None, on_event=self._on_event,
                                                    stop=self._stop, budget=budget)
+            self._save_model()
             self._finish(STOPPED if self._stop.is_set() else FINISHED,
                          "Stopped by the user; the best pipeline so far was kept." if self._stop.is_set() else "")
         except Exception as exc:  # noqa: BLE001 - every failure becomes a sentence for the user
@@ -397,7 +446,8 @@ class JobManager:
                               lease=token)
         lease = RunLease(store, run_id, token).start()
         store.update(run_id, token=token, status=QUEUED)
-        job = SearchJob(self, run_id, frame, target, settings, owner, store, recommender=recommender, lease=lease)
+        job = SearchJob(self, run_id, frame, target, settings, owner, store, recommender=recommender, lease=lease,
+                        name=name or "search")
         return self._start(job)
 
     def resume(self, run_id: str, owner: str | None = None, extra_evals: int = 0, extra_seconds: float = 0.0,
@@ -411,12 +461,15 @@ class JobManager:
         Refused with one sentence (DataError) when the run is in progress in another process
         (its lease is fresh), or when its saved table is not the one it was searched on.
         """
+        mine = f"there is no run {run_id!r} of yours to resume; pick one from the history"
         if self.is_live(run_id):
+            if owner is not None and self._jobs[run_id].owner != owner:
+                raise DataError(mine)
             return self._jobs[run_id]
         store = self.store()
-        run = store.get(run_id)
-        if run is None or (owner is not None and run["owner"] != owner):
-            raise DataError(f"there is no run {run_id!r} of yours to resume; pick one from the history")
+        run = store.get(run_id, owner=owner)
+        if run is None:
+            raise DataError(mine)
         path = Path(run["data_path"] or "")
         if not run["data_path"] or not path.is_file():
             raise DataError("the data of this run was not saved, so it cannot be resumed; start a new search")
@@ -448,7 +501,7 @@ class JobManager:
             lease.release()
             raise
         job = SearchJob(self, run_id, frame, run["target"], settings, run["owner"], store, history=history,
-                        data_path=path, recommender=recommender, lease=lease)
+                        data_path=path, recommender=recommender, lease=lease, name=run["name"])
         return self._start(job)
 
     def _start(self, job: SearchJob) -> SearchJob:
@@ -465,8 +518,10 @@ class JobManager:
         job._thread.start()
         return job
 
-    def get(self, run_id: str) -> SearchJob | None:
-        return self._jobs.get(run_id)
+    def get(self, run_id: str, owner: str | None = None) -> SearchJob | None:
+        """The job of ``run_id`` in memory (given ``owner``, only if it is theirs)."""
+        job = self._jobs.get(run_id)
+        return job if job is not None and (owner is None or job.owner == owner) else None
 
     def jobs(self, owner: str | None = None) -> list[SearchJob]:
         """Jobs in memory, newest first (only ``owner``'s when given)."""

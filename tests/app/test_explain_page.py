@@ -1,9 +1,11 @@
-"""Explain page (AppTest from the entry point): no-model hint, charts on a sample, a failing explanation's sentence."""
+"""Explain page (AppTest from the entry point): the run it explains, charts computed in the background and
+kept per run and class, the picked class kept across pages, a failing explanation's one sentence."""
 import pytest
 from apphelpers import app_on_page
 from fitted_model import fitted_automl, keep_main_module  # noqa: F401 - autouse fixture
+from stored_run import OWNER, stored_run, tasks, wait_for_tasks
 
-from automl_app.navigation import EXPLAIN
+from automl_app.navigation import EXPLAIN, LEADERBOARD
 
 TIMEOUT = 600
 
@@ -13,16 +15,19 @@ def session():
     return fitted_automl()  # before any AppTest run (see fitted_model)
 
 
-def page(automl=None, data=None, target=None):
-    return app_on_page(EXPLAIN.path, default_timeout=TIMEOUT, automl=automl, data=data, target=target)
+def page(run_id=None):
+    return app_on_page(EXPLAIN.path, default_timeout=TIMEOUT, owner=OWNER, run_id=run_id)
 
 
 def charts(at):
     return at.get("vega_lite_chart")
 
 
-@pytest.mark.slow
-def test_without_a_model_the_page_says_so():
+def shap_tasks(run_id):
+    return tasks(run_id, "shap")
+
+
+def test_without_a_run_the_page_says_so():
     at = page()
     assert not at.exception
     assert "no model to explain" in at.info[0].value
@@ -30,33 +35,54 @@ def test_without_a_model_the_page_says_so():
     assert [link.proto.label for link in at.get("page_link")] == ["Go to Search"]
 
 
+def test_a_run_without_a_model_is_named_and_says_why(session):
+    from automl_engine.store.runs import RunStore
+
+    store = RunStore()
+    run_id = store.create(name="cancelled.csv", target="label", settings={}, owner=OWNER)
+    store.update(run_id, status="stopped")
+    at = page(run_id)
+    assert not at.exception and not charts(at)
+    header = at.caption[0].value.replace("\\", "")
+    assert run_id in header and "cancelled.csv" in header and "model: no model" in header
+    assert "stopped before any pipeline finished" in at.info[0].value.replace("\\", "")
+
+
 @pytest.mark.slow
-def test_charts_for_the_fitted_model(session):
+def test_charts_in_the_background_kept_per_class_and_across_pages(session):
     automl, data = session
-    at = page(automl, data, "label")
-    assert not at.exception and not at.error
-    assert len(charts(at)) == 4  # importance, beeswarm, dependence, waterfall
-    assert any("SHAP values" in c.value for c in at.caption)
-    result = at.session_state["explanation"]["result"]
-    assert list(result.values.columns) == list(automl.column_types_)
-    assert result.class_label == "yes"
+    run_id = stored_run(automl, data, "label")
+    at = page(run_id)
+    assert not at.exception and at.get("progress")           # computing, in the background
+    header = at.caption[0].value.replace("\\", "")
+    assert run_id in header and "mixed.csv" in header and "target label" in header
+    wait_for_tasks(at, run_id)
+    assert not at.error and len(charts(at)) == 4             # importance, beeswarm, dependence, waterfall
+    [first] = shap_tasks(run_id)
+    result = first.result
+    assert list(result.values.columns) == list(automl.column_types_) and result.class_label == "yes"
     column = at.selectbox(key="explain_dependence")
     assert column.value == result.importance().index[0]
     column.set_value(list(automl.column_types_)[-1]).run()
-    row = at.selectbox(key="explain_row")
-    row.set_value(result.values.index[3]).run()
-    assert not at.exception and len(charts(at)) == 4
-    assert at.session_state["explanation"]["result"] is result  # not recomputed for a chart choice
-    at.selectbox(key="explain_class").set_value(0).run()
-    assert not at.exception and at.session_state["explanation"]["result"].class_label == "no"
+    at.selectbox(key="explain_row").set_value(result.values.index[3]).run()
+    assert not at.exception and len(charts(at)) == 4 and shap_tasks(run_id) == [first]   # not recomputed
+
+    at.selectbox(key=f"explain_class_{run_id}").set_value(0).run()     # another class: computed once
+    wait_for_tasks(at, run_id)
+    assert [t.result.class_label for t in shap_tasks(run_id)] == ["yes", "no"]
+    at.switch_page(LEADERBOARD.path).run()                             # away and back: class kept, nothing redone
+    at.switch_page(EXPLAIN.path).run()
+    assert at.selectbox(key=f"explain_class_{run_id}").value == 0 and len(charts(at)) == 4
+    at.selectbox(key=f"explain_class_{run_id}").set_value(1).run()      # back to the first class: reused at once
+    assert len(charts(at)) == 4 and not at.get("progress") and len(shap_tasks(run_id)) == 2
 
 
 def test_unusable_data_shows_one_sentence(session):
     automl, data = session
-    at = page(automl, data.drop(columns=["city"]), "label")
-    assert not at.exception
+    run_id = stored_run(automl, data.drop(columns=["city"]), "label")
+    at = wait_for_tasks(page(run_id), run_id)
     assert at.error and "'city'" in at.error[0].value.replace("\\", "")
-    assert not charts(at)
+    assert len(at.error) == 1 and not charts(at)
 
 
 @pytest.mark.slow
@@ -66,9 +92,11 @@ def test_a_sample_cut_by_the_time_budget_is_said(session, monkeypatch):
     monkeypatch.setattr(explain_budget, "MIN_EXPLAINED_ROWS", 10)
     monkeypatch.setattr(explain_budget, "timed", lambda fn: 1000.0)  # the model "takes" 1000 s per timing
     automl, data = session
-    at = page(automl, data, "label")
-    assert not at.exception and not at.error
-    result = at.session_state["explanation"]["result"]
+    run_id = stored_run(automl, data, "label")
+    at = wait_for_tasks(page(run_id), run_id)
+    assert not at.error
+    [task] = shap_tasks(run_id)
+    result = task.result
     assert result.time_limited and len(result.values) == 10 and result.n_requested == len(data)
     assert any(f"Explained 10 of the {len(data)} sampled rows" in i.value for i in at.info)
     assert len(charts(at)) == 4

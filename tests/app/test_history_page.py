@@ -24,7 +24,7 @@ def test_reopen_and_extend_a_finished_run(app):
     assert app.selectbox(key="history_run").value == job.run_id
     app.button(key="open_run").click().run()
     assert not app.exception and texts(app.title) == ["Leaderboard"]
-    assert len(app.dataframe[0].value) >= 2
+    assert len(app.dataframe[0].value) >= 2 and app.session_state["run_id"] == job.run_id
     app.switch_page("app_pages/history.py").run()
     app.number_input(key="extra_evals").set_value(1)
     app.number_input(key="extra_seconds").set_value(0)
@@ -54,5 +54,5 @@ def test_an_interrupted_run_is_marked_and_can_be_resumed(app):
     assert resumed.run_id == job.run_id
     finish(app, resumed)
     assert resumed.status == "finished" and len(resumed.records()) == 3
-    assert app.session_state["automl"] is resumed.result
+    assert app.session_state["run_id"] == resumed.run_id
     assert app.session_state["data"].shape == (178, 14) and app.session_state["target"] == target

@@ -2,10 +2,13 @@
 import pytest
 from apphelpers import finish, load_sample, start_tiny_search, texts
 
+from automl_app.navigation import PREDICT, SEARCH
+from automl_app.work import task_board
+
 
 def test_without_a_run_the_page_says_what_to_do(app):
     app.switch_page("app_pages/leaderboard.py").run()
-    assert not app.exception and "No evaluated pipelines yet" in texts(app.info)[0]
+    assert not app.exception and "No run yet" in texts(app.info)[0]
     assert [link.proto.label for link in app.get("page_link")] == ["Go to Search"]
 
 
@@ -17,6 +20,15 @@ def search_then_leaderboard(app, sample, max_evals=3):
     app.switch_page("app_pages/leaderboard.py").run()
     assert not app.exception
     return job
+
+
+def diagnosed(app, job):
+    """Wait for the run's diagnostics (a background task), rerun the page; their result."""
+    task = task_board().get((app.session_state["owner"], job.run_id, "diagnostics"))
+    assert task is not None and task.wait(300) and task.status == "done", task.error
+    app.run()
+    assert not app.exception
+    return task.result
 
 
 @pytest.mark.slow
@@ -37,7 +49,7 @@ def test_classification_leaderboard_details_and_diagnostics(app):
     assert "80 %" in " ".join(texts(app.caption))       # the UI says how diagnostics are computed
     app.button(key="diagnose").click().run()
     assert not app.exception and not app.error
-    diagnostics = app.session_state["diagnostics"][job.run_id]
+    diagnostics = diagnosed(app, job)
     assert diagnostics["kind"] == "classification" and diagnostics["n_test"] == 36   # 20 % of 178
     assert diagnostics["confusion"]["count"].sum() == 36
     assert set(diagnostics["roc"]["curve"].str.split(" vs").str[0]) == {"class_0", "class_1", "class_2"}
@@ -48,6 +60,27 @@ def test_regression_diagnostics(app):
     job = search_then_leaderboard(app, "diabetes", max_evals=2)
     app.button(key="diagnose").click().run()
     assert not app.exception
-    diagnostics = app.session_state["diagnostics"][job.run_id]
+    diagnostics = diagnosed(app, job)
     assert diagnostics["kind"] == "regression" and len(diagnostics["points"]) == 89
     assert len(app.get("vega_lite_chart")) == 3           # fold scores, predicted vs actual, residuals
+    assert diagnostics["metric"] == "r2" and diagnostics["metric_score"] <= 1
+    assert any(m.label.startswith("Holdout r2") for m in app.metric)
+
+
+def test_diagnostics_go_on_while_away_and_reach_the_model_card(app):
+    job = search_then_leaderboard(app, "wine", max_evals=2)
+    app.button(key="diagnose").click().run()
+    assert app.get("progress") or task_board().get((app.session_state["owner"], job.run_id, "diagnostics")).status \
+        == "done"
+    app.switch_page(SEARCH.path).run()                      # away while it computes
+    diagnostics = diagnosed(app, job)
+    app.switch_page("app_pages/leaderboard.py").run()       # back: shown, not asked for again
+    assert not [b for b in app.button if b.key == "diagnose"]
+    labels = [m.label for m in app.metric]
+    assert "Holdout accuracy" in labels and "Holdout balanced_accuracy (the search's metric)" in labels
+    app.switch_page(PREDICT.path).run()
+    card = app.session_state["model_files"]["card"]
+    if job.result.ensemble_ is None:
+        assert card["holdout_score"] == pytest.approx(diagnostics["metric_score"])
+    else:                                                   # the diagnostics measure the best pipeline, not this
+        assert card["holdout_score"] is None

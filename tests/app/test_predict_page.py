@@ -2,6 +2,7 @@
 import pytest
 from apphelpers import app_on_page
 from fitted_model import fitted_automl, keep_main_module  # noqa: F401 - autouse fixture
+from stored_run import OWNER, stored_run
 
 from automl_app.navigation import PREDICT
 
@@ -12,7 +13,8 @@ def session():
 
 
 def page(automl=None, data=None, target=None):
-    return app_on_page(PREDICT.path, default_timeout=300, automl=automl, data=data, target=target)
+    run_id = None if automl is None else stored_run(automl, data, target)
+    return app_on_page(PREDICT.path, default_timeout=300, owner=OWNER, run_id=run_id)
 
 
 def download_keys(at):
@@ -38,6 +40,8 @@ def test_model_downloads_and_snippet(session):
     files = at.session_state["model_files"]
     assert files["skops"][:2] == b"PK" and b"input_schema" in files["card_json"]
     assert files["card_md"].startswith(b"# Model card")
+    header = at.caption[0].value.replace("\\", "")
+    assert "mixed.csv" in header and "target label" in header and "model: " in header
     code = at.code[0].value
     assert 'load_model("model.skops")' in code and "model.predict(new)" in code and "predict_proba" in code
 
@@ -52,7 +56,8 @@ def test_upload_predicts_and_offers_an_escaped_csv(session):
     assert any("'extra'" in w and "ignored" in w for w in warnings)
     assert any("target column 'label'" in w for w in warnings)
     table = at.dataframe[0].value
-    assert len(table) == 8 and {"prediction", "proba_no", "proba_yes"} <= set(table.columns)
+    assert list(table.columns[:3]) == ["prediction", "proba_no", "proba_yes"]      # the predictions first
+    assert len(table) == 8 and "extra" in table.columns
     assert "download_predictions" in download_keys(at)
 
 
@@ -68,4 +73,5 @@ def test_bad_upload_shows_its_error(session, content, expected):
     at.file_uploader(key="predict_upload").set_value(("bad.csv", content, "text/csv")).run()
     assert not at.exception
     assert at.error and (expected is None or expected in plain(at.error[0]))
+    assert len(at.error) == 1 and not at.warning             # the reason once, not also as a warning
     assert "download_predictions" not in download_keys(at)

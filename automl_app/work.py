@@ -1,0 +1,48 @@
+"""The background work of the Leaderboard and Explain pages, started and found again per run.
+
+Keys: ``(owner, run id, "diagnostics")`` and ``(owner, run id, "shap", rows, class index)`` on the
+server's :class:`~automl_app.background.TaskBoard`; :func:`wait_block` is the polled progress a page
+shows while its task runs (the page reruns when it ends).
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+from automl_app.background import TaskBoard
+from automl_app.text import duration, md
+
+
+@st.cache_resource
+def task_board() -> TaskBoard:
+    """The server's one board of background tasks (diagnostics, SHAP values), shared by its sessions."""
+    return TaskBoard(keep=64)
+
+
+def diagnostics_key(run_id: str) -> tuple:
+    return (st.session_state["owner"], run_id, "diagnostics")
+
+
+def shap_key(run_id: str, n_rows: int, class_index: int | None) -> tuple:
+    return (st.session_state["owner"], run_id, "shap", int(n_rows), class_index)
+
+
+def sentence(what: str):
+    """An error describer: ``exc`` → "The {what} could not be computed: ..." (one sentence)."""
+    def describe(exc: Exception) -> str:
+        from automl_engine.errors import DataError
+
+        detail = str(exc) if isinstance(exc, (DataError, ValueError)) else f"{type(exc).__name__}: {exc}"
+        return f"The {what} could not be computed: {' '.join(detail.split())[:400]}"
+    return describe
+
+
+def wait_block(key: tuple, label: str) -> None:
+    """While the task of ``key`` runs: its progress, polled each second; the page reruns when it ends."""
+    @st.fragment(run_every=1.0)
+    def poll() -> None:
+        task = task_board().get(key)
+        if task is None or not task.running:
+            st.rerun()
+        st.progress(task.fraction, text=md(f"{label}: {task.message} · {duration(task.elapsed())} so far "
+                                           "(it goes on if you open another page)", limit=None))
+    poll()
