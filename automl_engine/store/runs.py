@@ -222,20 +222,25 @@ class RunStore:
             self._fence(db, run_id, token)
             db.execute(f"UPDATE runs SET {sets}, updated=? WHERE id=?", (*fields.values(), time.time(), run_id))
 
-    def get(self, run_id: str) -> dict | None:
-        """One run with its settings decoded; None if there is no such run."""
+    def get(self, run_id: str, owner: str | None = None) -> dict | None:
+        """One run with its settings decoded; None if there is no such run (or, given ``owner``, none of theirs)."""
+        query, args = ("SELECT * FROM runs WHERE id=?", (run_id,)) if owner is None else \
+            ("SELECT * FROM runs WHERE id=? AND owner=?", (run_id, owner))
         with closing(self._connect()) as db:
-            row = db.execute("SELECT * FROM runs WHERE id=?", (run_id,)).fetchone()
+            row = db.execute(query, args).fetchone()
         if row is None:
             return None
         run = dict(row)
         run["settings"] = json.loads(run["settings"] or "{}")
         return run
 
-    def history(self, run_id: str) -> list[dict]:
-        """The run's evaluation records, in order."""
+    def history(self, run_id: str, owner: str | None = None) -> list[dict]:
+        """The run's evaluation records, in order (given ``owner``, none unless the run is theirs)."""
+        query, args = "SELECT record FROM run_evaluations WHERE run_id=?", [run_id]
+        if owner is not None:
+            query, args = query + " AND run_id IN (SELECT id FROM runs WHERE owner=?)", [run_id, owner]
         with closing(self._connect()) as db:
-            rows = db.execute("SELECT record FROM run_evaluations WHERE run_id=? ORDER BY iteration", (run_id,))
+            rows = db.execute(query + " ORDER BY iteration", args)
             return [_from_json_record(json.loads(r["record"])) for r in rows]
 
     def list(self, owner: str | None = None, limit: int = 200) -> list[dict]:

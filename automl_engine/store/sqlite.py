@@ -5,13 +5,17 @@ import sqlite3
 from contextlib import closing
 from pathlib import Path
 
+from automl_engine.store.paths import create_private_file, private_dir
+
 BUSY_TIMEOUT_SECONDS = 30
 
 
 def open_database(path: Path, schema: str) -> Path:
-    """Create the file's folder and the schema if missing; returns the path."""
+    """Create the file's folder (0700) and the file (0600: its ``-wal`` and ``-shm`` files get the same mode
+    from SQLite) and the schema if missing; returns the path."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
+    create_private_file(path)
     with closing(connect(path)) as db, db:
         db.executescript(schema)
     return path
