@@ -6,6 +6,7 @@ import threading
 import time
 import warnings
 from collections import Counter
+from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
@@ -48,6 +49,7 @@ from automl_engine.search.events import (
     PhaseEvent,
 )
 from automl_engine.search.events import emitter as _emitter
+from automl_engine.search.fidelity import make_rungs
 from automl_engine.search.finish_time import (
     affordable_members,
     best_records,
@@ -65,6 +67,7 @@ FALLBACK_PIPELINES = 3
 FALLBACK_TIMEOUT = 120.0  # seconds a fallback try may take without a time budget; the fallback must produce a model
 FALLBACK_FLOOR = 10.0  # with a time budget, the fallback gets what is left of it, but at least this many seconds
 STRATEGIES = ("pmf", "random")
+FIDELITIES = ("auto", "full")
 
 
 class AutoML(BaseEstimator):
@@ -93,6 +96,9 @@ class AutoML(BaseEstimator):
     recommender : optional — a fitted recommender to use instead of the shipped one, or the path of
         one saved by ``automl knowledge fit``; shared read-only (``clone`` keeps it, fitted)
     exclude_columns : columns not to use as features
+    fidelity : {"auto", "full"} — "auto": on large tables (a first fold of at least 20,000 training rows)
+        candidates are scored on row subsamples first and only the best are promoted to more rows
+        (:mod:`automl_engine.search.fidelity`); "full": every candidate on all the folds' rows
 
     Examples
     --------
@@ -108,7 +114,7 @@ class AutoML(BaseEstimator):
 
     def __init__(self, task="auto", metric="auto", time_budget=None, max_evals=None, strategy="pmf", n_jobs=-1,
                  dask_address=None, ensemble=True, random_state=None, n_folds=None, eval_timeout=300.0,
-                 memory_mb=4096, learn=False, data_dir=None, recommender=None, exclude_columns=()):
+                 memory_mb=4096, learn=False, data_dir=None, recommender=None, exclude_columns=(), fidelity="auto"):
         self.task = task
         self.metric = metric
         self.time_budget = time_budget
@@ -125,6 +131,7 @@ class AutoML(BaseEstimator):
         self.data_dir = data_dir
         self.recommender = recommender
         self.exclude_columns = exclude_columns
+        self.fidelity = fidelity
 
     def __sklearn_clone__(self):
         """As ``sklearn.base.clone``, except that a fitted recommender is shared, not re-created unfitted.
@@ -188,6 +195,7 @@ class AutoML(BaseEstimator):
         metric = get_metric(self.metric, self.task_)
         self.metric_ = metric.name
         folds = make_folds(y_values, self.task_, self.n_folds, seed)
+        rungs = make_rungs(folds, y_values, self.task_, seed) if self.fidelity == "auto" else None
         meta = compute_meta_features(prepared.X, y_values, self.task_, self.column_types_, seed)
         self.meta_features_ = meta
         catalogue = load_catalogue(task_type_of(self.task_))
@@ -207,7 +215,7 @@ class AutoML(BaseEstimator):
                                   round_size=None if budget.timed else max(2, n_jobs),
                                   reserve=lambda h: finish_reserve(h, len(problem.X), folds, self.ensemble,
                                                                  self.time_budget),
-                                  stop_event=self._stop_event)
+                                  stop_event=self._stop_event, rungs=rungs)
             self.history_ = self._search.run()
             if not any(h["status"] == "ok" for h in self.history_) and not self._search.stopped:
                 self._fallback(catalogue, costs, budget)
@@ -230,11 +238,14 @@ class AutoML(BaseEstimator):
             self._finish(problem, catalogue, prepared, metric, budget, emit)
         self.search_stats_["finish_seconds"] = time.perf_counter() - finish_start
         self._search.release_data()  # a fitted model need not hold the training data twice
+        self.fitted_at_ = datetime.now(timezone.utc).isoformat(timespec="seconds")
         return self
 
     def _check_strategy(self) -> None:
         if self.strategy not in STRATEGIES:
             raise DataError(f"strategy must be one of {', '.join(STRATEGIES)}, not {self.strategy!r}")
+        if self.fidelity not in FIDELITIES:
+            raise DataError(f"fidelity must be one of {', '.join(FIDELITIES)}, not {self.fidelity!r}")
 
     def _fallback(self, catalogue, costs, budget: Budget) -> None:
         """Nothing succeeded within the budget: evaluate the cheapest pipelines until one does.
@@ -320,7 +331,8 @@ class AutoML(BaseEstimator):
         if self.best_pipeline_ is None:
             raise DataError("no pipeline could be refitted on all the data; try a larger budget")
         self.model_, ensemble_row = self.best_pipeline_, None
-        candidates = [h for h in ok if h["pipeline_index"] in self._search.oof][:ENSEMBLE_CANDIDATES]
+        level = self.best_record_.get("rung", 0)  # the ensemble is chosen on the same rows as the best
+        candidates = [h for h in ok if (h["pipeline_index"], level) in self._search.oof][:ENSEMBLE_CANDIDATES]
         if budget.timed:
             affordable = affordable_members(candidates, len(X), problem.folds, budget.remaining(),
                                             fitted=[self.best_record_])
@@ -328,8 +340,9 @@ class AutoML(BaseEstimator):
             candidates = affordable
         if self.ensemble and len(candidates) >= 2:
             emit(PhaseEvent(ENSEMBLING, budget.elapsed()))
-            oof = [self._search.oof[h["pipeline_index"]] for h in candidates]
-            weights, score = ensemble_selection(oof, y, metric, self.task_, problem.classes)
+            oof = [self._search.oof[(h["pipeline_index"], level)] for h in candidates]
+            y_validation = y[self._search.validation_rows(level)]
+            weights, score = ensemble_selection(oof, y_validation, metric, self.task_, problem.classes)
             members = [(w, h) for w, h in zip(weights, candidates) if w > 0]
             if len(members) >= 2 and score > self.best_record_["score"] + 1e-9:
                 fitted = [self.best_pipeline_ if h is self.best_record_ else
@@ -337,7 +350,8 @@ class AutoML(BaseEstimator):
                                          self.random_state).fit(X, y)
                           for _, h in members]
                 self.model_ = EnsembleModel(fitted, [w for w, _ in members], self.task_, problem.classes).fit(X, y)
-                ensemble_row = {"score": score, "members": [(float(w), h["description"]) for w, h in members]}
+                ensemble_row = {"score": score, "members": [(float(w), h["description"]) for w, h in members],
+                                "rung": level, "rows": self.best_record_.get("rows")}
         self.ensemble_ = ensemble_row
         self.classes_ = problem.classes
         self.leaderboard_ = make_leaderboard(self.history_, ensemble_row)
@@ -347,7 +361,7 @@ class AutoML(BaseEstimator):
             try:
                 record_search(self._store(), f"user:{self.fingerprint_}", self.task_, catalogue.task_type,
                               self.meta_features_, self.fingerprint_, len(X), len(self.column_types_),
-                              self.history_, catalogue)
+                              _first_records(self.history_), catalogue)
             except Exception as exc:  # noqa: BLE001 - learning is best effort; the model is what matters
                 logger.warning("could not add this search to the local knowledge store: %s", exc)
 
@@ -402,3 +416,11 @@ class AutoML(BaseEstimator):
 def _count_by_family(indices, catalogue) -> dict[str, int]:
     """How many of the pipelines ``indices`` each family has, largest first."""
     return dict(Counter(catalogue[int(j)].family for j in indices).most_common())
+
+
+def _first_records(history: list[dict]) -> list[dict]:
+    """Each pipeline's first evaluation (its lowest rung): what the recommender learned from, one fidelity."""
+    first: dict[str, dict] = {}
+    for record in history:
+        first.setdefault(record["pipeline_id"], record)
+    return list(first.values())

@@ -1,14 +1,18 @@
 """Searches on big tables: time to the first score, pipelines scored, test score, wall time, peak memory.
 
 Usage: python benchmarks/scale.py [--rows 10000 100000 1000000] [--budget 300] [--tasks classification]
-       [--flaml] [--results benchmarks/results/scale.csv] [--write docs/BENCHMARKS.md]
+       [--flaml] [--full] [--results benchmarks/results/scale.csv] [--write docs/BENCHMARKS.md]
 
 Each table is synthetic (``make_classification`` / ``make_regression``, 20 columns, seed 0), split
 80/20; AutoML (strategy pmf, every core) gets ``--budget`` seconds on the 80%, and its final model is
 scored on the 20% (balanced accuracy / R²). Peak memory is that of the whole process tree
 (proportional set size, so pages shared by the workers count once), sampled every 0.2 s. With
 ``--flaml``, FLAML's AutoML runs on the same split with the same budget in the same process run,
-side by side. Rows are appended to ``--results`` as they finish, so a long run can be resumed.
+side by side; with ``--full``, AutoML with ``fidelity="full"`` (every candidate on all rows, no rungs)
+as well. ``pipelines`` counts the distinct pipelines scored, ``evaluations`` every scored evaluation
+(a pipeline promoted through the rungs is scored once per rung), ``final_rows`` the training rows
+the chosen pipeline's score was measured on. Rows are appended to ``--results`` as they finish, so a
+long run can be resumed.
 """
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ import argparse
 import sys
 import threading
 import time
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -30,7 +35,8 @@ from automl_engine.search import SearchEvent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from report import publish  # noqa: E402
 
-COLUMNS = ["task", "rows", "system", "budget", "first_score_s", "pipelines", "test_score", "wall_s", "peak_gb"]
+COLUMNS = ["task", "rows", "system", "budget", "first_score_s", "pipelines", "evaluations", "final_rows",
+           "test_score", "wall_s", "peak_gb"]
 
 
 class PeakMemory:
@@ -75,7 +81,7 @@ def test_score(task: str, y_true, y_pred) -> float:
     return float(balanced_accuracy_score(y_true, y_pred) if task == "classification" else r2_score(y_true, y_pred))
 
 
-def run_automl(task, rows, budget, split) -> dict:
+def run_automl(task, rows, budget, split, fidelity="auto", system="automl-engine") -> dict:
     X_train, X_test, y_train, y_test = split
     first = []
     start = time.perf_counter()
@@ -85,11 +91,13 @@ def run_automl(task, rows, budget, split) -> dict:
             first.append(time.perf_counter() - start)
 
     with PeakMemory() as memory:
-        model = AutoML(time_budget=budget, random_state=0).fit(X_train, y_train, on_event=on_event)
+        model = AutoML(time_budget=budget, random_state=0, fidelity=fidelity).fit(X_train, y_train, on_event=on_event)
         wall = time.perf_counter() - start
-    return {"task": task, "rows": rows, "system": "automl-engine", "budget": budget,
+    ok = [h for h in model.history_ if h["status"] == "ok"]
+    return {"task": task, "rows": rows, "system": system, "budget": budget,
             "first_score_s": round(first[0], 1) if first else None,
-            "pipelines": sum(h["status"] == "ok" for h in model.history_),
+            "pipelines": len({h["pipeline_id"] for h in ok}), "evaluations": len(ok),
+            "final_rows": model.best_record_.get("rows"),
             "test_score": round(test_score(task, y_test, model.predict(X_test)), 4),
             "wall_s": round(wall, 1), "peak_gb": round(memory.peak / 2**30, 2)}
 
@@ -122,11 +130,17 @@ def main(argv=None) -> int:
     parser.add_argument("--budget", type=float, default=300)
     parser.add_argument("--tasks", nargs="+", default=["classification"], choices=["classification", "regression"])
     parser.add_argument("--flaml", action="store_true", help="run FLAML side by side (pip install flaml)")
+    parser.add_argument("--full", action="store_true", help="also run AutoML with fidelity='full' (no rungs)")
     parser.add_argument("--results", type=Path, default=Path("benchmarks/results/scale.csv"))
     parser.add_argument("--write", type=Path, default=None)
+    parser.add_argument("--section", default="scale", help="the docs section --write replaces")
     args = parser.parse_args(argv)
     done = pd.read_csv(args.results) if args.results.exists() else pd.DataFrame(columns=COLUMNS)
-    systems = [("automl-engine", run_automl)] + ([("flaml", run_flaml)] if args.flaml else [])
+    systems = [("automl-engine", run_automl)]
+    if args.full:
+        systems.append(("automl-engine-full", partial(run_automl, fidelity="full", system="automl-engine-full")))
+    if args.flaml:
+        systems.append(("flaml", run_flaml))
     for task in args.tasks:
         for rows in args.rows:
             split = table(task, rows)
@@ -143,7 +157,7 @@ def main(argv=None) -> int:
     shown = done[done["budget"] == args.budget].sort_values(["task", "rows", "system"])
     command = "python benchmarks/scale.py " + " ".join(argv if argv is not None else sys.argv[1:])
     load = ", ".join(f"{v:.1f}" for v in psutil.getloadavg())
-    publish(markdown(shown), args.write, "scale", command,
+    publish(markdown(shown), args.write, args.section, command,
             f"load average when the report was written {load} (a knowledge build used one core)")
     return 0
 

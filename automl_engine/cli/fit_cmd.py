@@ -43,6 +43,9 @@ def add_parsers(sub) -> None:
                      help="pipelines to evaluate (default 25 without a time budget)")
     fit.add_argument("--seed", type=int, default=0)
     fit.add_argument("--strategy", choices=("pmf", "random"), default="pmf")
+    fit.add_argument("--fidelity", choices=("auto", "full"), default="auto",
+                     help="auto (default): on tables of about 25,000 rows or more, score candidates on row "
+                          "samples first and give the best more rows; full: every candidate on all rows")
     fit.add_argument("--n-jobs", type=int, default=-1, help="evaluations at once (default -1: every available core)")
     fit.add_argument("--scheduler", default=None, help="tcp://HOST:PORT of a Dask scheduler")
     fit.add_argument("--no-ensemble", action="store_true")
@@ -142,7 +145,7 @@ def _search(args, store, run_id, lease, frame, task, metric, history, recorded) 
     bar = ProgressBar(total=budget or 0)
     store_write = _StoreWrite()
     model = AutoML(task=task, metric=metric, time_budget=args.time_budget, max_evals=args.max_evals,
-                   strategy=args.strategy, n_jobs=args.n_jobs, dask_address=args.scheduler,
+                   strategy=args.strategy, fidelity=args.fidelity, n_jobs=args.n_jobs, dask_address=args.scheduler,
                    ensemble=not args.no_ensemble, random_state=args.seed, learn=not args.no_learn,
                    exclude_columns=tuple(args.exclude))
 

@@ -17,13 +17,14 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-WARM_START, LOCAL_RUN, EXPECTED_IMPROVEMENT, RANDOM, CATALOGUE_ORDER, FALLBACK = (
-    "warm start", "local run", "expected improvement", "random", "catalogue order", "fallback")
-SOURCES = (WARM_START, LOCAL_RUN, EXPECTED_IMPROVEMENT, RANDOM, CATALOGUE_ORDER, FALLBACK)
+WARM_START, LOCAL_RUN, EXPECTED_IMPROVEMENT, RANDOM, CATALOGUE_ORDER, FALLBACK, PROMOTED = (
+    "warm start", "local run", "expected improvement", "random", "catalogue order", "fallback", "promoted")
+SOURCES = (WARM_START, LOCAL_RUN, EXPECTED_IMPROVEMENT, RANDOM, CATALOGUE_ORDER, FALLBACK, PROMOTED)
 """Where a pick came from: the nearest training datasets, the user's own earlier runs, expected
 improvement on the GP posterior, uniform sampling, the catalogue's order (pipelines the
 knowledge does not cover yet, once the covered ones are used up), or the cheapest pipelines after
-a search in which nothing succeeded."""
+a search in which nothing succeeded; or, on a large table, a pipeline promoted to more rows for being
+among the best of its rung (:mod:`automl_engine.search.fidelity`)."""
 
 
 class Suggestion(int):

@@ -45,12 +45,19 @@ class CostModel:
     base : array (n_pipelines,) — predicted seconds before any of this run's evaluations
     families : the family of each pipeline (corrections are shared within a family)
     overhead : seconds of ``base`` that do not grow with the table (starting a worker, building the pipeline)
+    rows_exponents : array (n_pipelines,), optional — how each pipeline's work grows with the training rows
+    train_rows, n_folds : the training rows per fold and the folds ``base`` is predicted for; with
+        ``rows_exponents`` they let :meth:`predict` and :meth:`observe` work at other sizes (a multi-fidelity
+        rung's subsample)
     """
 
-    def __init__(self, base: np.ndarray, families, overhead: float = 0.0):
+    def __init__(self, base: np.ndarray, families, overhead: float = 0.0, rows_exponents=None,
+                 train_rows: float | None = None, n_folds: int = 1):
         self.base = np.asarray(base, dtype=float)
         self.overhead = float(overhead)
         self.families = np.asarray(families)
+        self.rows_exponents = None if rows_exponents is None else np.asarray(rows_exponents, dtype=float)
+        self.train_rows, self.n_folds = train_rows, max(int(n_folds), 1)
         self._log_ratios: dict[str, list[float]] = {}
 
     @classmethod
@@ -78,7 +85,16 @@ class CostModel:
         reference = _fill_by_family(reference, np.asarray(catalogue.families))
         train_rows = float(np.mean([len(train) for train, _ in folds])) if len(folds) else float(n_rows)
         work_here = np.exp(reference) * train_rows ** rows_exp * max(n_features, 1) ** cols_exp * max(len(folds), 1)
-        return cls(overhead + work_here, catalogue.families, overhead)
+        return cls(overhead + work_here, catalogue.families, overhead, rows_exp, train_rows, len(folds))
+
+    def _base_at(self, train_rows: float | None, n_folds: int | None) -> np.ndarray:
+        """``base`` for ``n_folds`` folds of ``train_rows`` training rows (``base`` itself when not given)."""
+        if train_rows is None or self.rows_exponents is None or not self.train_rows:
+            return self.base
+        folds = self.n_folds if n_folds is None else max(int(n_folds), 1)
+        work = np.maximum(self.base - self.overhead, 0.0)
+        scale = (float(train_rows) / float(self.train_rows)) ** self.rows_exponents * folds / self.n_folds
+        return self.overhead + work * scale
 
     @property
     def observed_families(self) -> set[str]:
@@ -90,20 +106,22 @@ class CostModel:
         """Evaluations of this run fed back so far."""
         return sum(len(ratios) for ratios in self._log_ratios.values())
 
-    def observe(self, index: int, seconds: float) -> None:
-        """Record that pipeline ``index`` took ``seconds`` here (an evaluation that finished)."""
-        predicted = self.base[int(index)]
+    def observe(self, index: int, seconds: float, train_rows: float | None = None, n_folds: int | None = None) -> None:
+        """Record that pipeline ``index`` took ``seconds`` here (an evaluation that finished), on ``n_folds``
+        folds of ``train_rows`` rows when given (the size ``base`` is for otherwise)."""
+        predicted = self._base_at(train_rows, n_folds)[int(index)]
         if np.isfinite(seconds) and seconds > 0 and np.isfinite(predicted) and predicted > 0:
             self._log_ratios.setdefault(str(self.families[int(index)]), []).append(float(np.log(seconds / predicted)))
 
-    def predict(self) -> np.ndarray:
-        """Predicted seconds of every pipeline, corrected by this run's evaluations so far."""
+    def predict(self, train_rows: float | None = None, n_folds: int | None = None) -> np.ndarray:
+        """Predicted seconds of every pipeline, corrected by this run's evaluations so far; on ``n_folds`` folds
+        of ``train_rows`` training rows when given, else at the size ``base`` is for."""
         all_ratios = [r for ratios in self._log_ratios.values() for r in ratios]
         overall = sum(all_ratios) / (len(all_ratios) + OVERALL_SHRINKAGE)
         correction = np.full(len(self.base), overall)
         for family, ratios in self._log_ratios.items():
             correction[self.families == family] = (sum(ratios) + SHRINKAGE * overall) / (len(ratios) + SHRINKAGE)
-        return self.base * np.exp(correction)
+        return self._base_at(train_rows, n_folds) * np.exp(correction)
 
 
 def _fill_by_family(log_values: np.ndarray, families: np.ndarray) -> np.ndarray:

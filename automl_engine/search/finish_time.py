@@ -22,18 +22,26 @@ ENSEMBLE_RESERVE_SHARE = 0.15
 
 
 def refit_seconds(record: dict, n_rows: int, folds: Sequence) -> float:
-    """Predicted seconds to refit ``record``'s pipeline on ``n_rows`` rows (0 if its fit time is unknown)."""
+    """Predicted seconds to refit ``record``'s pipeline on ``n_rows`` rows (0 if its fit time is unknown).
+
+    The fit time was measured on the record's ``rows`` (a multi-fidelity rung), else on ``folds``.
+    """
     fit_time = record.get("fit_time")
     if fit_time is None or not math.isfinite(fit_time) or fit_time <= 0:
         return 0.0
-    train_rows = float(np.mean([len(train) for train, _ in folds])) if len(folds) else float(n_rows)
+    train_rows = record.get("rows") or (float(np.mean([len(train) for train, _ in folds])) if len(folds)
+                                        else float(n_rows))
     return REFIT_SAFETY * float(fit_time) * n_rows / max(train_rows, 1.0)
 
 
 def best_records(history: list[dict], n: int | None = None) -> list[dict]:
-    """The ``n`` best successful records (all of them if ``n`` is None), best first."""
+    """The ``n`` best successful records (all of them if ``n`` is None) of the highest rung reached, best first.
+
+    With multi-fidelity a score on more rows outranks any on fewer (records without a ``rung`` are rung 0).
+    """
     ok = [h for h in history if h["status"] == "ok"]
-    return sorted(ok, key=lambda h: -h["score"])[:n]
+    top = max((h.get("rung", 0) for h in ok), default=0)
+    return sorted((h for h in ok if h.get("rung", 0) == top), key=lambda h: -h["score"])[:n]
 
 
 def finish_reserve(history: list[dict], n_rows: int, folds: Sequence, ensemble: bool,

@@ -13,6 +13,11 @@ driven from outside, as Optuna's ``Study.ask`` / ``tell``::
 The :class:`Budget` counts evaluations and/or wall-clock seconds, whichever ends first; an
 evaluation never starts after the deadline and is given at most the time left (plus a small
 floor), so the search overruns its time budget by at most one evaluation's timeout.
+
+On a large table the search has several *rungs* (:mod:`.fidelity`): new picks are scored on a row
+subsample, and ``ask`` first promotes the best of a rung to the next one. The recommender is told
+each pipeline's first (lowest-rung) score, the fidelity every candidate has; the higher rungs only
+decide promotions and the final choice, which is the best pipeline of the highest rung reached.
 """
 from __future__ import annotations
 
@@ -28,9 +33,11 @@ import pandas as pd
 
 from automl_engine.catalogue import Catalogue, build_pipeline
 from automl_engine.evaluation import CANCELLED, OK, TIMEOUT, EvaluationResult, EvaluationTask, Evaluator
-from automl_engine.recommender.protocol import FALLBACK, Recommender, Suggestion
+from automl_engine.recommender.protocol import FALLBACK, PROMOTED, Recommender, Suggestion
 from automl_engine.search.budget import Budget
 from automl_engine.search.cost_model import CostModel
+from automl_engine.search.fidelity import Rung, SuccessiveHalving
+from automl_engine.search.finish_time import best_records
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +83,8 @@ class SearchEvent:
     record: dict = field(default_factory=dict, repr=False)  # the history record (persist this)
     posterior_mean: np.ndarray | None = field(default=None, repr=False)
     posterior_std: np.ndarray | None = field(default=None, repr=False)
+    rung: int = 0                    # the fidelity (see automl_engine.search.fidelity)
+    rows: int | None = None          # training rows per fold the score was measured on
 
 
 @dataclass
@@ -87,6 +96,7 @@ class Trial:
     task: EvaluationTask
     timeout: float | None
     started: float
+    level: int = 0                   # the rung it runs at
 
 
 def spent_seconds(history: list[dict]) -> float:
@@ -119,13 +129,16 @@ class Search:
         Time kept back from the budget for what follows the search (the final refits): no
         evaluation starts, and none is given time, past the budget's end minus ``reserve(history)``.
     stop_event : threading.Event, optional — shared with the caller; set it to stop
+    rungs : list of :class:`~automl_engine.search.fidelity.Rung`, optional — the fidelities, lowest first
+        (default: one rung, the problem's folds)
     """
 
     def __init__(self, problem: Problem, catalogue: Catalogue, recommender: Recommender,
                  evaluator: Evaluator | None = None, budget: Budget | None = None, eval_timeout: float = 300.0,
                  cost_model: CostModel | None = None, on_event: Callable[[SearchEvent], None] | None = None,
                  random_state: int | None = 0, history: list[dict] | None = None, round_size: int | None = None,
-                 reserve: Callable[[list[dict]], float] | None = None, stop_event: threading.Event | None = None):
+                 reserve: Callable[[list[dict]], float] | None = None, stop_event: threading.Event | None = None,
+                 rungs: list[Rung] | None = None):
         if budget is None or (budget.max_evals is None and budget.seconds is None):
             raise ValueError("give a Budget with max_evals or seconds (or both)")
         self.problem, self.catalogue, self.recommender = problem, catalogue, recommender
@@ -133,11 +146,17 @@ class Search:
         self.eval_timeout, self.cost_model, self.on_event = eval_timeout, cost_model, on_event
         self.too_slow: dict[int, float] = {}  # predicted > MAX_BUDGET_SHARE of the budget, as of the last ask
         self.random_state, self.round_size, self.reserve = random_state, round_size, reserve
-        self.history: list[dict] = list(history or [])
-        self.observed: dict[int, float] = {
-            int(h["pipeline_index"]): (h["score"] if h["status"] == "ok" else float("nan")) for h in self.history
-        }
-        self.oof: dict[int, np.ndarray] = {}
+        self.rungs = list(rungs) if rungs else [Rung(0, list(problem.folds))]
+        self.halving = SuccessiveHalving(len(self.rungs))
+        top = len(self.rungs) - 1
+        # records from before rungs were measured on the full folds: the top rung
+        self.history: list[dict] = [{**h, "rung": min(int(h.get("rung", top)), top)} for h in history or []]
+        self.observed: dict[int, float] = {}  # what the recommender is told: each pipeline's first score
+        for h in self.history:
+            score = h["score"] if h["status"] == "ok" else float("nan")
+            self.halving.record(int(h["pipeline_index"]), h["rung"], score)
+            self.observed.setdefault(int(h["pipeline_index"]), score)
+        self.oof: dict[tuple[int, int], np.ndarray] = {}  # (pipeline, rung) -> predictions on the rung's validation
         self._pending: dict[str, Trial] = {}
         self._shared = None  # (X, y) handles, see _data
         self._stop = stop_event if stop_event is not None else threading.Event()
@@ -176,17 +195,43 @@ class Search:
 
     # -- ask / tell ----------------------------------------------------------------------
     def ask(self, n: int = 1) -> list[Trial]:
-        """Up to ``n`` new pending trials (never a pipeline already observed or in flight)."""
+        """Up to ``n`` new pending trials: promotions due first, then new picks at the lowest rung (never a
+        pipeline already observed or in flight)."""
+        trials = self._promotions(n)
+        if len(trials) >= n:
+            return trials
         exclude = [int(t.suggestion) for t in self._pending.values()]
         costs = None
         if self.budget.timed and self.cost_model is not None:
-            costs = self.cost_model.predict()
+            costs = self._costs(0)
             exclude += self._too_slow(costs, set(exclude))
         start = time.perf_counter()
-        picks = list(self.recommender.suggest(self.observed, n=n, meta_features=self.problem.meta_features,
-                                              costs=costs, exclude=exclude))
+        picks = list(self.recommender.suggest(self.observed, n=n - len(trials),
+                                              meta_features=self.problem.meta_features, costs=costs, exclude=exclude))
         self.recommender_seconds += time.perf_counter() - start
-        return [self._trial(pick) for pick in picks]
+        return trials + [self._trial(pick) for pick in picks]
+
+    def _costs(self, level: int) -> np.ndarray:
+        """Predicted seconds of every pipeline at rung ``level``."""
+        rung = self.rungs[level]
+        return self.cost_model.predict(rung.train_rows, len(rung.folds))
+
+    def _promotions(self, n: int) -> list[Trial]:
+        """Up to ``n`` trials promoting pipelines to the next rung (none predicted to overrun the time left)."""
+        if len(self.rungs) == 1:
+            return []
+        busy = {int(t.suggestion) for t in self._pending.values()}
+        trials = []
+        for index, level in self.halving.promotable():
+            if len(trials) >= n:
+                break
+            if index in busy:
+                continue
+            if self.budget.timed and self.cost_model is not None and self._costs(level)[index] > self._time_left():
+                continue  # no time for it at that size; a later, cheaper promotion may still fit
+            self.halving.start(index, level)
+            trials.append(self._trial(index, source=PROMOTED, level=level))
+        return trials
 
     def _too_slow(self, costs: np.ndarray, in_flight: set[int]) -> list[int]:
         """Pipelines predicted to overrun the time left, or to take more than ``MAX_BUDGET_SHARE`` of the budget.
@@ -216,7 +261,7 @@ class Search:
         self.too_slow = {int(j): float(costs[j]) for j in slow if costs[j] > share}
         return [int(j) for j in slow]
 
-    def _trial(self, pick, source: str | None = None) -> Trial:
+    def _trial(self, pick, source: str | None = None, level: int = 0) -> Trial:
         if not isinstance(pick, Suggestion) or source is not None:
             mean, std = self._posterior()
             pick = Suggestion(int(pick), source or FALLBACK, mean[int(pick)], std[int(pick)])
@@ -225,11 +270,11 @@ class Search:
         X, y = self._data()
         task = EvaluationTask(key, build_pipeline(spec, self.problem.column_types, random_state=self.random_state),
                               X, y, self.problem.task, self.problem.metric,
-                              self.problem.folds, keep_oof=True, classes=self.problem.classes)
+                              self.rungs[level].folds, keep_oof=True, classes=self.problem.classes)
         timeout = self.eval_timeout
         if self.budget.timed:
             timeout = min(timeout, max(MIN_EVALUATION_SECONDS, self._time_left()))
-        trial = Trial(key, pick, task, timeout, self.elapsed())
+        trial = Trial(key, pick, task, timeout, self.elapsed(), level)
         self._pending[key] = trial
         return trial
 
@@ -249,26 +294,30 @@ class Search:
     def tell(self, trial: Trial, result: EvaluationResult) -> SearchEvent:
         """Close ``trial`` with its result: record it and emit its event."""
         self._pending.pop(trial.key, None)
-        index, pick = int(trial.suggestion), trial.suggestion
+        index, pick, rung = int(trial.suggestion), trial.suggestion, self.rungs[trial.level]
         spec = self.catalogue[index]
-        self.observed[index] = result.score if result.ok else float("nan")
+        score = result.score if result.ok else float("nan")
+        self.halving.record(index, rung.level, score)
+        if rung.level == 0 or index not in self.observed:
+            self.observed[index] = score
         if self.cost_model is not None and result.status in (OK, TIMEOUT):  # a timeout's time is a lower bound
-            self.cost_model.observe(index, result.wall_time)
+            self.cost_model.observe(index, result.wall_time, rung.train_rows, len(rung.folds))
         if result.ok and result.oof is not None:
-            self.oof[index] = result.oof
+            self.oof[(index, rung.level)] = result.oof[rung.validation]
         record = {
             "iteration": len(self.history) + 1, "pipeline_index": index, "pipeline_id": spec.id,
             "description": spec.description, "family": spec.family, "status": result.status,
             "score": result.score, "score_std": result.score_std, "fold_scores": result.fold_scores,
             "fit_time": result.fit_time, "wall_time": result.wall_time, "error": result.error,
             "predicted_score": pick.predicted_score, "predicted_std": pick.predicted_std,
-            "source": pick.source, "finished_at": self.elapsed(),
+            "source": pick.source, "finished_at": self.elapsed(), "rung": rung.level, "rows": rung.train_rows,
         }
         self.history.append(record)
         mean, std = self._posterior()
         event = SearchEvent(record["iteration"], index, spec.id, spec.description, spec.family, result.status,
                             result.score, self.best_score(), pick.predicted_score, pick.predicted_std,
-                            record["finished_at"], result.wall_time, pick.source, record, mean, std)
+                            record["finished_at"], result.wall_time, pick.source, record, mean, std,
+                            rung.level, rung.train_rows)
         if self.on_event is not None:
             self.on_event(event)
         return event
@@ -283,12 +332,18 @@ class Search:
         self.oof = {}
 
     def best_score(self) -> float:
-        scores = [h["score"] for h in self.history if h["status"] == "ok"]
-        return max(scores) if scores else float("nan")
+        """The best score at the highest rung reached (NaN before any success)."""
+        best = best_records(self.history, 1)
+        return best[0]["score"] if best else float("nan")
 
     def best_index(self) -> int | None:
-        ok = [h for h in self.history if h["status"] == "ok"]
-        return max(ok, key=lambda h: h["score"])["pipeline_index"] if ok else None
+        """The pipeline with the best score at the highest rung reached."""
+        best = best_records(self.history, 1)
+        return best[0]["pipeline_index"] if best else None
+
+    def validation_rows(self, level: int) -> np.ndarray:
+        """The rows the out-of-fold predictions kept for rung ``level`` (``oof[(pipeline, level)]``) are for."""
+        return self.rungs[level].validation
 
     # -- loop ----------------------------------------------------------------------------
     def run(self) -> list[dict]:
