@@ -135,6 +135,7 @@ def board_display(board: pd.DataFrame, records: list[dict], metric: str | None) 
     is blank with a single holdout, predicted scores stay within the metric's range; ``rows`` (the
     training rows a score was measured on) is kept when the search reports it."""
     folds = {int(r["iteration"]): len(r.get("fold_scores") or []) for r in records if "iteration" in r}
+    with_rows = "rows" in board.columns and pd.to_numeric(board["rows"], errors="coerce").notna().any()
     rows = []
     for _, row in board.iterrows():
         status = str(row.get("status") or "")
@@ -149,11 +150,9 @@ def board_display(board: pd.DataFrame, records: list[dict], metric: str | None) 
             "pred. std": _number(row.get("predicted_std")),
             "fit s": _number(row.get("fit_time"), 2) if ok else "",
         }
-        if "rows" in board.columns:
+        if with_rows:
             value = pd.to_numeric(row.get("rows"), errors="coerce")
             out["rows"] = "" if pd.isna(value) else f"{int(value):,}"
-        if "rung" in board.columns:
-            out["rung"] = row.get("rung")
         out["status"] = STATUS_WORDS.get(status, status)
         out["source"] = row.get("source")
         rows.append(out)
