@@ -167,7 +167,7 @@ def check_rare_classes(counts: Mapping, min_class_size: int) -> Check:
 
 
 def check_sub_sampling(n_rows_original: int, n_rows_used: int, sampled: bool,
-                       stratified: bool = False) -> Check:
+                       stratified: bool = False, memory_available: int | None = None) -> Check:
     """Say whether the model sees every row of the table or a random sample of them.
 
     Parameters
@@ -181,12 +181,20 @@ def check_sub_sampling(n_rows_original: int, n_rows_used: int, sampled: bool,
         other checks are not sampling.
     stratified : bool
         Whether the sample kept the class proportions.
+    memory_available : int, optional
+        Bytes of memory available, when the sample's size was set by what fits in it.
     """
     if not sampled:
         return Check("sub_sampling", PASSED,
                      f"The table was not sub-sampled ({n_rows_original:,} rows).",
                      "Nothing to do.")
     how = "a random sample, stratified by class," if stratified else "a uniform random sample"
+    if memory_available is not None:
+        return Check(
+            "sub_sampling", FIXED,
+            f"The table has {n_rows_original:,} rows, more than a search can hold in the "
+            f"{memory_available / 2**30:.1f} GB of memory available.",
+            f"Used {how} of {n_rows_used:,} rows; free memory or use a larger machine to use every row.")
     return Check(
         "sub_sampling", FIXED,
         f"The table has {n_rows_original:,} rows, more than the search uses.",

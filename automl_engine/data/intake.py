@@ -41,6 +41,7 @@ from automl_engine.data.column_types import (
     NUMERIC,
     TEXT,
 )
+from automl_engine.data.memory import available_bytes, bytes_per_row, rows_that_fit
 from automl_engine.data.readers import (
     HEAD_BYTES,
     check_header,
@@ -517,6 +518,12 @@ def prepare_data(df: pd.DataFrame, target: str, *, task: str = "auto",
 
     n_before = len(df)
     stratified = task != Task.REGRESSION
+    fit_rows = rows_that_fit(bytes_per_row(df[features + [target]], random_state))
+    if fit_rows < MIN_ROWS:
+        raise DataError(f"The table needs more memory than this machine has available "
+                        f"({available_bytes() / 2**30:.1f} GB); free memory or use fewer columns.")
+    memory_bound = fit_rows < min(n_before, max_rows)
+    max_rows = min(max_rows, fit_rows)
     if n_before > max_rows:
         rng = np.random.default_rng(random_state)
         if stratified:
@@ -526,7 +533,8 @@ def prepare_data(df: pd.DataFrame, target: str, *, task: str = "auto",
         df = df.iloc[positions].reset_index(drop=True)
     sampled = n_before > max_rows or loader_sampled
     report.add(gr.check_sub_sampling(n_rows_original, len(df), sampled,
-                                     stratified and n_before > max_rows))
+                                     stratified and n_before > max_rows,
+                                     available_bytes() if memory_bound else None))
 
     X = df[features]
     y = df[target].rename(target)
