@@ -1,7 +1,7 @@
 """Searches on big tables: time to the first score, pipelines scored, test score, wall time, peak memory.
 
 Usage: python benchmarks/scale.py [--rows 10000 100000 1000000] [--budget 300] [--tasks classification]
-       [--flaml] [--full] [--results benchmarks/results/scale.csv] [--write docs/BENCHMARKS.md]
+       [--flaml] [--full] [--dask] [--results benchmarks/results/scale.csv] [--write docs/BENCHMARKS.md]
 
 Each table is synthetic (``make_classification`` / ``make_regression``, 20 columns, seed 0), split
 80/20; AutoML (strategy pmf, every core) gets ``--budget`` seconds on the 80%, and its final model is
@@ -9,7 +9,8 @@ scored on the 20% (balanced accuracy / R²). Peak memory is that of the whole pr
 (proportional set size, so pages shared by the workers count once), sampled every 0.2 s. With
 ``--flaml``, FLAML's AutoML runs on the same split with the same budget in the same process run,
 side by side; with ``--full``, AutoML with ``fidelity="full"`` (every candidate on all rows, no rungs)
-as well. ``pipelines`` counts the distinct pipelines scored, ``evaluations`` every scored evaluation
+as well; with ``--dask``, AutoML on a 2-worker ``distributed.LocalCluster`` (one thread each), the
+table scattered to it once. ``pipelines`` counts the distinct pipelines scored, ``evaluations`` every scored evaluation
 (a pipeline promoted through the rungs is scored once per rung), ``final_rows`` the training rows
 the chosen pipeline's score was measured on. Rows are appended to ``--results`` as they finish, so a
 long run can be resumed.
@@ -81,7 +82,7 @@ def test_score(task: str, y_true, y_pred) -> float:
     return float(balanced_accuracy_score(y_true, y_pred) if task == "classification" else r2_score(y_true, y_pred))
 
 
-def run_automl(task, rows, budget, split, fidelity="auto", system="automl-engine") -> dict:
+def run_automl(task, rows, budget, split, fidelity="auto", system="automl-engine", dask_address=None) -> dict:
     X_train, X_test, y_train, y_test = split
     first = []
     start = time.perf_counter()
@@ -91,7 +92,8 @@ def run_automl(task, rows, budget, split, fidelity="auto", system="automl-engine
             first.append(time.perf_counter() - start)
 
     with PeakMemory() as memory:
-        model = AutoML(time_budget=budget, random_state=0, fidelity=fidelity).fit(X_train, y_train, on_event=on_event)
+        model = AutoML(time_budget=budget, random_state=0, fidelity=fidelity, dask_address=dask_address)
+        model.fit(X_train, y_train, on_event=on_event)
         wall = time.perf_counter() - start
     ok = [h for h in model.history_ if h["status"] == "ok"]
     return {"task": task, "rows": rows, "system": system, "budget": budget,
@@ -100,6 +102,15 @@ def run_automl(task, rows, budget, split, fidelity="auto", system="automl-engine
             "final_rows": model.best_record_.get("rows"),
             "test_score": round(test_score(task, y_test, model.predict(X_test)), 4),
             "wall_s": round(wall, 1), "peak_gb": round(memory.peak / 2**30, 2)}
+
+
+def run_on_local_cluster(task, rows, budget, split) -> dict:
+    """AutoML on a 2-worker LocalCluster (its worker processes count in the peak memory)."""
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        address = cluster.scheduler_address
+        return run_automl(task, rows, budget, split, system="automl-engine-dask", dask_address=address)
 
 
 def run_flaml(task, rows, budget, split) -> dict:
@@ -131,6 +142,7 @@ def main(argv=None) -> int:
     parser.add_argument("--tasks", nargs="+", default=["classification"], choices=["classification", "regression"])
     parser.add_argument("--flaml", action="store_true", help="run FLAML side by side (pip install flaml)")
     parser.add_argument("--full", action="store_true", help="also run AutoML with fidelity='full' (no rungs)")
+    parser.add_argument("--dask", action="store_true", help="also run AutoML on a 2-worker LocalCluster")
     parser.add_argument("--results", type=Path, default=Path("benchmarks/results/scale.csv"))
     parser.add_argument("--write", type=Path, default=None)
     parser.add_argument("--section", default="scale", help="the docs section --write replaces")
@@ -139,6 +151,8 @@ def main(argv=None) -> int:
     systems = [("automl-engine", run_automl)]
     if args.full:
         systems.append(("automl-engine-full", partial(run_automl, fidelity="full", system="automl-engine-full")))
+    if args.dask:
+        systems.append(("automl-engine-dask", run_on_local_cluster))
     if args.flaml:
         systems.append(("flaml", run_flaml))
     for task in args.tasks:
