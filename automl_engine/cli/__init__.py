@@ -5,6 +5,7 @@ import argparse
 import errno
 import logging
 import os
+import re
 import sqlite3
 import sys
 
@@ -38,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.handler(args) or 0)
     except DataError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {file_wording(str(exc))}", file=sys.stderr)
         return 2
     except (FileNotFoundError, PermissionError, IsADirectoryError) as exc:
         print(f"error: cannot read {exc.filename}: {exc.strerror.lower()}; check the path", file=sys.stderr)
@@ -58,6 +59,14 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except Exception as exc:  # noqa: BLE001 - never a traceback; the log has the details
         return _unexpected(exc)
+
+
+def file_wording(message: str) -> str:
+    """A message written for the app's upload box, in words for the command line: files, not uploads."""
+    message = re.sub(r"\bbefore uploading\b", "before saving the file", message)
+    message = re.sub(r"\buploaded\b", "given", message)
+    message = re.sub(r"\bre-?upload\b", "give again", message)
+    return re.sub(r"\bupload\b", "give", message)
 
 
 def _unexpected(exc: Exception) -> int:

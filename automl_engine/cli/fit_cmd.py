@@ -142,7 +142,7 @@ def _search(args, store, run_id, lease, frame, task, metric, history, recorded) 
     from automl_engine.automl import AutoML
 
     budget = args.max_evals or (None if args.time_budget else 25)
-    bar = ProgressBar(total=budget or 0)
+    bar = ProgressBar(total=budget or 0, unit="pipelines evaluated" if budget else "% of the time budget")
     store_write = _StoreWrite()
     model = AutoML(task=task, metric=metric, time_budget=args.time_budget, max_evals=args.max_evals,
                    strategy=args.strategy, fidelity=args.fidelity, n_jobs=args.n_jobs, dask_address=args.scheduler,

@@ -169,7 +169,7 @@ def cmd_build(args) -> int:
             print(f"resumed {seeded} {task_type} evaluations from the shipped artifact")
     settings = BuildSettings(max_rows=args.max_rows, density=args.density)
     stop = threading.Event()
-    bar = ProgressBar(total=0)
+    bar = ProgressBar(total=0, unit="evaluations (dataset × pipeline)")
     last_export = [time.monotonic()]
 
     def on_progress(p) -> None:

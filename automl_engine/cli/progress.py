@@ -15,10 +15,13 @@ def format_seconds(seconds: float) -> str:
 
 
 class ProgressBar:
-    """Redraws ``[#####.....] done/total  rate  ETA  note`` on stderr, at most ``min_interval`` apart."""
+    """Redraws ``[#####.....] done/total unit  elapsed  ETA  note`` on stderr, at most ``min_interval`` apart.
 
-    def __init__(self, total: int, width: int = 30, stream=None, min_interval: float = 0.5):
-        self.total, self.width = max(0, int(total)), width
+    ``unit`` says what is counted ("pipelines", "% of the time budget", "evaluations").
+    """
+
+    def __init__(self, total: int, width: int = 30, stream=None, min_interval: float = 0.5, unit: str = ""):
+        self.total, self.width, self.unit = max(0, int(total)), width, unit
         self.stream = stream or sys.stderr
         self.min_interval = min_interval
         self.start = time.perf_counter()
@@ -35,7 +38,9 @@ class ProgressBar:
             eta = elapsed / done * (self.total - done) if done else float("nan")
         filled = int(round(fraction * self.width))
         bar = "#" * filled + "." * (self.width - filled)
-        self.stream.write(f"\r[{bar}] {done}/{self.total}  elapsed {format_seconds(elapsed)}  "
+        count = f"{done}%" if self.unit.startswith("%") else f"{done}/{self.total}"
+        unit = self.unit[1:].strip() if self.unit.startswith("%") else self.unit
+        self.stream.write(f"\r[{bar}] {count}{' ' + unit if unit else ''}  elapsed {format_seconds(elapsed)}  "
                           f"ETA {format_seconds(eta)}  {note[:60]:<60}")
         self.stream.flush()
 
