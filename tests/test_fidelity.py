@@ -1,5 +1,7 @@
 """Multi-fidelity search: rungs of nested row subsamples, promotions of the best, the final choice."""
+import io
 from functools import partial
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -8,6 +10,7 @@ from sklearn.datasets import make_classification
 
 from automl_engine import AutoML
 from automl_engine.catalogue import load_catalogue
+from automl_engine.cli.fit_cmd import print_leaderboard
 from automl_engine.evaluation import evaluate, make_folds
 from automl_engine.recommender.random import RandomRecommender
 from automl_engine.search import Budget, Problem, Search
@@ -101,6 +104,12 @@ def test_search_promotes_the_best_of_a_rung_and_tells_the_recommender_only_first
     board = make_leaderboard(history)
     assert board.loc[0, "pipeline_id"] == best["pipeline_id"] and board.loc[0, "rows"] == 675
     assert (board["rung"] == 1).sum() == len(rung1)
+    # the CLI's leaderboard names the rows each score was measured on
+    out = io.StringIO()
+    print_leaderboard(SimpleNamespace(leaderboard_=board, metric_="balanced_accuracy", task_="binary",
+                                      history_=history), stream=out)
+    header, first = out.getvalue().splitlines()[1:3]
+    assert "rows" in header.split() and "675" in first.split()
     assert board["pipeline_id"].is_unique and len(board) == len({h["pipeline_id"] for h in history})
 
 

@@ -238,6 +238,8 @@ def print_leaderboard(model, rows: int = LEADERBOARD_ROWS, stream=None) -> None:
         "source": board["source"],
         "pipeline": board["description"].map(lambda d: d if len(d) <= 90 else d[:87] + "..."),
     })
+    if "rows" in board and board["rows"].nunique() > 1:  # a multi-fidelity search: scores on different rows
+        table.insert(3, "rows", board["rows"].map(lambda v: "" if pd.isna(v) else f"{int(v):,}"))
     print(f"task: {model.task_}   metric: {model.metric_}   evaluations: {len(model.history_)}", file=stream)
     print(table.to_string(index=False), file=stream)
     skipped = skipped_sentence(getattr(model, "search_stats_", {}).get("skipped_too_slow") or {})
