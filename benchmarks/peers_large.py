@@ -230,7 +230,10 @@ def main(argv=None) -> int:
         from peers_report import write_large_report
 
         results = pd.concat([read_results(p) for p in [args.results, *args.also]], ignore_index=True)
-        command = "python benchmarks/peers_large.py " + " ".join(sys.argv[1:] if argv is None else argv)
+        given = sys.argv[1:] if argv is None else list(argv)
+        if "--title" in given:  # the title heads the section; the command is the rest
+            del given[given.index("--title"):given.index("--title") + 2]
+        command = "python benchmarks/peers_large.py " + " ".join(given)
         write_large_report(results, args.report, command, args.title)
     return 0
 

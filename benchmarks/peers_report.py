@@ -212,8 +212,9 @@ def large_markdown(summary: pd.DataFrame, ours: str = "pmf") -> str:
              "seconds used (mean / max) | runs not ok |", "|" + "---|" * 11]
     for r in summary.to_dict("records"):
         versus = ("–", "–", "–") if pd.isna(r.get("wins")) else (
-            f"{r['diff']:+.4f} ({r['diff_se']:.4f})", f"{r['wins']}/{r['ties']}/{r['losses']} (p={r['p']:.2f})",
-            f"{r['val_wins']}/{r['val_losses']}")
+            f"{r['diff']:+.4f} ({r['diff_se']:.4f})",
+            f"{int(r['wins'])}/{int(r['ties'])}/{int(r['losses'])} (p={r['p']:.2f})",
+            f"{int(r['val_wins'])}/{int(r['val_losses'])}")
         lines.append(f"| {r['budget']:g} s | {r['system']} | {r['tables']} × {r['splits']} | {r['mean_test']:.4f} | "
                      f"{r['mean_rank']:.2f} | {' | '.join(versus)} | {r['gap']:.4f} | "
                      f"{r['seconds_mean']:.0f} / {r['seconds_max']:.0f} | {r['not_ok']} |")

@@ -6,12 +6,14 @@
 # Usage: nohup bash scripts/run_peers_large.sh [extra peers_large.py args] > peers_large.log 2>&1 &
 #   e.g. two processes on an idle machine: ... --shard 0/2 with RESULTS=benchmarks/results/peers_large_0.csv,
 #   ... --shard 1/2 with RESULTS=benchmarks/results/peers_large_1.csv (the report takes both with --also).
-# At the end it writes the peers-large section of docs/BENCHMARKS.md and commits it.
+# At the end it writes the peers-large section of REPORT (default docs/BENCHMARKS.md; REPORT= for
+# none) and commits it.
 set -u
 cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-.venv/bin/python}"
 RESULTS="${RESULTS:-benchmarks/results/peers_large.csv}"
 COMMIT_EVERY="${COMMIT_EVERY:-1800}"
+REPORT="${REPORT-docs/BENCHMARKS.md}"
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 bash scripts/autogluon_venv.sh || { echo "no AutoGluon venv: see scripts/autogluon_venv.sh"; exit 1; }
 "$PYTHON" -c "import flaml.automl" 2>/dev/null || { echo "FLAML is missing: $PYTHON -m pip install flaml"; exit 1; }
@@ -38,8 +40,9 @@ while kill -0 "$RUN" 2>/dev/null; do  # poll, so the end of the run is noticed w
 done
 wait "$RUN"
 commit_results
-"$PYTHON" benchmarks/peers_large.py --results "$RESULTS" --report-only --report docs/BENCHMARKS.md "$@" \
+[ -n "$REPORT" ] || exit 0
+"$PYTHON" benchmarks/peers_large.py --results "$RESULTS" --report-only --report "$REPORT" "$@" \
   --title "Full grid, run by scripts/run_peers_large.sh $*" &&
   git add docs/img/peers_large_rank.png &&
-  git commit -q -m "peers_large: report of the full grid in docs/BENCHMARKS.md" \
-    -- docs/BENCHMARKS.md docs/img/peers_large_rank.png && echo "report committed"
+  git commit -q -m "peers_large: report of the full grid in $REPORT" \
+    -- "$REPORT" docs/img/peers_large_rank.png && echo "report committed"
