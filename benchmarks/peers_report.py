@@ -221,6 +221,32 @@ def large_markdown(summary: pd.DataFrame, ours: str = "pmf") -> str:
     return "\n".join(lines)
 
 
+def targets(summary: pd.DataFrame, ours: str = "pmf", baseline: str = "random", share: float = 0.65) -> str:
+    """Issue #20's targets per budget: mean rank at or ahead of each peer's, ahead of ``baseline`` on
+    ``share`` of the tables, a validation − test gap no larger than AutoGluon's."""
+    lines = []
+    for budget, rows in summary.groupby("budget"):
+        rows = rows.set_index("system")
+        if ours not in rows.index:
+            continue
+        me, parts = rows.loc[ours], []
+        for peer in (s for s in ("flaml", "autogluon", "autogluon_best") if s in rows.index):
+            gap = me["mean_rank"] - rows.loc[peer, "mean_rank"]
+            parts.append(f"rank vs {peer} {me['mean_rank']:.2f} vs {rows.loc[peer, 'mean_rank']:.2f} "
+                         + ("(met)" if gap <= 0 else f"(missed by {gap:.2f})"))
+        if baseline in rows.index:
+            wins, tables = int(rows.loc[baseline, "wins"]), int(rows.loc[baseline, "tables"])
+            ahead = wins / tables if tables else float("nan")
+            parts.append(f"ahead of {baseline} on {wins} of {tables} tables ({ahead:.0%}; target {share:.0%}: "
+                         + ("met)" if ahead >= share else f"missed by {share - ahead:.0%})"))
+        for peer in (s for s in ("autogluon", "autogluon_best") if s in rows.index):
+            over = me["gap"] - rows.loc[peer, "gap"]
+            parts.append(f"validation − test gap {me['gap']:.4f} vs {peer}'s {rows.loc[peer, 'gap']:.4f} "
+                         + ("(met)" if over <= 0 else f"(missed by {over:.4f})"))
+        lines.append(f"- {budget:g} s: " + "; ".join(parts) + ".")
+    return "\n".join(lines)
+
+
 def large_per_table(results: pd.DataFrame) -> str:
     """Test score per table (mean over its splits) for every budget and system."""
     parts = []
@@ -254,6 +280,7 @@ def write_large_report(results: pd.DataFrame, path: Path, command: str, title: s
         f"1-minute load average before a run: {results['load_before'].min():.1f}–{results['load_before'].max():.1f}; "
         f"engine commit(s): {', '.join(sorted(results['commit'].dropna().astype(str).unique()))}.\n\n"
         f"{large_markdown(summary)}\n\n"
+        + (f"Targets of issue #20 (on these tables):\n{targets(summary)}\n\n" if not summary.empty else "")
         + (f"![mean rank](img/{image.name})\n\n" if not summary.empty else "")
         + f"<details><summary>Per table (test score, mean over splits)</summary>\n\n{large_per_table(results)}\n\n"
         "</details>\n")

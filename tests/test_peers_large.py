@@ -9,7 +9,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import peers_large  # noqa: E402
-from peers_report import large_summary, mean_ranks, paired_difference, per_table, sign_test  # noqa: E402
+from peers_report import large_summary, mean_ranks, paired_difference, per_table, sign_test, targets  # noqa: E402
 
 
 def results_frame(rows):
@@ -78,6 +78,14 @@ def test_summary_by_hand(four_tables):
     assert np.isnan(summary.loc["flaml", "gap"])
     assert summary.loc["pmf", "mean_test"] == pytest.approx((0.8 + 0.6 + 0.9 + 0.6) / 4)
     assert summary.loc["pmf", "splits"] == 1 and summary.loc["pmf", "tables"] == 4
+
+
+def test_targets_by_hand(four_tables):
+    lines = targets(large_summary(four_tables))
+    # ranks 1.75 vs flaml's 2.375; ahead of random on 1 of 4 tables: 25%, 40 points short of 65%
+    assert "rank vs flaml 1.75 vs 2.38 (met)" in lines
+    assert "ahead of random on 1 of 4 tables (25%; target 65%: missed by 40%)" in lines
+    assert "autogluon" not in lines
 
 
 def test_a_failed_run_ranks_last_and_leaves_the_means():
