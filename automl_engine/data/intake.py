@@ -41,12 +41,12 @@ from automl_engine.data.column_types import (
     NUMERIC,
     TEXT,
 )
+from automl_engine.data.excel import read_excel
 from automl_engine.data.memory import available_bytes, bytes_per_row, rows_that_fit
 from automl_engine.data.readers import (
     HEAD_BYTES,
     check_header,
     open_source,
-    read_excel,
     read_parquet,
     read_text,
     sniff_format,

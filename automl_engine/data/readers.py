@@ -508,80 +508,21 @@ def read_parquet(src: Source, max_rows: int, max_bytes: int,
         if nested:
             raise DataError(f"Column '{nested[0]}' holds nested lists or structures; flatten it "
                             f"into plain columns before loading.")
+        # the size the row groups declare once decompressed, not only the file's: a column of one repeated
+        # value compresses a thousandfold
+        size = max(src.size, sum(pf.metadata.row_group(i).total_byte_size for i in range(pf.num_row_groups)))
         k = max_rows
-        if src.size > max_bytes:
-            k = max(1, min(max_rows, int(n * max_bytes / max(src.size, 1))))
+        if size > max_bytes:
+            k = max(1, min(max_rows, int(n * max_bytes / size)))
+        batch_rows = max(1, min(65536, int(CHUNK_BYTES * n / size)))
         try:
             if n <= k:
                 frame = _parquet_frame(pf.read())
                 return frame, list(frame.columns), n
-            batches = (_parquet_frame(b) for b in pf.iter_batches(batch_size=65536))
+            batches = (_parquet_frame(b) for b in pf.iter_batches(batch_size=batch_rows))
             frame, n_seen = reservoir(batches, k, seed)
         except (pa.ArrowException, OSError, ValueError) as exc:
             logger.debug("parquet error: %s", exc)
             raise DataError("The Parquet file could not be read; it may be damaged or use an "
                             "unsupported type, so export it again.") from exc
     return frame, list(frame.columns), n_seen
-
-
-def _excel_batches(rows: Iterator[tuple], size: int = 10_000) -> Iterator[pd.DataFrame]:
-    batch = []
-    for row in rows:
-        if all(v is None or (isinstance(v, str) and not v.strip()) for v in row):
-            continue
-        batch.append(row)
-        if len(batch) == size:
-            yield pd.DataFrame(batch)
-            batch = []
-    if batch:
-        yield pd.DataFrame(batch)
-
-
-def read_excel(src: Source, max_rows: int, max_bytes: int,
-               seed: int) -> tuple[pd.DataFrame, list[str], int]:
-    """Read the first worksheet of an .xlsx workbook, streaming rows with openpyxl."""
-    import zipfile
-
-    import openpyxl
-
-    with src.open() as stream:
-        try:
-            wb = openpyxl.load_workbook(stream, read_only=True, data_only=True)
-        except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
-            logger.debug("xlsx error: %s", exc)
-            raise DataError("The file is a zip archive but not a readable Excel workbook; upload "
-                            f"{_FORMATS_HINT}.") from exc
-        try:
-            if len(wb.worksheets) > 1:
-                logger.info("workbook has %d sheets; reading the first", len(wb.worksheets))
-            ws = wb.worksheets[0]
-            declared_rows = ws.max_row  # from the sheet's <dimension> tag, which may understate it
-            ws.reset_dimensions()  # read every row and cell the sheet holds, not the tag's extent
-            rows = ws.iter_rows(values_only=True)
-            header = None
-            for row in rows:
-                if any(v is not None and str(v).strip() for v in row):
-                    header = list(row)
-                    break
-            if header is None:
-                raise DataError("The first worksheet of the workbook is empty; put the table "
-                                "with a header row in the first sheet.")
-            check_header(header)
-            k = max_rows
-            if src.size > max_bytes and declared_rows:
-                k = max(1, min(max_rows, int(declared_rows * max_bytes / src.size)))
-            frame, n_seen = reservoir(_excel_batches(rows), k, seed)
-        except DataError:
-            raise
-        except (ValueError, TypeError, KeyError, OSError) as exc:
-            logger.debug("xlsx error: %s", exc)
-            raise DataError("The Excel workbook could not be read; save it again as .xlsx or "
-                            "export the sheet as CSV.") from exc
-        finally:
-            wb.close()
-    width = max(len(header), frame.shape[1])
-    names = [("" if h is None else str(h).strip()) for h in header] + [""] * (width - len(header))
-    labels = [n if n else f"Unnamed: {i}" for i, n in enumerate(names)]
-    frame = frame.reindex(columns=range(width))
-    frame.columns = labels
-    return frame, names, n_seen

@@ -365,6 +365,20 @@ def _import_moved_modules() -> None:
         sys.modules.setdefault(old, importlib.import_module(new))
 
 
+def _check_sizes(source, name: str) -> None:
+    """Refuse a file whose members would inflate past ``zipguard.check_skops``'s limits, before skops reads them."""
+    import io
+
+    from automl_engine.data.zipguard import check_skops
+
+    size = len(source) if isinstance(source, bytes) else os.path.getsize(source)
+    try:
+        with zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source) as archive:
+            check_skops(archive, size, name)
+    except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError) as exc:
+        raise _not_a_model(name) from exc
+
+
 def _untrusted(source, name: str) -> list[str]:
     import skops.io as sio
 
@@ -478,7 +492,8 @@ def load_model(path) -> LoadedModel:
     ------
     DataError
         The file is missing, not a skops file, corrupt, not saved by this app, or holds a type
-        outside the reviewed list (a tampered file); it holds no fitted estimator where the model
+        outside the reviewed list (a tampered file); its members would inflate past the limits of
+        ``zipguard.check_skops`` (a crafted file); it holds no fitted estimator where the model
         should be; its card is not an object, a field the app reads has the wrong type, or its task
         or classes are not the model's (an edited file). The message is one sentence.
 
@@ -502,6 +517,7 @@ def load_model(path) -> LoadedModel:
         is_zip = zipfile.is_zipfile(source)
     if not is_zip:
         raise _not_a_model(name)
+    _check_sizes(source, name)
     foreign = _untrusted(source, name)
     if foreign:
         shown = ", ".join(foreign[:5])
