@@ -148,3 +148,15 @@ def test_fidelity_full_keeps_every_candidate_on_all_rows(monkeypatch):
     assert set(model.leaderboard_["rows"]) == {1080}
     with pytest.raises(Exception, match="fidelity must be one of"):
         AutoML(max_evals=3, fidelity="low").fit(X, y)
+
+
+def test_the_run_store_best_score_is_that_of_the_highest_rung(tmp_path):
+    from automl_engine.store.runs import RunStore
+
+    store = RunStore(tmp_path / "runs.sqlite")
+    run_id = store.create(name="t", target="y", settings={})
+    store.add_evaluation(run_id, {"iteration": 1, "status": "ok", "score": 0.9, "rung": 0})
+    assert store.get(run_id)["best_score"] == 0.9
+    store.add_evaluation(run_id, {"iteration": 2, "status": "ok", "score": 0.8, "rung": 1})
+    store.add_evaluation(run_id, {"iteration": 3, "status": "failed", "score": None, "rung": 2})
+    assert store.get(run_id)["best_score"] == 0.8     # the score on more rows, as the model chosen

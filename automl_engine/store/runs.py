@@ -202,10 +202,13 @@ class RunStore:
                 logger.warning("run %s already has an evaluation %s; the stored one is kept and this one dropped",
                                run_id, record["iteration"])
                 return False
+            # the best score of the highest rung reached (a multi-fidelity search), as the final choice
+            ok = "FROM run_evaluations WHERE run_id=? AND json_extract(record, '$.status')='ok'"
+            rung = "COALESCE(json_extract(record, '$.rung'), 0)"
             db.execute("UPDATE runs SET updated=?, n_evaluations=(SELECT COUNT(*) FROM run_evaluations WHERE run_id=?),"
-                       " best_score=(SELECT MAX(json_extract(record, '$.score')) FROM run_evaluations"
-                       " WHERE run_id=? AND json_extract(record, '$.status')='ok') WHERE id=?",
-                       (time.time(), run_id, run_id, run_id))
+                       f" best_score=(SELECT MAX(json_extract(record, '$.score')) {ok}"
+                       f" AND {rung}=(SELECT MAX({rung}) {ok})) WHERE id=?",
+                       (time.time(), run_id, run_id, run_id, run_id))
         return True
 
     def update(self, run_id: str, token: str | None = None, **fields) -> None:
