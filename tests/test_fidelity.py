@@ -110,6 +110,7 @@ def test_search_promotes_the_best_of_a_rung_and_tells_the_recommender_only_first
                                       history_=history), stream=out)
     header, first = out.getvalue().splitlines()[1:3]
     assert "rows" in header.split() and "675" in first.split()
+    assert "0.000" not in first.split()        # no spread over folds to show with a single holdout
     assert board["pipeline_id"].is_unique and len(board) == len({h["pipeline_id"] for h in history})
 
 

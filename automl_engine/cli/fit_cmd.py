@@ -226,13 +226,20 @@ def vars_for_run(args) -> dict:
     return {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items() if k != "handler"}
 
 
+def _std_text(std, n_folds: int) -> str:
+    """The spread over folds, blank when there is none to show (a single holdout, or the ensemble)."""
+    return "" if pd.isna(std) or n_folds < 2 else f"{std:.3f}"
+
+
 def print_leaderboard(model, rows: int = LEADERBOARD_ROWS, stream=None) -> None:
     stream = stream or sys.stdout
     board = model.leaderboard_.head(rows)
+    folds = {(h["pipeline_id"], h.get("rung", 0)): len(h.get("fold_scores") or []) for h in model.history_}
     table = pd.DataFrame({
         "#": range(1, len(board) + 1),
         model.metric_: board["score"].map(lambda v: f"{v:.4f}"),
-        "± std": board["score_std"].map(lambda v: "" if pd.isna(v) else f"{v:.3f}"),
+        "± std": [_std_text(v, folds.get((pid, rung), 0)) for v, pid, rung in
+                  zip(board["score_std"], board["pipeline_id"], board.get("rung", pd.Series(0, index=board.index)))],
         "predicted": [("" if pd.isna(m) else f"{m:.3f}±{s:.3f}")
                       for m, s in zip(board["predicted_score"], board["predicted_std"])],
         "source": board["source"],
