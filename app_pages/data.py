@@ -2,6 +2,7 @@
 import pandas as pd
 import streamlit as st
 
+from automl_app import uploads
 from automl_app.navigation import SEARCH, link
 from automl_app.state import profile, remember_choices, set_data
 from automl_app.text import md, short
@@ -40,6 +41,7 @@ elif upload.file_id != ss.get("upload_id"):
     except Exception as exc:  # noqa: BLE001 - any unreadable file is a message, never a crash
         ss["upload_error"] = (f"{short(upload.name, 80)} could not be read ({type(exc).__name__}); "
                               "check that it is a CSV, TSV, Parquet or .xlsx table with a header row.")
+    uploads.release(upload)  # read or refused: its bytes leave the server's memory
 if ss.get("upload_error"):
     kept = " The table loaded before is still in use." if ss["data"] is not None else ""
     st.error(md(ss["upload_error"] + kept, limit=600), icon=":material/error:")
