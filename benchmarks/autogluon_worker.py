@@ -38,6 +38,17 @@ def cpu_seconds() -> float:
     return total
 
 
+def thresholded_val_score(predictor, model: str) -> float:
+    """Balanced accuracy of ``model`` on AutoGluon's validation rows (out-of-fold when bagged) at the
+    decision threshold it calibrated, which ``score_val`` (at 0.5) does not include."""
+    from sklearn.metrics import balanced_accuracy_score
+
+    data = "val" if predictor.has_val else "train"
+    y = predictor.load_data_internal(data, return_X=False, return_y=True)[1]
+    predicted = predictor.predict_multi(models=[model], transform_features=False, inverse_transform=False)[model]
+    return float(balanced_accuracy_score(y, predicted.loc[y.index] if hasattr(predicted, "loc") else predicted))
+
+
 def fit_predict(args) -> dict:
     """Fit on ``args.train`` within ``args.time_limit`` seconds on one core; predict ``args.test``."""
     import pandas as pd
@@ -55,9 +66,11 @@ def fit_predict(args) -> dict:
         board = predictor.leaderboard(silent=True)
         best = predictor.model_best
         val = board.loc[board["model"] == best, "score_val"]
+        val = float(val.iloc[0]) if len(val) else None
+        if args.problem_type == "binary" and predictor.decision_threshold not in (None, 0.5):
+            val = thresholded_val_score(predictor, best)
         predictions = predictor.predict(test.drop(columns=[args.label], errors="ignore"))
-        return {"status": "ok", "predictions": predictions.tolist(),
-                "val_score": float(val.iloc[0]) if len(val) else None, "fit_seconds": fit_seconds,
+        return {"status": "ok", "predictions": predictions.tolist(), "val_score": val, "fit_seconds": fit_seconds,
                 "cpu_seconds": cpu, "models": int(len(board)), "best_model": best, "error": ""}
     finally:
         shutil.rmtree(folder, ignore_errors=True)

@@ -97,6 +97,12 @@ def _cpu_seconds() -> float:
                                                      (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)))
 
 
+def _parquet_ready(X: pd.DataFrame) -> pd.DataFrame:
+    """``X`` with object columns (which parquet refuses when they mix types) as text, missing kept."""
+    objects = [c for c in X.columns if pd.api.types.is_object_dtype(X[c])]
+    return X.assign(**{c: X[c].astype("string") for c in objects}) if objects else X
+
+
 def run_autogluon(preset, task, X_tr, y_tr, X_te, y_te, budget, python=AUTOGLUON_PYTHON) -> dict:
     """AutoGluon in its venv: tables handed over as parquet, the result read back from JSON."""
     if not Path(python).exists():
@@ -104,8 +110,8 @@ def run_autogluon(preset, task, X_tr, y_tr, X_te, y_te, budget, python=AUTOGLUON
     label = "__label__"
     with tempfile.TemporaryDirectory(prefix="peers-large-") as folder:
         train, test, out = (Path(folder) / name for name in ("train.parquet", "test.parquet", "result.json"))
-        X_tr.assign(**{label: np.asarray(y_tr)}).to_parquet(train)
-        X_te.to_parquet(test)
+        _parquet_ready(X_tr).assign(**{label: np.asarray(y_tr)}).to_parquet(train)
+        _parquet_ready(X_te).to_parquet(test)
         command = [str(python), str(Path(__file__).with_name("autogluon_worker.py")), "--train", str(train),
                    "--test", str(test), "--label", label, "--problem-type", task, "--preset", preset,
                    "--time-limit", str(budget), "--out", str(out)]

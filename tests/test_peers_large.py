@@ -165,3 +165,10 @@ def test_a_small_test_set_is_skipped(tmp_path, monkeypatch):
     monkeypatch.setattr(peers_large, "run_system", lambda *a: pytest.fail("a small table must not run"))
     tables = pd.DataFrame({"name": ["t"], "target": ["y"], "rows": [400]})
     assert peers_large.run_grid(tables, [0], ["pmf"], [60], tmp_path / "r.csv", load=lambda row: table(400)) == 0
+
+
+def test_mixed_object_columns_reach_parquet(tmp_path):
+    X = pd.DataFrame({"mixed": pd.Series([1, "a", None], dtype=object), "x": [1.0, 2.0, 3.0]})
+    peers_large._parquet_ready(X).to_parquet(tmp_path / "x.parquet")
+    back = pd.read_parquet(tmp_path / "x.parquet")
+    assert back["mixed"].tolist()[:2] == ["1", "a"] and pd.isna(back["mixed"].iloc[2])
