@@ -156,6 +156,18 @@ def test_a_value_far_to_the_right_of_the_header_is_refused_naming_its_row():
     assert load_table(io.BytesIO(workbook(n=20, extra=near))).shape[1] >= 3
 
 
+def test_a_parquet_file_that_decodes_a_thousandfold_is_sampled_by_its_decoded_size(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    n = 300_000
+    path = tmp_path / "constant.parquet"
+    pq.write_table(pa.table({"a": np.zeros(n, dtype="int64"), "b": np.ones(n), "y": np.arange(n) % 2}), path)
+    assert path.stat().st_size < 100_000   # 7.2 MB of cells, dictionary- and run-length-encoded
+    df = load_table(path, max_bytes=1_000_000)
+    assert df.attrs["sampled_from"] == n and len(df) <= n * 1_000_000 // (n * 3 * 8) + 1
+
+
 # -- model files -----------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def model_file(tmp_path_factory):

@@ -508,9 +508,10 @@ def read_parquet(src: Source, max_rows: int, max_bytes: int,
         if nested:
             raise DataError(f"Column '{nested[0]}' holds nested lists or structures; flatten it "
                             f"into plain columns before loading.")
-        # the size the row groups declare once decompressed, not only the file's: a column of one repeated
-        # value compresses a thousandfold
-        size = max(src.size, sum(pf.metadata.row_group(i).total_byte_size for i in range(pf.num_row_groups)))
+        # the size once read, not only the file's: a column of one repeated value compresses (or encodes as a
+        # dictionary) a thousandfold; at least 8 bytes a cell, at least what the row groups declare uncompressed
+        size = max(src.size, n * len(schema) * 8,
+                   sum(pf.metadata.row_group(i).total_byte_size for i in range(pf.num_row_groups)))
         k = max_rows
         if size > max_bytes:
             k = max(1, min(max_rows, int(n * max_bytes / size)))
