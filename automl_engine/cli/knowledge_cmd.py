@@ -7,11 +7,14 @@ import threading
 import time
 from pathlib import Path
 
+import numpy as np
+
 from automl_engine.catalogue import family_costs, family_versions, load_catalogue
 from automl_engine.cli.progress import ProgressBar
 from automl_engine.errors import DataError
 from automl_engine.evaluation import Evaluator, Limits
 from automl_engine.knowledge.artifact import (
+    STATUS_CODES,
     data_dir,
     knowledge_from_store,
     load_knowledge,
@@ -28,6 +31,7 @@ from automl_engine.store.paths import user_data_dir
 from automl_engine.task import Task
 
 TASK_TYPES = ("classification", "regression")
+AT_ROWS = 5000  # info's datasets_at_5000_rows: datasets with a score measured on this many rows or more
 
 
 def add_parsers(sub) -> None:
@@ -36,8 +40,17 @@ def add_parsers(sub) -> None:
     cat.set_defaults(handler=cmd_catalogue)
     know = sub.add_parser("knowledge", help="the meta-knowledge the recommender learns from")
     ksub = know.add_subparsers(dest="knowledge_command", required=True)
-    info = ksub.add_parser("info", help="datasets, pipelines and density per task type")
+    info = ksub.add_parser(
+        "info", help="datasets, pipelines and density per task type",
+        description="Datasets (meta-train / meta-test), pipelines, density and build cost per task type. "
+                    f"datasets_at_{AT_ROWS}_rows counts datasets with a score measured on {AT_ROWS:,} rows or "
+                    "more: read from the artifact's measured_rows when it records them, otherwise derived "
+                    "from the build's sample-size rule (each dataset evaluated on min(its rows, "
+                    f"{BuildSettings.max_rows}) rows) and the dataset's rows (its n_rows meta-feature); "
+                    "measured_rows_source says which.")
     info.add_argument("--json", action="store_true")
+    info.add_argument("--dir", type=Path, default=None,
+                      help="folder of the knowledge files (default: the package's)")
     info.set_defaults(handler=cmd_info)
     build = ksub.add_parser("build", help="evaluate catalogue pipelines on the corpus (offline, resumable)")
     build.add_argument("--store", type=Path, default=None, help="SQLite store (default: in the user data folder)")
@@ -93,20 +106,55 @@ def cmd_catalogue(args) -> int:
     return 0
 
 
+def measured_rows(path: Path, knowledge) -> tuple[np.ndarray, str]:
+    """Rows each (dataset, pipeline) score was measured on, and where that figure comes from.
+
+    The artifact's ``measured_rows`` field when it has one (datasets x pipelines, in the file's
+    column order); otherwise the build's rule: every score of a dataset on min(its rows,
+    ``BuildSettings.max_rows``) rows, its rows being the ``n_rows`` meta-feature.
+    """
+    if path.exists():
+        with np.load(path, allow_pickle=False) as data:
+            if "measured_rows" in data.files:
+                return np.asarray(data["measured_rows"], dtype=float), "artifact"
+    names = [str(n) for n in knowledge.meta_feature_names]
+    rows = knowledge.meta_features[:, names.index("n_rows")] if "n_rows" in names else np.zeros(len(knowledge.datasets))
+    per_dataset = np.minimum(np.nan_to_num(rows, nan=0.0), BuildSettings.max_rows)
+    return np.broadcast_to(per_dataset[:, None], knowledge.status.shape), \
+        f"build rule: min(rows, {BuildSettings.max_rows})"
+
+
+def info_summary(task_type: str, folder: Path | None = None) -> dict:
+    """``Knowledge.summary()`` plus the catalogue size and the datasets measured at >= 5,000 rows."""
+    path = (folder or data_dir()) / f"{task_type}.npz"
+    summary = load_knowledge(task_type, path).summary()  # aligned to the catalogue, as before
+    summary["catalogue_pipelines"] = len(load_catalogue(task_type))
+    knowledge = load_knowledge(task_type, path, align=False)  # the file's own columns, as measured_rows
+    rows, source = measured_rows(path, knowledge)
+    observed = knowledge.status != STATUS_CODES["unobserved"]
+    at_rows = (np.where(observed, rows, 0) >= AT_ROWS).any(axis=1) if observed.size else np.zeros(0, bool)
+    names = [str(n) for n in knowledge.meta_feature_names]
+    table_rows = knowledge.meta_features[:, names.index("n_rows")] if "n_rows" in names else np.zeros(0)
+    summary[f"datasets_at_{AT_ROWS}_rows"] = int(at_rows.sum())
+    summary[f"datasets_with_{AT_ROWS}_rows"] = int((np.nan_to_num(table_rows) >= AT_ROWS).sum())
+    summary["measured_rows_source"] = source
+    return summary
+
+
 def cmd_info(args) -> int:
-    out = {}
-    for task_type in TASK_TYPES:
-        summary = load_knowledge(task_type).summary()
-        summary["catalogue_pipelines"] = len(load_catalogue(task_type))
-        out[task_type] = summary
+    out = {task_type: info_summary(task_type, args.dir) for task_type in TASK_TYPES}
     if args.json:
         print(json.dumps(out, indent=2))
         return 0
+    at = f"at{AT_ROWS // 1000}k"
     print(f"{'task type':<16}{'datasets':>10}{'train':>7}{'test':>6}"
-          f"{'pipelines':>11}{'observed':>10}{'density':>9}{'CPU-h':>8}")
+          f"{'pipelines':>11}{'observed':>10}{'density':>9}{'CPU-h':>8}{at:>7}")
     for task_type, s in out.items():
         print(f"{task_type:<16}{s['datasets']:>10}{s['meta_train_datasets']:>7}{s['meta_test_datasets']:>6}"
-              f"{s['pipelines']:>11}{s['observed']:>10}{s['density']:>9.3f}{s['build_cpu_hours']:>8.2f}")
+              f"{s['pipelines']:>11}{s['observed']:>10}{s['density']:>9.3f}{s['build_cpu_hours']:>8.2f}"
+              f"{s[f'datasets_at_{AT_ROWS}_rows']:>7}")
+    print(f"{at}: datasets with a score measured on >= {AT_ROWS:,} rows "
+          f"({next(iter(out.values()))['measured_rows_source']})")
     return 0
 
 
