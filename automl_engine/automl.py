@@ -54,6 +54,7 @@ from automl_engine.search.finish_time import (
     affordable_members,
     best_records,
     finish_reserve,
+    rows_exponents,
 )
 from automl_engine.search.leaderboard import make_leaderboard
 from automl_engine.store.paths import user_data_dir
@@ -335,7 +336,7 @@ class AutoML(BaseEstimator):
         candidates = [h for h in ok if (h["pipeline_index"], level) in self._search.oof][:ENSEMBLE_CANDIDATES]
         if budget.timed:
             affordable = affordable_members(candidates, len(X), problem.folds, budget.remaining(),
-                                            fitted=[self.best_record_])
+                                            fitted=[self.best_record_], exponents=rows_exponents(self.history_))
             self.search_stats_["ensemble_candidates_skipped"] = len(candidates) - len(affordable)
             candidates = affordable
         if self.ensemble and len(candidates) >= 2:

@@ -97,3 +97,21 @@ def test_the_ensemble_members_keep_back_at_most_a_share_of_the_budget():
     capped = finish_reserve(history, 100, FOLDS_80, ensemble=True, time_budget=300.0)
     assert capped == 10.0 * one + finish_time.ENSEMBLE_RESERVE_SHARE * 300.0  # the best's refit in full
     assert finish_reserve(history, 100, FOLDS_80, ensemble=True) == 90.0 * one  # no budget, no cap
+
+
+def _timed(pid, family, rows, fit_time, status="ok"):
+    return {"pipeline_id": pid, "family": family, "rows": rows, "fit_time": fit_time, "status": status, "score": 0.9}
+
+
+def test_rows_exponents_learn_each_familys_growth_from_pipelines_timed_on_two_rungs():
+    history = [_timed("a", "lightgbm", 10_000, 1.0), _timed("a", "lightgbm", 40_000, 2.0),   # slope 0.5 -> 0.7
+               _timed("b", "rbf_svm", 10_000, 1.0), _timed("b", "rbf_svm", 40_000, 16.0),    # slope 2
+               _timed("c", "logreg", 10_000, 1.0),                                          # one rung: nothing
+               _timed("d", "xgboost", 10_000, 1.0), _timed("d", "xgboost", 40_000, 1.0, "timeout")]
+    exponents = finish_time.rows_exponents(history)
+    assert exponents == pytest.approx({"lightgbm": finish_time.MIN_EXPONENT, "rbf_svm": 2.0})
+    record = _timed("a", "lightgbm", 40_000, 2.0)
+    # from 40,000 to 640,000 rows: 16 ** 0.7 instead of 16 times
+    assert refit_seconds(record, 640_000, FOLDS_80, exponents) == pytest.approx(
+        finish_time.REFIT_SAFETY * 2.0 * 16 ** 0.7)
+    assert refit_seconds(record, 640_000, FOLDS_80) == pytest.approx(finish_time.REFIT_SAFETY * 2.0 * 16)
