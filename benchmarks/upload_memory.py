@@ -32,6 +32,15 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def uploads_held_mb(url: str) -> float:
+    """Bytes of uploaded files Streamlit's uploaded-file manager holds (its /_stcore/metrics figure)."""
+    with urllib.request.urlopen(f"{url}/_stcore/metrics", timeout=30) as response:
+        text = response.read().decode()
+    held = sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+               if line.startswith("cache_memory_bytes") and "UploadedFileManager" in line)
+    return held / 1024**2
+
+
 def make_csv(path: Path, size_mb: int) -> Path:
     rng = np.random.default_rng(0)
     rows = int(size_mb * 1024**2 / 190)
@@ -70,7 +79,7 @@ def main() -> None:
                 break
             except OSError:
                 time.sleep(0.5)
-        figures = {"server at start": rss_mb(server.pid)}
+        figures = {"server at start": (rss_mb(server.pid), uploads_held_mb(url))}
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             contexts = []
@@ -84,20 +93,30 @@ def main() -> None:
                 idle(page)
                 contexts.append(context)
             time.sleep(5)
-            figures[f"{args.uploads} sessions open, each with its table read"] = rss_mb(server.pid)
+            figures[f"{args.uploads} sessions open, tables read"] = rss_mb(server.pid), uploads_held_mb(url)
             for context in contexts:
                 context.close()
             browser.close()
         closed = time.monotonic()
         for seconds in sorted(args.settle):
             time.sleep(max(0.0, closed + seconds - time.monotonic()))
-            figures[f"{seconds:.0f} s after the sessions closed"] = rss_mb(server.pid)
+            figures[f"{seconds:.0f} s after the sessions closed"] = rss_mb(server.pid), uploads_held_mb(url)
+        # Streamlit evicts a closed session once its TTL has passed, lazily, when it next looks: a new visit
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_page()
+            page.goto(url)
+            expect(page.get_by_role("heading", name="Data", level=1)).to_be_visible(timeout=120_000)
+            browser.close()
+        time.sleep(5)
+        figures["then after one new visit (closed sessions evicted)"] = rss_mb(server.pid), uploads_held_mb(url)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(30)
     print(f"root {args.root}; {args.uploads} uploads of {csv.stat().st_size / 1024**2:.0f} MB")
-    for what, mb in figures.items():
-        print(f"| {what} | {mb:,.0f} MB |")
+    print("| when | server RSS | uploaded files held |\n|---|---|---|")
+    for what, (rss, held) in figures.items():
+        print(f"| {what} | {rss:,.0f} MB | {held:,.0f} MB |")
 
 
 if __name__ == "__main__":
