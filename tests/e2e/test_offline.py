@@ -53,7 +53,8 @@ def test_every_request_stays_on_the_local_server(tmp_path):
         run_tiny_search(page, 2)
 
         open_page(page, "Explain")
-        expect(page.get_by_text(re.compile(r"SHAP values computed on"))).to_be_visible(timeout=SEARCH_TIMEOUT_MS)
+        shap_done = page.get_by_text(re.compile(r"SHAP values of \d+ rows, computed in"))
+        expect(shap_done).to_be_visible(timeout=SEARCH_TIMEOUT_MS)
         idle(page)
         column = page.get_by_test_id("stSelectbox").filter(has_text=re.compile(r"^Column")).locator("input").first
         column.click()
