@@ -92,6 +92,9 @@ def test_search_promotes_the_best_of_a_rung_and_tells_the_recommender_only_first
     assert promoted["source"] == "promoted" and promoted["rung"] == 1 and promoted["rows"] == 675
     assert promoted["pipeline_index"] == max(ok, key=lambda h: h["score"])["pipeline_index"]
     assert len(trials[4].task.folds[0][0]) == 675
+    # out-of-fold predictions come back for the rung's validation rows only, not a mostly empty full-size array
+    result = evaluate(trials[4].task)
+    assert result.oof.shape == (len(rungs[1].validation), 2) and len(rungs[1].validation) == 168
     # the recommender keeps the rung-0 score of the promoted pipeline
     first_score = next(h["score"] for h in first_four if h["pipeline_index"] == promoted["pipeline_index"])
     assert search.observed[promoted["pipeline_index"]] == first_score

@@ -48,7 +48,8 @@ class EvaluationResult:
     fit_time: float = float("nan")       # mean seconds to fit one fold
     predict_time: float = float("nan")   # mean seconds to predict one fold
     wall_time: float = float("nan")      # seconds for the whole evaluation
-    oof: np.ndarray | None = None        # out-of-fold probabilities (n, k) or values (n,); NaN where unseen
+    oof: np.ndarray | None = None        # out-of-fold probabilities (m, k) or values (m,) of the folds' test rows,
+    #                                      fold after fold (m = all test rows; a holdout or a rung's sample: fewer)
     error: str = ""
 
     @property
@@ -94,7 +95,7 @@ def evaluate(task: EvaluationTask) -> EvaluationResult:
     X, y = materialize(task.X), np.asarray(materialize(task.y))
     classes = task.classes if task.classes is not None else classes_of(y, task.task)
     is_clf = task.task != Task.REGRESSION
-    oof = np.full((len(y), len(classes)) if is_clf else len(y), np.nan) if task.keep_oof else None
+    oof_parts = []
     fold_scores, fit_times, predict_times = [], [], []
     try:
         for train, test in task.folds:
@@ -118,8 +119,8 @@ def evaluate(task: EvaluationTask) -> EvaluationResult:
             if not np.isfinite(score):
                 raise ValueError(f"the metric is not finite on a fold ({score})")
             fold_scores.append(score)
-            if oof is not None:
-                oof[test] = fold_out
+            if task.keep_oof:
+                oof_parts.append(fold_out)
     except MemoryError:
         return EvaluationResult(task.key, MEMORY, error="the pipeline ran out of memory (memory cap reached)",
                                 wall_time=time.perf_counter() - start)
@@ -131,5 +132,5 @@ def evaluate(task: EvaluationTask) -> EvaluationResult:
         score=float(np.mean(fold_scores)), score_std=float(np.std(fold_scores)),
         fold_scores=[float(s) for s in fold_scores],
         fit_time=float(np.mean(fit_times)), predict_time=float(np.mean(predict_times)),
-        wall_time=time.perf_counter() - start, oof=oof,
+        wall_time=time.perf_counter() - start, oof=np.concatenate(oof_parts) if task.keep_oof else None,
     )

@@ -303,7 +303,7 @@ class Search:
         if self.cost_model is not None and result.status in (OK, TIMEOUT):  # a timeout's time is a lower bound
             self.cost_model.observe(index, result.wall_time, rung.train_rows, len(rung.folds))
         if result.ok and result.oof is not None:
-            self.oof[(index, rung.level)] = result.oof[rung.validation]
+            self.oof[(index, rung.level)] = result.oof  # the rung's validation rows, fold after fold
         record = {
             "iteration": len(self.history) + 1, "pipeline_index": index, "pipeline_id": spec.id,
             "description": spec.description, "family": spec.family, "status": result.status,
