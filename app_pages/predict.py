@@ -99,10 +99,15 @@ middle.download_button("Model card (JSON)", files["card_json"], file_name="model
                        mime="application/json", key="download_card_json", icon=":material/description:")
 right.download_button("Model card (Markdown)", files["card_md"], file_name="model_card.md",
                       mime="text/markdown", key="download_card_md", icon=":material/description:")
+if card.get("holdout_score") is not None:
+    holdout_note = "Its card's holdout score comes from the Leaderboard's holdout diagnostics."
+elif getattr(model, "ensemble_", None) or card.get("ensemble"):
+    holdout_note = ("The holdout diagnostics measure the best single pipeline, not this ensemble, so the card has "
+                    "no holdout score.")
+else:
+    holdout_note = "Compute the holdout diagnostics on the Leaderboard page to add a holdout score to the card."
 st.caption("The .skops file holds no pickled code: loading it builds only the types this app has reviewed. "
-           + ("Its holdout score comes from the Leaderboard's holdout diagnostics." if card.get("holdout_score")
-              is not None else "Compute the holdout diagnostics on the Leaderboard page to add a holdout score "
-              "to the card."))
+           + holdout_note)
 st.code(SNIPPET + (PROBA_LINE if card.get("task") != "regression" else ""), language="python")
 with st.expander("Model card"):
     st.json(card, expanded=1)

@@ -4,6 +4,7 @@ import streamlit as st
 # the leaderboard as outcomes.board_display makes it: on the Search, Leaderboard and History pages
 BOARD = {
     "iteration": st.column_config.NumberColumn("#", help="Evaluation number, in the order they were run."),
+    "description": st.column_config.TextColumn(width=420, help="The pipeline: its steps and model."),
     "score": st.column_config.TextColumn(help="Cross-validated score (higher is better; losses are negated), "
                                          "or why the evaluation has none."),
     "± std": st.column_config.TextColumn(help="Standard deviation over the folds; blank with a single holdout."),

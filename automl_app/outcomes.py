@@ -146,13 +146,15 @@ def board_display(board: pd.DataFrame, records: list[dict], metric: str | None) 
             "iteration": iteration, "description": row.get("description"), "family": row.get("family"),
             "score": _number(row.get("score")) if ok else STATUS_WORDS.get(status, status),
             "± std": "" if single or not ok else _number(row.get("score_std")),
+        }
+        if with_rows:      # beside the score it qualifies
+            value = pd.to_numeric(row.get("rows"), errors="coerce")
+            out["rows"] = "" if pd.isna(value) else f"{int(value):,}"
+        out |= {
             "predicted": _number(clip_to_metric(row.get("predicted_score"), metric or "")),
             "pred. std": _number(row.get("predicted_std")),
             "fit s": _number(row.get("fit_time"), 2) if ok else "",
         }
-        if with_rows:
-            value = pd.to_numeric(row.get("rows"), errors="coerce")
-            out["rows"] = "" if pd.isna(value) else f"{int(value):,}"
         out["status"] = STATUS_WORDS.get(status, status)
         out["source"] = row.get("source")
         rows.append(out)

@@ -150,7 +150,7 @@ def tour(page: Page, url: str, csv_path: Path, target: str, screenshots: Path | 
     """
     seen = {}
     page.goto(url)
-    expect(page.get_by_role("heading", name="Data", level=1)).to_be_visible()
+    expect(page.get_by_role("heading", name="Data", level=1)).to_be_visible(timeout=60_000)  # a loaded machine
     if bad_file is not None:
         page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(bad_file))
         expect(page.get_by_test_id("stAlertContentError")).to_be_visible()
@@ -205,5 +205,6 @@ def tour(page: Page, url: str, csv_path: Path, target: str, screenshots: Path | 
     expect(page.get_by_role("heading", name="Leaderboard", level=1)).to_be_visible()
     idle(page)
     expect(page.get_by_test_id("stDataFrame").first).to_be_visible()
-    seen["reopened_caption"] = page.get_by_test_id("stCaptionContainer").first.inner_text()
+    seen["reopened_caption"] = page.get_by_test_id("stCaptionContainer").filter(
+        has_text=re.compile(r"^Run [0-9a-f]{12} · ")).first.inner_text()     # the line naming the run
     return seen
