@@ -28,6 +28,7 @@ from automl_engine.evaluation import (
     make_folds,
     resolve_n_jobs,
 )
+from automl_engine.evaluation.isolation import warm_up
 from automl_engine.knowledge.artifact import load_knowledge
 from automl_engine.knowledge.growth import local_rows, record_search
 from automl_engine.knowledge.metafeatures import (
@@ -161,6 +162,8 @@ class AutoML(BaseEstimator):
         """
         budget = Budget(self.time_budget, spent=spent_seconds(history or []))  # preparing counts too
         _emitter(on_event)(PhaseEvent(PREPARING, budget.elapsed()))
+        if not self.dask_address:
+            warm_up()  # the evaluation process server starts while the table is prepared
         X = self._as_frame(X, fitting=True)
         y = pd.Series(np.asarray(y), name=getattr(y, "name", None) or "target")
         target = y.name if y.name not in X.columns else "__target__"

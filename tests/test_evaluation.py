@@ -109,3 +109,37 @@ def test_regression_evaluation_in_a_child_matches_in_process():
     spec = next(s for s in load_catalogue("regression").pipelines if s.family == "lightgbm")
     task = _task(build_pipeline(spec, {c: "numeric" for c in X}), X, y, "regression", "r2")
     assert run_isolated(task).fold_scores == pytest.approx(evaluate(task).fold_scores)
+
+
+def test_the_timeout_counts_from_the_call_starting_the_worker_included(monkeypatch):
+    import time
+    from multiprocessing.process import BaseProcess
+
+    import automl_engine.evaluation.isolation as isolation
+    from automl_engine.evaluation import launcher
+
+    isolation.warm_up().join(300)
+
+    def slow_start(process):
+        time.sleep(3.0)  # a process server still importing its libraries on a loaded machine
+        BaseProcess.start(process)
+
+    monkeypatch.setattr(launcher._NoMainProcess, "start", slow_start)
+    X, y = load_breast_cancer(return_X_y=True, as_frame=True)
+    good = build_pipeline(load_catalogue("classification")[0], {c: "numeric" for c in X})
+    # the start used the whole 3 s: the pipeline, which would finish in under a second, gets no more time
+    result = isolation.run_isolated(_task(good, X, y), timeout=3.0)
+    assert result.status == TIMEOUT
+
+
+def test_warm_up_starts_the_process_server_in_the_background():
+    import subprocess
+    import sys
+
+    code = ("from multiprocessing import forkserver\n"
+            "from automl_engine.evaluation.isolation import warm_up\n"
+            "assert forkserver._forkserver._forkserver_pid is None\n"
+            "warm_up().join(300)\n"
+            "print(forkserver._forkserver._forkserver_pid is not None)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=320)
+    assert out.stdout.strip() == "True", out.stderr
