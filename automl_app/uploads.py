@@ -25,14 +25,3 @@ def release(upload) -> None:
     except Exception as exc:  # noqa: BLE001 - an internal API of Streamlit: the session's end still frees it
         logger.info("could not release the uploaded file %s: %s", getattr(upload, "name", "?"), exc)
     upload.close()
-    _trim_heap()
-
-
-def _trim_heap() -> None:
-    """Hand freed heap memory back to the system (glibc keeps what a table's parsing freed, in its arenas)."""
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc
-        pass
