@@ -4,7 +4,7 @@ import streamlit as st
 from automl_app import explain_charts as charts
 from automl_app.navigation import go_to_search
 from automl_app.text import md, short
-from automl_app.work import sentence, shap_key, task_board, wait_block
+from automl_app.work import explanation_task, wait_block
 from automl_app.workspace import current_run
 from automl_engine.explain import ADDITIVITY_TOLERANCE, TIME_BUDGET_SECONDS, explain
 
@@ -45,9 +45,8 @@ if classes:
                                   format_func=lambda i: short(classes[i]), key=f"explain_class_{run.run_id}")
 choice.update(rows=n_rows, **{"class": class_index})
 
-key = shap_key(run.run_id, n_rows, class_index)
-task = task_board().start(key, lambda progress: explain(model, X, max_rows=n_rows, class_index=class_index,
-                                                        progress=progress), sentence("SHAP values"))
+key, task = explanation_task(run.run_id, n_rows, class_index, classes, lambda progress: explain(
+    model, X, max_rows=n_rows, class_index=class_index, progress=progress))
 if task.running:
     wait_block(key, f"Computing SHAP values on {min(n_rows, len(X)):,} rows")
     st.stop()
@@ -56,8 +55,13 @@ if task.status == "failed":
     st.stop()
 e = task.result
 done = f"{len(e.values)} of {e.n_requested}" if len(e.values) < e.n_requested else f"{len(e.values)}"
-st.caption(f"SHAP values of {done} rows, computed in {task.elapsed():.1f} s (kept for this run: coming back, "
-           "or back to this class, shows them again at once).")
+if task.message == "derived":
+    how = ("derived from the other class's at once (its probability is one minus this one's, so every value "
+           "changes sign)")
+else:
+    how = f"computed in {task.elapsed():.1f} s"
+st.caption(f"SHAP values of {done} rows, {how} (kept for this run: coming back, or back to this class, shows "
+           "them again at once).")
 
 baseline = (f"over {e.n_background} background rows" if e.n_background else
             "whose base value is the model's average output on its training data")

@@ -85,6 +85,15 @@ class TaskBoard:
                 del self._tasks[old]
         return task.start()
 
+    def put(self, key: tuple, result) -> Task:
+        """A finished task holding ``result`` (work derived from another task's result, no thread)."""
+        task = Task(lambda progress: result)
+        task._run()
+        task.message = "derived"
+        with self._lock:
+            self._tasks[key] = task
+        return task
+
     def find(self, prefix: tuple) -> list[tuple[tuple, Task]]:
         """(key, task) of every key starting with ``prefix``, oldest first."""
         with self._lock:

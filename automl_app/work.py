@@ -6,6 +6,8 @@ shows while its task runs (the page reruns when it ends).
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 import streamlit as st
 
 from automl_app.background import TaskBoard
@@ -24,6 +26,37 @@ def diagnostics_key(run_id: str) -> tuple:
 
 def shap_key(run_id: str, n_rows: int, class_index: int | None) -> tuple:
     return (st.session_state["owner"], run_id, "shap", int(n_rows), class_index)
+
+
+def mirrored(e, label):
+    """The explanation of the other class of a binary model, from this class's: no recomputation.
+
+    p(other) = 1 - p(this) and a log-odds is the other's negated, so every SHAP value changes sign
+    (the explainers are linear in the explained output) and the base value and output follow.
+    None for other outputs (a raw score of one class says nothing exact about the other).
+    """
+    if e.output_kind == "probability":
+        base, output = 1.0 - e.base_value, 1.0 - e.output
+    elif e.output_kind == "log-odds":
+        base, output = -e.base_value, -e.output
+    else:
+        return None
+    return replace(e, values=-e.values, base_value=base, output=output, class_label=label)
+
+
+def explanation_task(run_id: str, n_rows: int, class_index: int | None, classes: list, compute):
+    """The SHAP task of one run, row count and class: found, derived from the other class of a binary
+    model when that one is computed, or started (``compute(progress)``)."""
+    board = task_board()
+    key = shap_key(run_id, n_rows, class_index)
+    task = board.get(key)
+    if task is None and len(classes) == 2:
+        other = board.get(shap_key(run_id, n_rows, 1 - class_index))
+        derived = mirrored(other.result, classes[class_index]) if other is not None and other.status == "done" \
+            else None
+        if derived is not None:
+            return key, board.put(key, derived)
+    return key, board.start(key, compute, sentence("SHAP values"))
 
 
 def sentence(what: str):

@@ -67,9 +67,11 @@ def test_charts_in_the_background_kept_per_class_and_across_pages(session):
     at.selectbox(key="explain_row").set_value(result.values.index[3]).run()
     assert not at.exception and len(charts(at)) == 4 and shap_tasks(run_id) == [first]   # not recomputed
 
-    at.selectbox(key=f"explain_class_{run_id}").set_value(0).run()     # another class: computed once
-    wait_for_tasks(at, run_id)
+    at.selectbox(key=f"explain_class_{run_id}").set_value(0).run()     # the other class of a binary model:
+    assert not at.get("progress") and len(charts(at)) == 4              # derived at once, not recomputed
     assert [t.result.class_label for t in shap_tasks(run_id)] == ["yes", "no"]
+    assert shap_tasks(run_id)[1].message == "derived"
+    assert any("derived from the other class" in c.value for c in at.caption)
     at.switch_page(LEADERBOARD.path).run()                             # away and back: class kept, nothing redone
     at.switch_page(EXPLAIN.path).run()
     assert at.selectbox(key=f"explain_class_{run_id}").value == 0 and len(charts(at)) == 4

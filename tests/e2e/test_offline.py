@@ -44,7 +44,7 @@ def test_every_request_stays_on_the_local_server(tmp_path):
     with streamlit_server(tmp_path) as url, chromium_page(height=1900) as page:
         page.on("request", lambda request: requests.append(request.url))
         page.goto(url)
-        expect(page.get_by_role("heading", name="Data", level=1)).to_be_visible()
+        expect(page.get_by_role("heading", name="Data", level=1)).to_be_visible(timeout=60_000)
         page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(wide_table(tmp_path / "t.csv")))
         expect(page.get_by_text("Target column", exact=True)).to_be_visible()
         idle(page)
