@@ -205,18 +205,22 @@ def start_search(settings: dict) -> SearchJob:
 def restore_from_address() -> None:
     """Once per session: the run in the address (``?run=``) and the table the owner was preparing.
 
-    The Data page gets the newer of the two: the draft table when it was loaded after the run
-    started (a table loaded during a search), else the run's own table and settings.
+    Without a run in the address, the owner's search going on on this server is shown. The Data page
+    gets the newer of the two: the draft table when it was loaded after the run started (a table
+    loaded during a search), else the run's own table and settings.
     """
     from automl_app import drafts
 
     ss = st.session_state
     run_id = st.query_params.get("run")
     run = find_run(run_id) if run_id else None
+    live = searching_job()
+    if run is None and live is not None:      # an address without the run (a bookmark): the search going on
+        run = find_run(live.run_id)
     draft = drafts.load(ss["owner"])
     created = 0.0
     if run is not None:
-        ss["run_id"] = run.run_id
+        show_run(run.run_id)
         stored = job_manager().store().get(run.run_id)
         created = float(stored["created"]) if stored else 0.0
     elif run_id:

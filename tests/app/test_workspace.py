@@ -60,6 +60,10 @@ def test_a_table_loaded_during_a_search_does_not_rename_its_run(app):
     app.switch_page(SEARCH.path).run()
     assert "Next search: diabetes (sample)" in plain(app.caption)
     assert "back to their defaults" in plain(app.caption)
+    bookmark = AppTest.from_file(str(APP), default_timeout=60)   # the address without ?run=: the live search
+    bookmark.query_params["owner"] = app.session_state["owner"]
+    bookmark.run()
+    assert bookmark.session_state["run_id"] == job.run_id and bookmark.session_state["data_name"] == "diabetes (sample)"
     app.button(key="stop").click().run()
     finish(app, job, timeout=120)
     fresh = reloaded(app, LEADERBOARD.path)                       # the newer table stays on the Data page
