@@ -96,7 +96,7 @@ def test_explain_then_download_the_model_and_the_predictions(tmp_path, knowledge
     data_dir.mkdir()
     with streamlit_server(data_dir, knowledge) as url, chromium_page() as page:
         page.goto(url)
-        expect(page.get_by_role("heading", name="Data", level=1)).to_be_visible()
+        expect(page.get_by_role("heading", name="Data", level=1)).to_be_visible(timeout=60_000)
         page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(path))
         expect(page.get_by_text("Target column", exact=True)).to_be_visible()
         idle(page)
