@@ -91,6 +91,10 @@ if task.running:
     st.stop()
 diagnostics = task.result
 metric_score = diagnostics.get("metric_score")
+if automl.ensemble_ and diagnostics.get("model_metric_score") is not None:
+    st.caption(f"The ensemble in use, its pipelines refitted on the same 80 %, scores "
+               f"{diagnostics['model_metric_score']:.4f} ({diagnostics['metric']}) on the same holdout rows; "
+               "this is the model card's holdout score.")
 st.caption(md(f"{diagnostics['pipeline']} · {diagnostics['n_test']:,} holdout rows", limit=None))
 left, right = st.columns(2)
 metric_label = f"Holdout {diagnostics.get('metric') or 'score'} (the search's metric)"

@@ -25,12 +25,11 @@ PROBA_LINE = "probabilities = model.predict_proba(new)   # columns in model.clas
 
 
 def holdout_score(run) -> float | None:
-    """The search metric on the holdout, when the diagnostics of this run measured the model itself
-    (the best single pipeline; not when the model is an ensemble)."""
+    """The search metric of the model in use on the holdout, when the diagnostics of this run computed it."""
     task = task_board().get(diagnostics_key(run.run_id))
-    if task is None or task.status != "done" or getattr(run.model, "ensemble_", None):
+    if task is None or task.status != "done":
         return None
-    return task.result.get("metric_score")
+    return task.result.get("model_metric_score")
 
 
 def model_files(model, holdout) -> dict:
@@ -101,9 +100,6 @@ right.download_button("Model card (Markdown)", files["card_md"], file_name="mode
                       mime="text/markdown", key="download_card_md", icon=":material/description:")
 if card.get("holdout_score") is not None:
     holdout_note = "Its card's holdout score comes from the Leaderboard's holdout diagnostics."
-elif getattr(model, "ensemble_", None) or card.get("ensemble"):
-    holdout_note = ("The holdout diagnostics measure the best single pipeline, not this ensemble, so the card has "
-                    "no holdout score.")
 else:
     holdout_note = "Compute the holdout diagnostics on the Leaderboard page to add a holdout score to the card."
 st.caption("The .skops file holds no pickled code: loading it builds only the types this app has reviewed. "

@@ -15,6 +15,7 @@ from sklearn.model_selection import train_test_split
 from automl_engine.data.intake import prepare_data
 from automl_engine.evaluation import as_labels
 from automl_engine.evaluation.metrics import get_metric
+from automl_engine.search.ensemble import EnsembleModel
 
 HOLDOUT = 0.2
 METHOD = ("the best single pipeline refitted on a random 80 % of the rows (stratified by class for "
@@ -25,9 +26,11 @@ def holdout_diagnostics(automl, frame: pd.DataFrame, target: str, exclude=(), ra
                         progress=None) -> dict:
     """Confusion matrix and ROC curves (classification) or predicted/actual/residuals (regression).
 
-    Returns a dict with ``kind`` ("classification"/"regression"), ``n_test``, ``pipeline``, ``metric``
-    and ``metric_score`` (the search's metric on the holdout, oriented as the search's scores), and
-    frames for :mod:`automl_app.charts`. ``progress(fraction, message)`` is told each step.
+    Returns a dict with ``kind`` ("classification"/"regression"), ``n_test``, ``pipeline``, ``metric``,
+    ``metric_score`` (the search's metric on the holdout, oriented as the search's scores),
+    ``model_metric_score`` (the same for the model in use: the ensemble, its members refitted on the
+    same 80 %, when it is one), and frames for :mod:`automl_app.charts`. ``progress(fraction, message)``
+    is told each step.
     """
     progress = progress or (lambda fraction, message: None)
     task = automl.task_
@@ -39,11 +42,19 @@ def holdout_diagnostics(automl, frame: pd.DataFrame, target: str, exclude=(), ra
         X, y, test_size=HOLDOUT, random_state=random_state, stratify=y if classification else None)
     progress(0.15, f"refitting the best pipeline on {len(y_train):,} rows")
     model = clone(automl.best_pipeline_).fit(X_train, y_train)
-    progress(0.85, f"scoring {len(y_test):,} holdout rows")
     metric = get_metric(automl.metric_, task)
     out = {"kind": "classification" if classification else "regression", "n_test": int(len(y_test)),
            "pipeline": automl.best_record_["description"], "metric": metric.name,
-           "metric_score": _metric_score(metric, model, X_test, y_test, classification)}
+           "metric_score": _metric_score(metric, model, X_test, y_test, classification), "model_metric_score": None}
+    ensemble = getattr(automl, "model_", None)
+    if getattr(automl, "ensemble_", None) and isinstance(ensemble, EnsembleModel):
+        progress(0.5, f"refitting the ensemble's {len(ensemble.estimators)} pipelines on the same rows")
+        members = [clone(member).fit(X_train, y_train) for member in ensemble.estimators]
+        refitted = EnsembleModel(members, ensemble.weights, ensemble.task, ensemble.classes).fit(X_train, y_train)
+        out["model_metric_score"] = _metric_score(metric, refitted, X_test, y_test, classification)
+    else:
+        out["model_metric_score"] = out["metric_score"]   # the model in use is that pipeline
+    progress(0.85, f"scoring {len(y_test):,} holdout rows")
     if not classification:
         predicted = np.asarray(model.predict(X_test), dtype=float)
         actual = np.asarray(y_test, dtype=float)
