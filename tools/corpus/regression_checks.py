@@ -1,9 +1,11 @@
 """Numeric outcomes of a table and their leakage scan, for find_big_tasks.py (the regression side).
 
 ``regression_candidates``: numeric columns named like an outcome (price, wage, income, score, ...),
-never identifiers, times or units, >= 20 distinct values and <= 5% missing, in column order.
-``evaluate_regression``: drops features that give the target away (alone, a depth-6 tree or a
-value lookup reaches 3-fold R^2 > 0.98; or named as the target plus a suffix: ``lwage`` for
+never identifiers, times, units or survey design weights (dweight, perwt, ...), >= 20 distinct
+values and <= 5% missing, not constant within >= 90% of the units of an id column (a subject's
+height in repeated measures), in column order.
+``evaluate_regression``: drops features that give the target away (alone, a depth-6 tree on it
+reaches 3-fold R^2 > 0.98; or named as the target plus a suffix: ``lwage`` for
 ``wage``), and scores the rest with a 3-fold HistGradientBoosting smoke model on at most 2,000 rows;
 kept when 0.05 < R^2 < 0.995 with >= 3 features left.
 """
@@ -24,6 +26,7 @@ from extra_task_candidates import (
     TIME_NAME,
     encode,
     is_unit_column,
+    nests,
     norm,
 )
 from sklearn.ensemble import HistGradientBoostingRegressor
@@ -32,6 +35,7 @@ from sklearn.tree import DecisionTreeRegressor
 
 OUTCOME_NAME = re.compile(r"price|wage|income|salary|earn|cost|value|score|yield|weight|height|amount|sales|"
                           r"rent|expend|spend|revenue|charge|bwt|gpa|medv|mpg|hours|length|consum|output|profit")
+SURVEY_WEIGHT = re.compile(r"^(d|p|per|ps|pw|an|samp|survey|design)w(eigh)?ts?$|^\w*(wgt|wght)\w*$")
 MIN_DISTINCT, MIN_R2 = 20, 0.05
 
 
@@ -43,9 +47,13 @@ def regression_candidates(frame: pd.DataFrame) -> list[tuple[str, str]]:
         if not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
             continue
         name = str(col).lower()
-        if TIME_NAME.search(name) or is_unit_column(name) or not OUTCOME_NAME.search(name):
+        if TIME_NAME.search(name) or is_unit_column(name) or not OUTCOME_NAME.search(name) \
+                or SURVEY_WEIGHT.match(name):  # a survey's design weight is not an outcome
             continue
         if s.isna().mean() > MAX_TARGET_MISSING or s.nunique() < MIN_DISTINCT:
+            continue
+        units = [c for c in frame.columns if c != col and is_unit_column(str(c))]
+        if any(nests(frame, unit, col) for unit in units):  # an attribute of a repeatedly measured unit
             continue
         found.append((col, f"numeric outcome '{col}' ({s.nunique()} values)"))
     return found
