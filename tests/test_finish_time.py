@@ -115,3 +115,18 @@ def test_rows_exponents_learn_each_familys_growth_from_pipelines_timed_on_two_ru
     assert refit_seconds(record, 640_000, FOLDS_80, exponents) == pytest.approx(
         finish_time.REFIT_SAFETY * 2.0 * 16 ** 0.7)
     assert refit_seconds(record, 640_000, FOLDS_80) == pytest.approx(finish_time.REFIT_SAFETY * 2.0 * 16)
+
+
+def test_the_finish_refits_single_threaded_as_the_evaluations_measured(monkeypatch):
+    from threadpoolctl import threadpool_info
+
+    seen = []
+    finish = AutoML._finish
+
+    def recording_finish(self, *args, **kwargs):
+        seen.extend(info["num_threads"] for info in threadpool_info())
+        return finish(self, *args, **kwargs)
+
+    monkeypatch.setattr(AutoML, "_finish", recording_finish)
+    AutoML(max_evals=2, n_folds=3, n_jobs=2, random_state=0).fit(IRIS.data, IRIS.target)
+    assert seen and set(seen) == {1}
