@@ -98,7 +98,7 @@ class AutoML(BaseEstimator):
     recommender : optional — a fitted recommender to use instead of the shipped one, or the path of
         one saved by ``automl knowledge fit``; shared read-only (``clone`` keeps it, fitted)
     exclude_columns : columns not to use as features
-    fidelity : {"auto", "full"} — "auto": on large tables (a first fold of at least 20,000 training rows)
+    fidelity : {"auto", "full"} — "auto": on large tables (a first fold of at least 8,000 training rows)
         candidates are scored on row subsamples first and only the best are promoted to more rows
         (:mod:`automl_engine.search.fidelity`); "full": every candidate on all the folds' rows
 

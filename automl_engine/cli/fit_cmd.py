@@ -44,7 +44,7 @@ def add_parsers(sub) -> None:
     fit.add_argument("--seed", type=int, default=0)
     fit.add_argument("--strategy", choices=("pmf", "random"), default="pmf")
     fit.add_argument("--fidelity", choices=("auto", "full"), default="auto",
-                     help="auto (default): on tables of about 25,000 rows or more, score candidates on row "
+                     help="auto (default): on tables of about 10,000 rows or more, score candidates on row "
                           "samples first and give the best more rows; full: every candidate on all rows")
     fit.add_argument("--n-jobs", type=int, default=-1, help="evaluations at once (default -1: every available core)")
     fit.add_argument("--scheduler", default=None, help="tcp://HOST:PORT of a Dask scheduler")
