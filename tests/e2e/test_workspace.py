@@ -26,6 +26,8 @@ HEADER = re.compile(r"^Run [0-9a-f]{12} · ")
 
 def upload(page: Page, path: Path, target: str) -> None:
     page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(path))
+    # this table's caption, not the one of a table loaded before
+    expect(page.get_by_text(re.compile(re.escape(path.name) + r" · [\d,]+ rows"))).to_be_visible(timeout=60_000)
     expect(page.get_by_text("Target column", exact=True)).to_be_visible(timeout=60_000)
     idle(page)
     choose(page, "Target column", target)
