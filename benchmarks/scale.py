@@ -128,9 +128,11 @@ def run_automl(task, rows, budget, split, fidelity="auto", system="automl-engine
 
 def run_on_local_cluster(task, rows, budget, split) -> dict:
     """AutoML on a 2-worker LocalCluster (its worker processes count in the peak memory)."""
+    import dask
     from distributed import LocalCluster
 
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+    with dask.config.set({"distributed.worker.daemon": False}), \
+            LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         address = cluster.scheduler_address
         return run_automl(task, rows, budget, split, system="automl-engine-dask", dask_address=address)
 

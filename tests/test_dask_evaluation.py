@@ -46,3 +46,23 @@ def test_dask_and_local_give_identical_results_and_contain_failures(cluster):
         assert remote_results[task.key].status == OK
         assert remote_results[task.key].fold_scores == local_results[task.key].fold_scores
         assert np.allclose(remote_results[task.key].oof, local_results[task.key].oof)
+
+
+def test_a_daemonic_dask_worker_gets_a_sentence_saying_how_to_start_it():
+    import multiprocessing
+
+    from automl_engine.errors import WorkerStartError
+    from automl_engine.evaluation.isolation import run_isolated
+
+    def evaluate_in_a_daemon(queue):
+        try:
+            run_isolated(EvaluationTask("k", None, None, None, "binary", "balanced_accuracy", []), 10)
+        except WorkerStartError as exc:
+            queue.put(str(exc))
+
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    daemon = ctx.Process(target=evaluate_in_a_daemon, args=(queue,), daemon=True)
+    daemon.start()
+    daemon.join(120)
+    assert "DASK_DISTRIBUTED__WORKER__DAEMON=False" in queue.get(timeout=5)

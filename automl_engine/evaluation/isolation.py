@@ -92,6 +92,10 @@ def run_isolated(task: EvaluationTask, timeout: float | None = 300.0, memory_mb:
     except Exception as exc:  # noqa: BLE001 - any launch failure is the environment's, not the pipeline's
         sender.close()
         receiver.close()
+        if "daemonic processes are not allowed to have children" in str(exc):  # a default Dask worker
+            raise WorkerStartError("the Dask workers cannot start evaluation processes because they are daemonic; "
+                                   "start them with DASK_DISTRIBUTED__WORKER__DAEMON=False (or the config "
+                                   "distributed.worker.daemon: false)") from exc
         raise WorkerStartError(f"the evaluation worker process could not start ({type(exc).__name__}: {exc})") from exc
     sender.close()
     try:
