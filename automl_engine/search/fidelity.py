@@ -37,8 +37,9 @@ from automl_engine.task import Task
 MIN_RUNG_ROWS = 2000
 """Training rows of the lowest rung (and the fewest validation rows of any rung). Rungs start on tables
 whose first fold trains on ``ETA * MIN_RUNG_ROWS`` = 8,000 rows (about 10,000 rows with 5 folds):
-chosen on four meta-train tables of 10,000-20,000 rows (``benchmarks/fidelity_threshold.py``), where
-at 120 s the searches with rungs scored 2-8 pipelines against 0-3 without (docs/BENCHMARKS.md)."""
+chosen on meta-train tables of 13,000-20,000 rows (``benchmarks/fidelity_threshold.py``), where at
+120 s on one core the searches with rungs scored 7, 8 and 2 pipelines against 0, 2 and 1 without
+(docs/BENCHMARKS.md; a loaded machine, so the direction, not the figures, is what counts)."""
 ETA = 4
 """Each rung trains on this many times the rows of the one below; its best ``1/ETA`` are promoted."""
 MAX_RUNGS = 4
