@@ -12,7 +12,7 @@ Rules, in order:
 * Synthetic tables are not real data: ``SYNTHETIC`` lists them with their origin.
   ``SAME_ORIGIN`` lists, by hand, copies the content check cannot see (values transformed beyond
   rescaling, levels re-coded).
-* Fewer than 150 rows (the corpus's floor): skipped.
+* Fewer than 100 rows (the smallest table of the corpus before KEEL): skipped.
 * Variants: tables with the same base name (``content_dedup.keel_base``: ``yeast-1_vs_7`` and
   ``yeast4`` are ``yeast``) or whose feature rows contain each other (>= 90% of the distinct rows
   of one are in the other) form a group, and one table per group is kept: a balanced (original
@@ -50,7 +50,7 @@ HERE = Path(__file__).resolve().parent
 DEFAULT_CORPUS = HERE.parents[1] / "automl_engine" / "knowledge" / "corpus.csv"
 DEFAULT_OUT = HERE / "keel_tasks.csv"
 BIG = HERE / "big_rdatasets_tasks.csv"
-MIN_ROWS, TRIES = 150, 3
+MIN_ROWS, TRIES = 100, 3
 OUT_COLUMNS = ["source", "package", "item", "kind", "target", "task", "leak_dropped", "rows", "n_features",
                "n_classes", "cv_score", "group", "status", "reason"]
 SYNTHETIC = {
