@@ -206,7 +206,7 @@ def main(argv=None) -> int:
     command = "python benchmarks/scale.py " + " ".join(argv if argv is not None else sys.argv[1:])
     load = ", ".join(f"{v:.1f}" for v in psutil.getloadavg())
     publish(markdown(shown), args.write, args.section, command,
-            f"load average when the report was written {load} (a knowledge build used one core)")
+            f"load average when the report was written {load}")
     return 0
 
 
