@@ -7,7 +7,7 @@ import pytest
 from automl_engine.errors import DataError
 from automl_engine.evaluation.executor import Evaluator
 
-EXTRAS = ("streamlit", "altair", "dask", "distributed", "psutil")
+EXTRAS = ("streamlit", "altair", "dask", "distributed")  # psutil is a runtime dependency (data/memory.py)
 
 # A fresh interpreter in which the optional packages cannot be imported, as in a core install
 # (LightGBM and XGBoost import Dask only when it is there).
