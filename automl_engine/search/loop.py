@@ -221,13 +221,18 @@ class Search:
         if len(self.rungs) == 1:
             return []
         busy = {int(t.suggestion) for t in self._pending.values()}
+        timed = self.budget.timed and self.cost_model is not None
+        time_left = self._time_left() if timed else math.inf
+        costs: dict[int, np.ndarray] = {}  # per rung, computed once per call
         trials = []
         for index, level in self.halving.promotable():
             if len(trials) >= n:
                 break
             if index in busy:
                 continue
-            if self.budget.timed and self.cost_model is not None and self._costs(level)[index] > self._time_left():
+            if timed and level not in costs:
+                costs[level] = self._costs(level)
+            if timed and costs[level][index] > time_left:
                 continue  # no time for it at that size; a later, cheaper promotion may still fit
             self.halving.start(index, level)
             trials.append(self._trial(index, source=PROMOTED, level=level))
