@@ -45,13 +45,19 @@ if classes:
                                   format_func=lambda i: short(classes[i]), key=f"explain_class_{run.run_id}")
 choice.update(rows=n_rows, **{"class": class_index})
 
-key, task = explanation_task(run.run_id, n_rows, class_index, classes, lambda progress: explain(
-    model, X, max_rows=n_rows, class_index=class_index, progress=progress))
+def compute(progress):
+    return explain(model, X, max_rows=n_rows, class_index=class_index, progress=progress)
+
+
+key, task = explanation_task(run.run_id, n_rows, class_index, classes, compute)
 if task.running:
     wait_block(key, f"Computing SHAP values on {min(n_rows, len(X)):,} rows")
     st.stop()
 if task.status == "failed":
     st.error(md(task.error, limit=600), icon=":material/error:")
+    if st.button("Try again", icon=":material/refresh:", key="explain_retry"):
+        explanation_task(run.run_id, n_rows, class_index, classes, compute, retry=True)
+        st.rerun()
     st.stop()
 e = task.result
 done = f"{len(e.values)} of {e.n_requested}" if len(e.values) < e.n_requested else f"{len(e.values)}"

@@ -44,9 +44,11 @@ def mirrored(e, label):
     return replace(e, values=-e.values, base_value=base, output=output, class_label=label)
 
 
-def explanation_task(run_id: str, n_rows: int, class_index: int | None, classes: list, compute):
+def explanation_task(run_id: str, n_rows: int, class_index: int | None, classes: list, compute,
+                     retry: bool = False):
     """The SHAP task of one run, row count and class: found, derived from the other class of a binary
-    model when that one is computed, or started (``compute(progress)``)."""
+    model when that one is computed, or started (``compute(progress)``). A failed task stays failed
+    (the page shows its sentence) until ``retry``: rerunning the page does not silently start it again."""
     board = task_board()
     key = shap_key(run_id, n_rows, class_index)
     task = board.get(key)
@@ -56,7 +58,7 @@ def explanation_task(run_id: str, n_rows: int, class_index: int | None, classes:
             else None
         if derived is not None:
             return key, board.put(key, derived)
-    return key, board.start(key, compute, sentence("SHAP values"))
+    return key, board.start(key, compute, sentence("SHAP values"), retry_failed=retry)
 
 
 def sentence(what: str):

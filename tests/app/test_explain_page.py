@@ -85,6 +85,14 @@ def test_unusable_data_shows_one_sentence(session):
     at = wait_for_tasks(page(run_id), run_id)
     assert at.error and "'city'" in at.error[0].value.replace("\\", "")
     assert len(at.error) == 1 and not charts(at)
+    [failed] = shap_tasks(run_id)
+    at.run()                                                  # a rerun shows the failure, it does not start it again
+    assert len(at.error) == 1 and shap_tasks(run_id) == [failed] and not at.get("progress")
+    at.button(key="explain_retry").click().run()              # "Try again" does
+    [retried] = shap_tasks(run_id)
+    assert retried is not failed
+    at = wait_for_tasks(at, run_id)
+    assert len(at.error) == 1 and "'city'" in at.error[0].value.replace("\\", "")
 
 
 @pytest.mark.slow
