@@ -16,7 +16,7 @@ from sklearn.base import BaseEstimator, clone
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
-from automl_engine.catalogue import build_pipeline, load_catalogue, task_type_of
+from automl_engine.catalogue import load_catalogue, task_type_of
 from automl_engine.data.fingerprint import fingerprint
 from automl_engine.errors import DataError
 from automl_engine.evaluation import (
@@ -41,7 +41,6 @@ from automl_engine.recommender.local import LocalWarmStart
 from automl_engine.recommender.random import RandomRecommender
 from automl_engine.search import Budget, Problem, Search, spent_seconds
 from automl_engine.search.cost_model import CostModel
-from automl_engine.search.ensemble import EnsembleModel, ensemble_selection
 from automl_engine.search.events import (
     ENSEMBLING,
     PREPARING,
@@ -51,8 +50,8 @@ from automl_engine.search.events import (
 )
 from automl_engine.search.events import emitter as _emitter
 from automl_engine.search.fidelity import make_rungs
+from automl_engine.search.final import FINAL_MODELS, FinalInputs, build_final
 from automl_engine.search.finish_time import (
-    affordable_members,
     best_records,
     finish_reserve,
     rows_exponents,
@@ -64,12 +63,13 @@ from automl_engine.task import Task
 logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_EVALS = 25
-ENSEMBLE_CANDIDATES = 10
 FALLBACK_PIPELINES = 3
 FALLBACK_TIMEOUT = 120.0  # seconds a fallback try may take without a time budget; the fallback must produce a model
 FALLBACK_FLOOR = 10.0  # with a time budget, the fallback gets what is left of it, but at least this many seconds
 STRATEGIES = ("pmf", "random")
 FIDELITIES = ("auto", "full")
+DEFAULT_FINAL_MODEL = "ensemble"
+"""What ``final_model="auto"`` builds (chosen by benchmarks/final_model.py on meta-train tables)."""
 
 
 class AutoML(BaseEstimator):
@@ -85,7 +85,11 @@ class AutoML(BaseEstimator):
     strategy : {"pmf", "random"}
     n_jobs : int — evaluations at once; -1 (the default) for every available core
     dask_address : str, optional — ``tcp://host:port`` of a Dask scheduler
-    ensemble : bool — try ensemble selection over the top pipelines
+    ensemble : bool — whether the final model may combine pipelines; False is ``final_model="refit"``
+    final_model : {"auto", "refit", "bagging", "ensemble", "bagged-ensemble", "stacking"} — how the final
+        model is made from the search (:mod:`automl_engine.search.final`): the winner refitted on every
+        row, its cross-validation fold models averaged, an ensemble or a stack of the top pipelines;
+        "auto" is the measured default (``DEFAULT_FINAL_MODEL``)
     random_state : int or None
     n_folds : int, optional — folds (default by size, as Azure AutoML: 10 / 5 / holdout)
     eval_timeout : float — seconds per evaluation; memory_mb : int — memory cap per evaluation
@@ -116,7 +120,8 @@ class AutoML(BaseEstimator):
 
     def __init__(self, task="auto", metric="auto", time_budget=None, max_evals=None, strategy="pmf", n_jobs=-1,
                  dask_address=None, ensemble=True, random_state=None, n_folds=None, eval_timeout=300.0,
-                 memory_mb=4096, learn=False, data_dir=None, recommender=None, exclude_columns=(), fidelity="auto"):
+                 memory_mb=4096, learn=False, data_dir=None, recommender=None, exclude_columns=(), fidelity="auto",
+                 final_model="auto"):
         self.task = task
         self.metric = metric
         self.time_budget = time_budget
@@ -134,6 +139,7 @@ class AutoML(BaseEstimator):
         self.recommender = recommender
         self.exclude_columns = exclude_columns
         self.fidelity = fidelity
+        self.final_model = final_model
 
     def __sklearn_clone__(self):
         """As ``sklearn.base.clone``, except that a fitted recommender is shared, not re-created unfitted.
@@ -178,6 +184,7 @@ class AutoML(BaseEstimator):
         from automl_engine.data.intake import prepare_data
 
         self._check_strategy()
+        self._final_strategy()  # a wrong final_model is said before the search, not after it
         seed = 0 if self.random_state is None else int(self.random_state)
         return prepare_data(frame, target, task=self.task, exclude=tuple(self.exclude_columns), random_state=seed)
 
@@ -190,6 +197,7 @@ class AutoML(BaseEstimator):
         emit = _emitter(on_event)
         self._stop_event = stop if stop is not None else threading.Event()
         self._check_strategy()
+        self._final_strategy()  # a wrong final_model is said before the search, not after it
         seed = 0 if self.random_state is None else int(self.random_state)
         self.task_, self.data_report_, self.column_types_ = prepared.task, prepared.report, prepared.column_types
         self.feature_names_in_ = np.asarray([c for c in prepared.columns if c != prepared.target], dtype=object)
@@ -316,48 +324,34 @@ class AutoML(BaseEstimator):
     def _store(self) -> KnowledgeStore:
         return KnowledgeStore(Path(self.data_dir or user_data_dir()) / "knowledge.sqlite")
 
-    def _finish(self, problem, catalogue, prepared, metric, budget: Budget, emit) -> None:
-        """Refit the best pipeline on all the data, then the ensemble if it scores better.
+    def _final_strategy(self) -> str:
+        """The final-model strategy this fit uses (``final_model`` with "auto" and ``ensemble`` resolved)."""
+        if self.final_model != "auto" and self.final_model not in FINAL_MODELS:
+            raise ValueError(f"final_model must be 'auto' or one of {', '.join(FINAL_MODELS)}; "
+                             f"got {self.final_model!r}")
+        if self.final_model != "auto":
+            return self.final_model
+        return DEFAULT_FINAL_MODEL if self.ensemble else "refit"
 
-        With a time budget, only the ensemble candidates whose predicted refits fit in the time
-        left take part in the ensemble selection.
+    def _finish(self, problem, catalogue, prepared, metric, budget: Budget, emit) -> None:
+        """Build the final model (:func:`~automl_engine.search.final.build_final`) from the ranked search.
+
+        With a time budget, only what is predicted to fit in the time left is fitted.
         """
-        emit(PhaseEvent(REFITTING, budget.elapsed()))
-        ok = best_records(self.history_)
-        X, y = problem.X, problem.y
-        self.best_pipeline_ = None
-        for record in ok:  # the best pipeline that refits on all the data
-            try:
-                spec = catalogue[record["pipeline_index"]]
-                self.best_pipeline_ = build_pipeline(spec, self.column_types_, self.random_state).fit(X, y)
-                self.best_record_ = record
-                break
-            except Exception as exc:  # noqa: BLE001 - fall back to the next best
-                logger.warning("refit of %s failed: %s", record["description"], exc)
-        if self.best_pipeline_ is None:
-            raise DataError("no pipeline could be refitted on all the data; try a larger budget")
-        self.model_, ensemble_row = self.best_pipeline_, None
-        level = self.best_record_.get("rung", 0)  # the ensemble is chosen on the same rows as the best
-        candidates = [h for h in ok if (h["pipeline_index"], level) in self._search.oof][:ENSEMBLE_CANDIDATES]
-        if budget.timed:
-            affordable = affordable_members(candidates, len(X), problem.folds, budget.remaining(),
-                                            fitted=[self.best_record_], exponents=rows_exponents(self.history_))
-            self.search_stats_["ensemble_candidates_skipped"] = len(candidates) - len(affordable)
-            candidates = affordable
-        if self.ensemble and len(candidates) >= 2:
-            emit(PhaseEvent(ENSEMBLING, budget.elapsed()))
-            oof = [self._search.oof[(h["pipeline_index"], level)] for h in candidates]
-            y_validation = y[self._search.validation_rows(level)]
-            weights, score = ensemble_selection(oof, y_validation, metric, self.task_, problem.classes)
-            members = [(w, h) for w, h in zip(weights, candidates) if w > 0]
-            if len(members) >= 2 and score > self.best_record_["score"] + 1e-9:
-                fitted = [self.best_pipeline_ if h is self.best_record_ else
-                          build_pipeline(catalogue[h["pipeline_index"]], self.column_types_,
-                                         self.random_state).fit(X, y)
-                          for _, h in members]
-                self.model_ = EnsembleModel(fitted, [w for w, _ in members], self.task_, problem.classes).fit(X, y)
-                ensemble_row = {"score": score, "members": [(float(w), h["description"]) for w, h in members],
-                                "rung": level, "rows": self.best_record_.get("rows")}
+        strategy = self._final_strategy()
+        emit(PhaseEvent(REFITTING if strategy in ("refit", "bagging") else ENSEMBLING, budget.elapsed()))
+        inputs = FinalInputs(problem.X, problem.y, self.task_, problem.classes, problem.folds, metric, catalogue,
+                             self.column_types_, best_records(self.history_), self._search.oof,
+                             self._search.validation_rows, self.random_state,
+                             seconds_left=lambda: budget.remaining() if budget.timed else None,
+                             exponents=rows_exponents(self.history_))
+        final = build_final(strategy, inputs)
+        self.model_, self.best_pipeline_, self.best_record_ = final.model, final.best_pipeline, final.best_record
+        self.final_model_ = final.strategy
+        self.search_stats_["final_model"] = final.strategy
+        if final.notes:
+            self.search_stats_["final_model_notes"] = final.notes
+        ensemble_row = final.ensemble_row
         self.ensemble_ = ensemble_row
         self.classes_ = problem.classes
         self.leaderboard_ = make_leaderboard(self.history_, ensemble_row)
@@ -366,7 +360,7 @@ class AutoML(BaseEstimator):
         if self.learn and self.strategy == "pmf":
             try:
                 record_search(self._store(), f"user:{self.fingerprint_}", self.task_, catalogue.task_type,
-                              self.meta_features_, self.fingerprint_, len(X), len(self.column_types_),
+                              self.meta_features_, self.fingerprint_, len(problem.X), len(self.column_types_),
                               _first_records(self.history_), catalogue)
             except Exception as exc:  # noqa: BLE001 - learning is best effort; the model is what matters
                 logger.warning("could not add this search to the local knowledge store: %s", exc)

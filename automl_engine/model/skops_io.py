@@ -51,6 +51,7 @@ FORMAT_VERSION = 1
 TRUSTED_TYPES = (
     # this package: plain estimators whose state is arrays and parameters
     "automl_engine.search.ensemble.EnsembleModel",
+    "automl_engine.search.ensemble.StackedModel",
     "automl_engine.catalogue.estimators.CalibratedSVC",
     # CatBoost wrappers: their state holds the model as CatBoost's binary format (bytes), which
     # catboost's load_model(blob=...) parses; no CatBoost type is built from the file itself

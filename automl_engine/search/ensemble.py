@@ -67,15 +67,50 @@ class EnsembleModel(BaseEstimator):
         check_is_fitted(self, "weights_")
         if self.task == Task.REGRESSION:
             raise AttributeError("a regression ensemble has no predict_proba")
-        out = np.zeros((len(X), len(self.classes_)))
-        for weight, estimator in zip(self.weights_, self.estimators):
-            proba = estimator.predict_proba(X)
-            positions = np.searchsorted(self.classes_, np.asarray(estimator.classes_))
-            out[:, positions] += weight * proba
-        return out
+        return sum(w * proba for w, proba in zip(self.weights_, self.member_outputs(X)))
 
     def predict(self, X):
         check_is_fitted(self, "weights_")
         if self.task == Task.REGRESSION:
             return sum(w * np.asarray(e.predict(X), dtype=float) for w, e in zip(self.weights_, self.estimators))
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+    def member_outputs(self, X) -> list[np.ndarray]:
+        """Each member's output on ``X``: class probabilities in ``classes_`` order, or values."""
+        check_is_fitted(self, "weights_")
+        if self.task == Task.REGRESSION:
+            return [np.asarray(e.predict(X), dtype=float) for e in self.estimators]
+        outputs = []
+        for estimator in self.estimators:
+            proba = np.zeros((len(X), len(self.classes_)))
+            proba[:, np.searchsorted(self.classes_, np.asarray(estimator.classes_))] = estimator.predict_proba(X)
+            outputs.append(proba)
+        return outputs
+
+
+def stack_features(outputs: list[np.ndarray], task: str) -> np.ndarray:
+    """The level-2 inputs of a stack: members' values, or the logs of their class probabilities."""
+    if task == Task.REGRESSION:
+        return np.column_stack([np.asarray(o, dtype=float).ravel() for o in outputs])
+    return np.hstack([np.log(np.clip(np.asarray(o, dtype=float), 1e-6, 1.0)) for o in outputs])
+
+
+class StackedModel(EnsembleModel):
+    """Fitted pipelines combined by a fitted linear ``combiner`` on their outputs (see ``stack_features``)."""
+
+    def __init__(self, estimators=None, weights=None, task="binary", classes=None, combiner=None):
+        super().__init__(estimators, weights, task, classes)
+        self.combiner = combiner
+
+    def predict_proba(self, X):
+        if self.task == Task.REGRESSION:
+            raise AttributeError("a regression stack has no predict_proba")
+        proba = self.combiner.predict_proba(stack_features(self.member_outputs(X), self.task))
+        out = np.zeros((len(X), len(self.classes_)))
+        out[:, np.searchsorted(self.classes_, np.asarray(self.combiner.classes_))] = proba
+        return out
+
+    def predict(self, X):
+        if self.task == Task.REGRESSION:
+            return np.asarray(self.combiner.predict(stack_features(self.member_outputs(X), self.task)), dtype=float)
         return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
