@@ -35,7 +35,7 @@ def _inputs(model, **changes) -> FinalInputs:
 
 
 def _unbeatable(inputs: FinalInputs, score: float) -> FinalInputs:
-    """The same inputs with the winner's recorded score set to ``score`` (to force keeping or refusing a combination)."""
+    """The same inputs with the winner's recorded score set to ``score`` (to force keeping or refusing one)."""
     ranked = [dict(inputs.ranked[0], score=score), *inputs.ranked[1:]]
     return dataclasses.replace(inputs, ranked=ranked)
 

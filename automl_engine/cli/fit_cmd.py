@@ -15,6 +15,7 @@ from automl_engine.cli.progress import ProgressBar
 from automl_engine.errors import DataError
 from automl_engine.evaluation.metrics import CLASSIFICATION_METRICS, REGRESSION_METRICS
 from automl_engine.search.events import SEARCHING, PhaseEvent
+from automl_engine.search.final import FINAL_MODELS
 from automl_engine.search.leaderboard import skipped_sentence
 from automl_engine.store.runs import (
     FAILED,
@@ -48,7 +49,11 @@ def add_parsers(sub) -> None:
                           "samples first and give the best more rows; full: every candidate on all rows")
     fit.add_argument("--n-jobs", type=int, default=-1, help="evaluations at once (default -1: every available core)")
     fit.add_argument("--scheduler", default=None, help="tcp://HOST:PORT of a Dask scheduler")
-    fit.add_argument("--no-ensemble", action="store_true")
+    fit.add_argument("--no-ensemble", action="store_true", help="the final model is one pipeline (--final-model refit)")
+    fit.add_argument("--final-model", choices=("auto",) + FINAL_MODELS, default="auto",
+                     help="how the final model is made from the search: auto (default, the measured choice), refit "
+                          "the winner on every row, bagging (its cross-validation fold models averaged), ensemble, "
+                          "bagged-ensemble or stacking of the top pipelines")
     fit.add_argument("--no-learn", action="store_true", help="do not add this search to the local knowledge store")
     fit.add_argument("--exclude", action="append", default=[], help="a column to leave out (repeatable)")
     fit.add_argument("--resume", default=None, metavar="RUN_ID", help="continue an earlier run from the run history")
@@ -146,7 +151,8 @@ def _search(args, store, run_id, lease, frame, task, metric, history, recorded) 
     store_write = _StoreWrite()
     model = AutoML(task=task, metric=metric, time_budget=args.time_budget, max_evals=args.max_evals,
                    strategy=args.strategy, fidelity=args.fidelity, n_jobs=args.n_jobs, dask_address=args.scheduler,
-                   ensemble=not args.no_ensemble, random_state=args.seed, learn=not args.no_learn,
+                   ensemble=not args.no_ensemble, final_model=getattr(args, "final_model", "auto"),
+                   random_state=args.seed, learn=not args.no_learn,
                    exclude_columns=tuple(args.exclude))
 
     def on_event(event) -> None:

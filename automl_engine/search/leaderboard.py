@@ -22,11 +22,14 @@ def make_leaderboard(history: list[dict], ensemble: dict | None = None) -> pd.Da
     rows = [{c: h.get(c) for c in LEADERBOARD_COLUMNS} for h in latest.values()]
     if ensemble is not None:
         names = ", ".join(f"{w:.2f}×{d.split(' → ')[-1]}" for w, d in ensemble["members"])
-        rows.append({"pipeline_id": "ensemble", "description": f"Ensemble({names})", "family": "ensemble",
+        kind = ensemble.get("kind", "ensemble")  # "ensemble", "bagged ensemble" or "stack" (search/final.py)
+        if kind == "stack":
+            names = ", ".join(d.split(" → ")[-1] for _, d in ensemble["members"])
+        rows.append({"pipeline_id": "ensemble", "description": f"{kind.capitalize()}({names})", "family": "ensemble",
                      "score": ensemble["score"], "score_std": np.nan, "rows": ensemble.get("rows"),
                      "predicted_score": np.nan, "predicted_std": np.nan, "fit_time": np.nan, "wall_time": np.nan,
-                     "status": "ok", "source": "ensemble selection", "iteration": len(history) + 1,
-                     "rung": ensemble.get("rung", 0)})
+                     "status": "ok", "source": "stacking" if kind == "stack" else "ensemble selection",
+                     "iteration": len(history) + 1, "rung": ensemble.get("rung", 0)})
     board = pd.DataFrame(rows, columns=LEADERBOARD_COLUMNS)
     board["score"] = board["score"].astype(float)
     board["rung"] = board["rung"].fillna(0).astype(int)

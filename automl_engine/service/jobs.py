@@ -51,7 +51,7 @@ DONE = (FINISHED, STOPPED, FAILED)
 KNOWLEDGE_DIR_ENV = "AUTOML_KNOWLEDGE_DIR"
 # AutoML keyword arguments a run's settings may hold (everything JSON-serialisable)
 SETTING_NAMES = ("task", "metric", "time_budget", "max_evals", "strategy", "n_jobs", "dask_address", "ensemble",
-                 "random_state", "n_folds", "eval_timeout", "memory_mb", "learn", "exclude_columns")
+                 "random_state", "n_folds", "eval_timeout", "memory_mb", "learn", "exclude_columns", "final_model")
 
 
 @dataclass(frozen=True)
