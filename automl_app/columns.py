@@ -5,9 +5,12 @@ import streamlit as st
 BOARD = {
     "iteration": st.column_config.NumberColumn("#", help="Evaluation number, in the order they were run."),
     "description": st.column_config.TextColumn(width=420, help="The pipeline: its steps and model."),
-    "score": st.column_config.TextColumn(help="Cross-validated score (higher is better; losses are negated), "
-                                         "or why the evaluation has none."),
-    "± std": st.column_config.TextColumn(help="Standard deviation over the folds; blank with a single holdout."),
-    "predicted": st.column_config.TextColumn(help="What the recommender predicted before trying it."),
-    "rows": st.column_config.TextColumn(help="Training rows the score was measured on."),
+    "score": st.column_config.NumberColumn(format="%.4f", help="Cross-validated score (higher is better; losses "
+                                           "are negated); blank when the evaluation has none (its status says why)."),
+    "± std": st.column_config.NumberColumn(format="%.4f", help="Standard deviation over the folds; blank with a "
+                                           "single holdout."),
+    "predicted": st.column_config.NumberColumn(format="%.4f", help="What the recommender predicted before trying it."),
+    "pred. std": st.column_config.NumberColumn(format="%.4f", help="The recommender's uncertainty about it."),
+    "rows": st.column_config.NumberColumn(format="localized", help="Training rows the score was measured on."),
+    "fit s": st.column_config.NumberColumn(format="%.2f", help="Seconds to fit one fold."),
 }

@@ -130,10 +130,16 @@ def clip_to_metric(value, metric: str):
     return float(min(max(value, low), high))
 
 
+def _value(value) -> float:
+    """A finite float, or NaN (a blank cell in a number column)."""
+    value = pd.to_numeric(value, errors="coerce")
+    return float(value) if value is not None and np.isfinite(value) else np.nan
+
+
 def board_display(board: pd.DataFrame, records: list[dict], metric: str | None) -> pd.DataFrame:
-    """The leaderboard as text where numbers alone mislead: a failed row says why in its score, ± std
-    is blank with a single holdout, predicted scores stay within the metric's range; ``rows`` (the
-    training rows a score was measured on) is kept when the search reports it."""
+    """The leaderboard with number columns that sort as numbers: a failed row has no score and its
+    status says why, ± std is blank with a single holdout, predicted scores stay within the metric's
+    range; ``rows`` (the training rows a score was measured on) is kept when the search reports it."""
     folds = {int(r["iteration"]): len(r.get("fold_scores") or []) for r in records if "iteration" in r}
     with_rows = "rows" in board.columns and pd.to_numeric(board["rows"], errors="coerce").notna().any()
     rows = []
@@ -144,18 +150,20 @@ def board_display(board: pd.DataFrame, records: list[dict], metric: str | None) 
         single = folds.get(iteration) == 1 and row.get("family") != "ensemble"
         out = {
             "iteration": iteration, "description": row.get("description"), "family": row.get("family"),
-            "score": _number(row.get("score")) if ok else STATUS_WORDS.get(status, status),
-            "± std": "" if single or not ok else _number(row.get("score_std")),
+            "score": _value(row.get("score")) if ok else np.nan,
+            "± std": np.nan if single or not ok else _value(row.get("score_std")),
         }
         if with_rows:      # beside the score it qualifies
-            value = pd.to_numeric(row.get("rows"), errors="coerce")
-            out["rows"] = "" if pd.isna(value) else f"{int(value):,}"
+            out["rows"] = _value(row.get("rows"))
         out |= {
-            "predicted": _number(clip_to_metric(row.get("predicted_score"), metric or "")),
-            "pred. std": _number(row.get("predicted_std")),
-            "fit s": _number(row.get("fit_time"), 2) if ok else "",
+            "predicted": _value(clip_to_metric(_value(row.get("predicted_score")), metric or "")),
+            "pred. std": _value(row.get("predicted_std")),
+            "fit s": _value(row.get("fit_time")) if ok else np.nan,
         }
         out["status"] = STATUS_WORDS.get(status, status)
         out["source"] = row.get("source")
         rows.append(out)
-    return pd.DataFrame(rows)
+    shown = pd.DataFrame(rows)
+    if with_rows:
+        shown["rows"] = shown["rows"].astype("Int64")
+    return shown

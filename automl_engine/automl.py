@@ -349,6 +349,7 @@ class AutoML(BaseEstimator):
         self.model_, self.best_pipeline_, self.best_record_ = final.model, final.best_pipeline, final.best_record
         self.final_model_ = final.strategy
         self.search_stats_["final_model"] = final.strategy
+        self.search_stats_["ensemble_candidates_skipped"] = final.candidates_skipped
         if final.notes:
             self.search_stats_["final_model_notes"] = final.notes
         ensemble_row = final.ensemble_row

@@ -79,6 +79,9 @@ def test_bagging_falls_back_to_a_refit_without_folds_or_time(classification):
     one_fold = build_final("bagging", holdout)
     assert one_fold.strategy == "refit" and "holdout" in one_fold.notes[0]
     assert not isinstance(one_fold.model, EnsembleModel)
+    no_time_for_members = build_final("ensemble", _unbeatable(_inputs(model, seconds_left=lambda: 0.0), -1.0))
+    assert no_time_for_members.strategy == "refit"                # only the refitted winner is left
+    assert no_time_for_members.candidates_skipped == len(_inputs(model).ranked[:10]) - 1 > 0
 
 
 @pytest.mark.parametrize("strategy", ["ensemble", "bagged-ensemble", "stacking"])

@@ -74,6 +74,7 @@ class FinalModel:
     ensemble_row: dict | None
     strategy: str
     notes: list[str] = field(default_factory=list)
+    candidates_skipped: int = 0  # top pipelines left out of a combination: their fits did not fit in the time left
 
 
 def build_final(strategy: str, inputs: FinalInputs) -> FinalModel:
@@ -146,9 +147,11 @@ def _bagging(inputs: FinalInputs) -> FinalModel:
 
 
 def _candidates(inputs: FinalInputs, final: FinalModel, bagged: bool) -> tuple[list[dict], int]:
-    """The top records with out-of-fold predictions on the winner's rung, whose fits fit in the time left."""
+    """The top records with out-of-fold predictions on the winner's rung, whose fits fit in the time left
+    (``final.candidates_skipped`` counts the others)."""
     level = final.best_record.get("rung", 0)
     candidates = [h for h in inputs.ranked if (h["pipeline_index"], level) in inputs.oof][:ENSEMBLE_CANDIDATES]
+    offered = len(candidates)
     left = inputs.seconds_left()
     if left is not None:
         if bagged:
@@ -162,6 +165,7 @@ def _candidates(inputs: FinalInputs, final: FinalModel, bagged: bool) -> tuple[l
         else:
             candidates = affordable_members(candidates, len(inputs.X), inputs.folds, left,
                                             fitted=[final.best_record], exponents=inputs.exponents)
+    final.candidates_skipped = offered - len(candidates)
     return candidates, level
 
 
@@ -191,7 +195,7 @@ def _ensemble(inputs: FinalInputs, final: FinalModel, bagged: bool) -> FinalMode
     row = {"score": score, "members": [(float(w), h["description"]) for w, h in members], "rung": level,
            "rows": final.best_record.get("rows"), "kind": "bagged ensemble" if bagged else "ensemble"}
     return FinalModel(model, final.best_pipeline, final.best_record, row, "bagged-ensemble" if bagged else "ensemble",
-                      final.notes)
+                      final.notes, final.candidates_skipped)
 
 
 def _combiner(task: str, random_state):
@@ -243,4 +247,5 @@ def _stacking(inputs: FinalInputs, final: FinalModel) -> FinalModel:
     model = StackedModel(models, [1.0] * len(models), inputs.task, inputs.classes, combiner).fit(inputs.X, inputs.y)
     row = {"score": float(score), "members": [(1.0 / len(candidates), h["description"]) for h in candidates],
            "rung": level, "rows": final.best_record.get("rows"), "kind": "stack"}
-    return FinalModel(model, final.best_pipeline, final.best_record, row, "stacking", final.notes)
+    return FinalModel(model, final.best_pipeline, final.best_record, row, "stacking", final.notes,
+                      final.candidates_skipped)

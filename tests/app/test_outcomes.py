@@ -64,11 +64,13 @@ def test_the_board_says_timed_out_blanks_a_single_holdout_std_and_clips_predicti
                record(3, score=0.6, folds=3, predicted=0.5)]
     board = pd.DataFrame(records).drop(columns=["fold_scores"])
     shown = outcomes.board_display(board, records, "r2").set_index("iteration")
-    assert shown.loc[2, "score"] == "timed out" and shown.loc[2, "status"] == "timed out"
-    assert shown.loc[2, "± std"] == "" and shown.loc[2, "fit s"] == ""
-    assert shown.loc[1, "± std"] == "" and shown.loc[3, "± std"] == "0.0100"      # one holdout: no spread
-    assert shown.loc[1, "predicted"] == "1.0000"                                   # a predicted R² stays <= 1
-    assert "None" not in shown.to_string() and "nan" not in shown.to_string()
+    assert pd.isna(shown.loc[2, "score"]) and shown.loc[2, "status"] == "timed out"
+    assert pd.isna(shown.loc[2, "± std"]) and pd.isna(shown.loc[2, "fit s"])
+    assert pd.isna(shown.loc[1, "± std"]) and shown.loc[3, "± std"] == pytest.approx(0.01)   # one holdout: no spread
+    assert shown.loc[1, "predicted"] == 1.0                                        # a predicted R² stays <= 1
+    for column in ("score", "± std", "predicted", "pred. std", "fit s"):           # numbers sort as numbers
+        assert pd.api.types.is_float_dtype(shown[column]), column
+    assert shown["score"].sort_values(ascending=False).index[:2].tolist() == [1, 3]
     assert "rows" not in shown.columns
 
 
@@ -76,7 +78,7 @@ def test_the_board_shows_the_rows_a_score_was_measured_on_when_there_are_any():
     records = [record(2, score=0.9, rows=12000, rung=1), record(1, score=0.8, rows=1200, rung=0)]
     board = pd.DataFrame(records).drop(columns=["fold_scores"])      # the same pipeline on two rungs
     shown = outcomes.board_display(board, records, "accuracy")
-    assert list(shown["rows"]) == ["12,000", "1,200"] and list(shown["iteration"]) == [2, 1]
+    assert list(shown["rows"]) == [12000, 1200] and list(shown["iteration"]) == [2, 1]
     board["rows"] = None                                             # a search without rungs: no column
     assert "rows" not in outcomes.board_display(board, records, "accuracy").columns
 
