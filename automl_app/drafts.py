@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from automl_engine.service.jobs import save_frame
-from automl_engine.store.paths import user_data_dir
+from automl_engine.store.paths import create_private_file, private_dir, user_data_dir
 
 logger = logging.getLogger(__name__)
 _OWNER_RE = re.compile(r"^[0-9A-Za-z_-]{1,64}$")
@@ -59,7 +59,8 @@ def save_choices(owner: str, folder: Path | None = None, **choices) -> None:
     try:
         current = json.loads(paths[1].read_text(encoding="utf-8")) if paths[1].is_file() else {}
         current.update({k: v for k, v in choices.items()})
-        paths[1].parent.mkdir(parents=True, exist_ok=True)
+        private_dir(paths[1].parent)
+        create_private_file(paths[1])   # owner-only (0600), as the draft table beside it
         paths[1].write_text(json.dumps(current), encoding="utf-8")
     except (OSError, ValueError) as exc:
         logger.warning("could not keep the draft choices of %s: %s", owner, exc)

@@ -71,3 +71,13 @@ def test_after_a_search_in_the_app_service_nothing_in_the_data_folder_is_open_to
     assert "runs.sqlite" in written and any(p.endswith(".parquet") for p in written)
     assert any(p.endswith(".skops") for p in written)
     assert modes_open_to_others(isolated_data_dir) == {}
+
+
+def test_a_drafts_table_and_choices_are_owner_only(isolated_data_dir):
+    from automl_app import drafts
+
+    owner = "b" * 32
+    drafts.save_table(owner, pd.DataFrame({"name": ["Ann", "Bob"], "y": [1, 0]}), "people.csv", "y")
+    drafts.save_choices(owner, target="name")
+    assert drafts.load(owner).target == "name"
+    assert modes_open_to_others(user_data_dir()) == {}
