@@ -4,6 +4,7 @@ import json
 import pandas as pd
 import streamlit as st
 
+from automl_app import uploads
 from automl_app.navigation import go_to_search
 from automl_app.text import md
 from automl_app.work import diagnostics_key, task_board
@@ -69,21 +70,41 @@ st.subheader("Predict new data")
 st.caption(md(f"The table needs the {len(card['input_schema'])} columns the model was trained on; other columns "
               f"are ignored. The predictions come first, then the columns of your table.", limit=None))
 upload = st.file_uploader("Table to predict (CSV, TSV, Excel or Parquet)", type=UPLOAD_TYPES, key="predict_upload")
-if upload is not None:
+
+
+def predict_upload(upload) -> dict:
+    """The predictions of an uploaded table (with the schema sentences), or the sentence saying why there are none."""
+    result = {"run_id": run.run_id, "file_id": upload.file_id, "name": upload.name, "warnings": []}
     try:
         frame = load_table(upload)
         predicted = predict_frame(model, frame)
     except DataError as exc:       # one message: the reason predictions were refused
-        st.error(md(str(exc), limit=600), icon=":material/error:")
+        result["error"] = str(exc)
     except Exception as exc:  # noqa: BLE001 - a sentence, never a traceback
-        st.error(md(f"The predictions could not be made ({type(exc).__name__}: {exc}).", limit=600),
-                 icon=":material/error:")
+        result["error"] = f"The predictions could not be made ({type(exc).__name__}: {exc})."
     else:
-        for sentence in check_schema(card, frame):
-            st.warning(md(sentence, limit=600), icon=":material/warning:")
+        result["warnings"] = check_schema(card, frame)
         frame = frame.loc[:, ~pd.Index([str(c) for c in frame.columns]).duplicated()]
         frame.columns = [str(c) for c in frame.columns]
-        predictions = pd.concat([predicted, frame], axis=1)
+        result["predictions"] = pd.concat([predicted, frame], axis=1)
+    return result
+
+
+# the last upload's predictions are kept (for this run) and the upload itself released from the server's
+# memory once read, so a rerun (a download click) shows them again without re-reading the file
+kept = ss.get("predict_result")
+if upload is not None and (kept is None or kept["file_id"] != upload.file_id or kept["run_id"] != run.run_id):
+    with st.spinner("Predicting…"):
+        kept = ss["predict_result"] = predict_upload(upload)
+    uploads.release(upload)
+if kept is not None and kept["run_id"] == run.run_id:
+    if kept.get("error"):
+        st.error(md(f"{kept['name']}: {kept['error']}", limit=600), icon=":material/error:")
+    else:
+        for sentence in kept["warnings"]:
+            st.warning(md(sentence, limit=600), icon=":material/warning:")
+        predictions = kept["predictions"]
+        st.caption(md(f"Predictions for {kept['name']} ({len(predictions):,} rows).", limit=None))
         st.dataframe(predictions, hide_index=True, key="predictions")
         st.download_button("Download predictions (CSV)", to_csv_bytes(predictions), file_name="predictions.csv",
                            mime="text/csv", key="download_predictions", icon=":material/download:")

@@ -59,6 +59,10 @@ def test_upload_predicts_and_offers_an_escaped_csv(session):
     assert list(table.columns[:3]) == ["prediction", "proba_no", "proba_yes"]      # the predictions first
     assert len(table) == 8 and "extra" in table.columns
     assert "download_predictions" in download_keys(at)
+    kept = at.session_state["predict_result"]
+    at.run()                      # a rerun (a download click): the upload was released, the predictions stay
+    assert at.session_state["predict_result"] is kept                       # not read and predicted again
+    assert not at.exception and at.dataframe[0].value.equals(table) and "download_predictions" in download_keys(at)
 
 
 @pytest.mark.parametrize("content,expected", [
