@@ -37,7 +37,7 @@ def test_a_recommender_given_by_path_is_loaded(tmp_path):
 @pytest.mark.slow
 def test_cross_val_score_runs_automl_as_any_estimator():
     X, y = load_breast_cancer(return_X_y=True, as_frame=True)
-    scores = cross_val_score(AutoML(max_evals=3, random_state=0), X.iloc[:300], y.iloc[:300], cv=3)
+    scores = cross_val_score(AutoML(max_evals=3, random_state=0, n_folds=3), X.iloc[:300], y.iloc[:300], cv=3)
     assert scores.shape == (3,) and np.all(scores > 0.8)  # balanced accuracy, from AutoML.score
 
 
@@ -57,7 +57,7 @@ EXPECTED_FAILED_CHECKS = {
 
 @pytest.mark.slow
 def test_scikit_learn_estimator_checks():
-    estimator_checks.check_estimator(AutoML(max_evals=1, strategy="random", ensemble=False, random_state=0),
+    estimator_checks.check_estimator(AutoML(max_evals=1, strategy="random", ensemble=False, random_state=0, n_folds=3),
                                      expected_failed_checks=EXPECTED_FAILED_CHECKS)
 
 
