@@ -4,7 +4,7 @@ import streamlit as st
 from automl_app import explain_charts as charts
 from automl_app.navigation import go_to_search
 from automl_app.text import md, short
-from automl_app.work import explanation_task, wait_block
+from automl_app.work import SAME_PASS, explanation_task, wait_block
 from automl_app.workspace import current_run
 from automl_engine.explain import ADDITIVITY_TOLERANCE, TIME_BUDGET_SECONDS, explain
 
@@ -64,6 +64,8 @@ done = f"{len(e.values)} of {e.n_requested}" if len(e.values) < e.n_requested el
 if task.message == "derived":
     how = ("derived from the other class's at once (its probability is one minus this one's, so every value "
            "changes sign)")
+elif task.message == SAME_PASS:
+    how = "computed with another class's in the same pass (the tree explainer gives every class at once)"
 else:
     how = f"computed in {task.elapsed():.1f} s"
 st.caption(f"SHAP values of {done} rows, {how} (kept for this run: coming back, or back to this class, shows "

@@ -85,11 +85,12 @@ class TaskBoard:
                 del self._tasks[old]
         return task.start()
 
-    def put(self, key: tuple, result) -> Task:
-        """A finished task holding ``result`` (work derived from another task's result, no thread)."""
+    def put(self, key: tuple, result, message: str = "derived") -> Task:
+        """A finished task holding ``result`` (work derived from another task's result, no thread);
+        ``message`` says how it was obtained."""
         task = Task(lambda progress: result)
         task._run()
-        task.message = "derived"
+        task.message = message
         with self._lock:
             self._tasks[key] = task
         return task

@@ -44,13 +44,29 @@ def mirrored(e, label):
     return replace(e, values=-e.values, base_value=base, output=output, class_label=label)
 
 
+SAME_PASS = "same pass"
+"""The message of a class's SHAP task kept from another class's computation (the tree explainer gives
+every class of a multiclass model in one pass)."""
+
+
 def explanation_task(run_id: str, n_rows: int, class_index: int | None, classes: list, compute,
                      retry: bool = False):
     """The SHAP task of one run, row count and class: found, derived from the other class of a binary
-    model when that one is computed, or started (``compute(progress)``). A failed task stays failed
-    (the page shows its sentence) until ``retry``: rerunning the page does not silently start it again."""
+    model when that one is computed, or started (``compute(progress)``, an Explanation). When the
+    explanation carries other classes computed in the same pass, they are kept as those classes' tasks.
+    A failed task stays failed (the page shows its sentence) until ``retry``: rerunning the page does
+    not silently start it again."""
     board = task_board()
     key = shap_key(run_id, n_rows, class_index)
+    siblings = {index: shap_key(run_id, n_rows, index) for index in range(len(classes))}
+
+    def compute_and_keep_the_others(progress):
+        explanation = compute(progress)
+        for index, other in getattr(explanation, "other_classes", {}).items():
+            if board.get(siblings[index]) is None:
+                board.put(siblings[index], other, message=SAME_PASS)
+        return explanation
+
     task = board.get(key)
     if task is None and len(classes) == 2:
         other = board.get(shap_key(run_id, n_rows, 1 - class_index))
@@ -58,7 +74,7 @@ def explanation_task(run_id: str, n_rows: int, class_index: int | None, classes:
             else None
         if derived is not None:
             return key, board.put(key, derived)
-    return key, board.start(key, compute, sentence("SHAP values"), retry_failed=retry)
+    return key, board.start(key, compute_and_keep_the_others, sentence("SHAP values"), retry_failed=retry)
 
 
 def sentence(what: str):

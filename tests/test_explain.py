@@ -119,6 +119,22 @@ def test_class_index_chooses_the_class():
         explain(forest, X, class_index=5, **SMALL)
 
 
+@pytest.mark.parametrize("family", ["random_forest", "lightgbm"])
+def test_a_multiclass_tree_model_gives_every_class_in_one_pass(family):
+    model, X, _ = fitted("multiclass", family)
+    first = explain(model, X, class_index=0, **SMALL)
+    assert first.explainer == "tree" and sorted(first.other_classes) == [1, 2]
+    for index, other in first.other_classes.items():
+        alone = explain(model, X, class_index=index, **SMALL)          # what a call for that class gives
+        assert other.class_label == alone.class_label == model.classes_[index]
+        np.testing.assert_allclose(other.values.to_numpy(), alone.values.to_numpy(), atol=1e-9)
+        assert other.base_value == pytest.approx(alone.base_value) and other.output_kind == alone.output_kind
+        np.testing.assert_allclose(other.output, alone.output, atol=1e-9)
+        assert other.additivity_error() <= ADDITIVITY_TOLERANCE["tree"] and not other.other_classes
+    assert not explain(fitted("binary", "random_forest")[0], X, **SMALL).other_classes     # binary: mirrored instead
+    assert not explain(fitted("multiclass", "logreg")[0], X, **SMALL).other_classes         # one class per pass
+
+
 @pytest.mark.slow
 def test_automl_model_and_options(mixed_classification):
     from automl_engine import AutoML

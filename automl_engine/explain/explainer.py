@@ -111,6 +111,9 @@ class Explanation:
         budget cut the sample.
     time_limited : bool
         The time budget cut something: explained rows, background rows or permutations.
+    other_classes : dict
+        Class index → Explanation of that class on the same rows, when the explainer computed every
+        class in the same pass (the tree explainer on a multiclass model); empty otherwise.
     """
 
     values: pd.DataFrame
@@ -124,6 +127,7 @@ class Explanation:
     classes: list = field(default_factory=list)
     n_requested: int = 0
     time_limited: bool = False
+    other_classes: dict = field(default_factory=dict, repr=False)
 
     def importance(self) -> pd.Series:
         """Mean absolute SHAP value per column, largest first."""
@@ -173,6 +177,11 @@ def _pick(values: np.ndarray, base, position: int, n_outputs: int):
 
 def _tree(model, task: str, label, Z_x: np.ndarray):
     """(values (n, p), base, output (n,), output kind) with TreeExplainer."""
+    return _tree_classes(model, task, [label], Z_x)[label]
+
+
+def _tree_classes(model, task: str, labels: list, Z_x: np.ndarray) -> dict:
+    """``_tree``'s result for each of ``labels`` (None for regression), from one TreeExplainer pass."""
     import shap
 
     inner = model.estimator_ if isinstance(model, EncodedLabelClassifier) else model
@@ -182,23 +191,30 @@ def _tree(model, task: str, label, Z_x: np.ndarray):
     raw = explainer.shap_values(Z_x, check_additivity=False)
     if task == Task.REGRESSION:
         values, base, _ = _pick(raw, explainer.expected_value, 0, 1)
-        return values, base, np.asarray(model.predict(Z_x), dtype=float), "value"
+        return {label: (values, base, np.asarray(model.predict(Z_x), dtype=float), "value") for label in labels}
     classes = np.asarray(model.classes_)
-    position = _position(classes, label)
     name = _name(inner)
-    values, base, sign = _pick(raw, explainer.expected_value, position, len(classes))
     if explain_traits().get(name, ExplainTraits()).probability_output:
-        return values, base, model.predict_proba(Z_x)[:, position], "probability"
-    if name.startswith("HistGradientBoosting"):
-        margin = inner.decision_function(Z_x)
-    elif name.startswith("LGBM"):
-        margin = inner.predict(Z_x, raw_score=True)
+        margin, kind = model.predict_proba(Z_x), "probability"
     else:
-        margin = inner.predict(Z_x, output_margin=True)
+        if name.startswith("HistGradientBoosting"):
+            margin = inner.decision_function(Z_x)
+        elif name.startswith("LGBM"):
+            margin = inner.predict(Z_x, raw_score=True)
+        else:
+            margin = inner.predict(Z_x, output_margin=True)
+        kind = "log-odds" if len(classes) == 2 else "raw score"
     margin = np.asarray(margin, dtype=float)
-    output = margin[:, position] if margin.ndim == 2 else sign * margin
-    kind = "log-odds" if len(classes) == 2 else "raw score"
-    return sign * values, sign * base, output, kind
+    found = {}
+    for label in labels:
+        position = _position(classes, label)
+        values, base, sign = _pick(raw, explainer.expected_value, position, len(classes))
+        if kind == "probability":
+            found[label] = values, base, margin[:, position], kind
+        else:
+            output = margin[:, position] if margin.ndim == 2 else sign * margin
+            found[label] = sign * values, sign * base, output, kind
+    return found
 
 
 def _linear(model, middle, task: str, label, Z_bg: np.ndarray, Z_x: np.ndarray):
@@ -345,7 +361,7 @@ def explain(model, X, *, max_rows: int = 1000, background=100, class_index: int 
     traits = explain_traits().get(name, ExplainTraits())  # the catalogue says how each family is explained
     exact = bool(front) and ((traits.kind == "tree" and not middle) or (
         traits.kind == "linear" and all(isinstance(s, PCA) for _, s in middle)))
-    groups, limited = None, False
+    groups, limited, by_class = None, False, {}
     if exact:
         groups, Z = feature_groups(front, frame, columns, random_state)
     if groups is not None:
@@ -361,7 +377,10 @@ def explain(model, X, *, max_rows: int = 1000, background=100, class_index: int 
                 if n_keep < n_x:
                     keep = _sample(data, n_keep, rng)
                     data, Z_x, limited = data.iloc[keep], Z_x[keep], True
-            values, base, output, kind = _tree(final, task, label, Z_x)
+            # a multiclass model's every class comes out of the same pass: all are kept
+            labels = list(classes) if classes is not None and len(classes) > 2 else [label]
+            by_class = _tree_classes(final, task, labels, Z_x)
+            values, base, output, kind = by_class[label]
         else:
             kind_of_explainer = "linear"
             values, base, output, kind = _linear(final, middle, task, label, Z_bg, Z_x)
@@ -393,11 +412,18 @@ def explain(model, X, *, max_rows: int = 1000, background=100, class_index: int 
         output = _output_fn(estimator, task, label)(data[columns])
         kind = "value" if task == Task.REGRESSION else "probability"
         n_bg = len(background_rows)
-    explanation = Explanation(
-        values=pd.DataFrame(column_values, index=data.index, columns=columns), base_value=float(base),
-        output=np.asarray(output, dtype=float), data=data[columns], class_label=label, output_kind=kind,
-        explainer=kind_of_explainer, n_background=n_bg, classes=[] if classes is None else list(classes),
-        n_requested=n_x, time_limited=limited)
+    def explanation_of(label, values, base, output, kind) -> Explanation:
+        return Explanation(
+            values=pd.DataFrame(values, index=data.index, columns=columns), base_value=float(base),
+            output=np.asarray(output, dtype=float), data=data[columns], class_label=label, output_kind=kind,
+            explainer=kind_of_explainer, n_background=n_bg, classes=[] if classes is None else list(classes),
+            n_requested=n_x, time_limited=limited)
+
+    explanation = explanation_of(label, column_values, base, output, kind)
+    if len(by_class) > 1:
+        explanation.other_classes = {
+            _position(classes, other): explanation_of(other, v @ membership, b, o, k)
+            for other, (v, b, o, k) in by_class.items() if other != label}
     error = explanation.additivity_error()
     if error > ADDITIVITY_TOLERANCE[kind_of_explainer]:
         logger.warning("SHAP values add up to the output only within %.2g (tolerance %.0g)", error,

@@ -30,3 +30,23 @@ def keep_main_module():
     main = sys.modules.get("__main__")
     yield
     sys.modules["__main__"] = main
+
+
+@functools.cache
+def fitted_multiclass_forest():
+    """(AutoML whose model is a random forest over three classes, training frame with its ``label`` column).
+
+    The search is a real one; its model is then a catalogue random forest fitted on the same rows, so
+    that the Explain page meets a tree model of a multiclass task whatever the search picked.
+    """
+    from automl_engine.catalogue import build_pipeline
+
+    X = mixed_frame()
+    signal = X["num_b"].to_numpy() + (X["colour"] == "red").to_numpy()
+    y = pd.Series(np.asarray(["low", "mid", "high"])[np.digitize(signal, np.quantile(signal, [1 / 3, 2 / 3]))],
+                  name="label")
+    automl = AutoML(max_evals=2, strategy="random", random_state=0, learn=False, ensemble=False, n_folds=3).fit(X, y)
+    spec = next(s for s in automl.catalogue_ if s.family == "random_forest")
+    forest = build_pipeline(spec, automl.column_types_, 0).fit(automl._as_frame(X), y)
+    automl.model_ = automl.best_pipeline_ = forest
+    return automl, X.assign(label=y.to_numpy())

@@ -2,7 +2,7 @@
 kept per run and class, the picked class kept across pages, a failing explanation's one sentence."""
 import pytest
 from apphelpers import app_on_page
-from fitted_model import fitted_automl, keep_main_module  # noqa: F401 - autouse fixture
+from fitted_model import fitted_automl, fitted_multiclass_forest, keep_main_module  # noqa: F401 - autouse fixture
 from stored_run import OWNER, stored_run, tasks, wait_for_tasks
 
 from automl_app.navigation import EXPLAIN, LEADERBOARD
@@ -12,7 +12,8 @@ TIMEOUT = 600
 
 @pytest.fixture(scope="module", autouse=True)
 def session():
-    return fitted_automl()  # before any AppTest run (see fitted_model)
+    fitted_multiclass_forest()  # before any AppTest run (see fitted_model)
+    return fitted_automl()
 
 
 def page(run_id=None):
@@ -110,3 +111,20 @@ def test_a_sample_cut_by_the_time_budget_is_said(session, monkeypatch):
     assert result.time_limited and len(result.values) == 10 and result.n_requested == len(data)
     assert any(f"Explained 10 of the {len(data)} sampled rows" in i.value for i in at.info)
     assert len(charts(at)) == 4
+
+
+@pytest.mark.slow
+def test_a_multiclass_tree_model_keeps_every_class_from_one_computation():
+    automl, data = fitted_multiclass_forest()
+    run_id = stored_run(automl, data, "label", name="three.csv")
+    at = wait_for_tasks(page(run_id), run_id)
+    assert not at.error and len(charts(at)) == 4
+    picked = at.selectbox(key=f"explain_class_{run_id}").value
+    found = shap_tasks(run_id)
+    assert len(found) == 3 and sum(t.message == "same pass" for t in found) == 2   # one computed, two kept
+    other = next(i for i in range(3) if i != picked)
+    at.selectbox(key=f"explain_class_{run_id}").set_value(other).run()
+    assert not at.get("progress") and len(charts(at)) == 4 and len(shap_tasks(run_id)) == 3   # nothing recomputed
+    assert any("same pass" in c.value for c in at.caption)
+    shown = [t for t in shap_tasks(run_id) if t.result.class_label == automl.classes_[other]]
+    assert len(shown) == 1 and shown[0].message == "same pass"
