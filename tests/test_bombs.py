@@ -262,3 +262,36 @@ def test_the_cli_refuses_a_model_bomb_with_exit_2_and_one_line(model_file, tmp_p
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: 'bomb.skops' was refused because its members would inflate")
+
+
+def many_members(data: bytes, extra: int) -> bytes:
+    """The zip ``data`` with ``extra`` empty members added (each costs zipfile a ZipInfo in memory)."""
+    out = io.BytesIO(data)
+    out.seek(0, io.SEEK_END)
+    with zipfile.ZipFile(out, "a", zipfile.ZIP_STORED) as z:
+        for i in range(extra):
+            z.writestr(zipfile.ZipInfo(f"p/{i}", date_time=(2026, 1, 1, 0, 0, 0)), b"")
+    return out.getvalue()
+
+
+def test_archives_listing_too_many_members_are_refused_before_zipfile_reads_them(model_file, tmp_path, monkeypatch):
+    too_many = zipguard.MAX_MEMBERS + 10
+    book = many_members(workbook(), too_many)
+    model = many_members(model_file, too_many)
+    opened = []
+    real = zipfile.ZipFile
+    monkeypatch.setattr(zipfile, "ZipFile", lambda *a, **k: opened.append(a) or real(*a, **k))
+    with pytest.raises(DataError, match=r"The workbook is a zip archive listing [\d,]+ members \(at most 20,000"):
+        load_table(io.BytesIO(book))
+    (tmp_path / "many.skops").write_bytes(model)
+    with pytest.raises(DataError, match=r"The model file .*many.skops.* listing [\d,]+ members"):
+        load_model(tmp_path / "many.skops")
+    with pytest.raises(DataError, match=r"listing [\d,]+ members"):
+        load_model(model)
+    assert opened == []                                         # refused from the end record alone
+    monkeypatch.undo()
+    assert load_table(io.BytesIO(many_members(workbook(), 50))).shape == (20, 2)   # a few extra parts are fine
+    assert zipguard.declared_members(io.BytesIO(b"not a zip")) is None
+    zip64 = many_members(workbook(), 70_000)                     # past 65,535 the count is in the zip64 record
+    parts = len(zipfile.ZipFile(io.BytesIO(workbook())).infolist())
+    assert zipguard.declared_members(io.BytesIO(zip64)) == 70_000 + parts

@@ -11,7 +11,7 @@ import pandas as pd
 
 from automl_engine.data import readers
 from automl_engine.data.readers import Source, check_header
-from automl_engine.data.zipguard import check_xlsx
+from automl_engine.data.zipguard import check_member_count, check_xlsx
 from automl_engine.errors import DataError
 
 logger = logging.getLogger(__name__)
@@ -62,6 +62,7 @@ def read_excel(src: Source, max_rows: int, max_bytes: int,
 
     with src.open() as stream:
         try:
+            check_member_count(stream, "The workbook")  # before zipfile reads the central directory
             with zipfile.ZipFile(stream) as archive:
                 check_xlsx(archive, max_bytes)  # declared sizes, before any part is inflated
             stream.seek(0)

@@ -38,6 +38,49 @@ _READ_WHOLE = re.compile(r".*\.(xml|rels)", re.IGNORECASE)
 """Parts openpyxl may parse whole; a worksheet (``_SHEET``) is streamed, the shared strings have their own limit."""
 
 
+MAX_MEMBERS = 20_000
+"""Most members an archive may list. ``zipfile.ZipFile`` reads the whole central directory into memory
+(a ``ZipInfo`` of some 400 bytes per member) before anything can be checked: a 200 MB upload can list
+about four million empty members, over a gigabyte. Real workbooks have tens of parts, model files hundreds."""
+_EOCD, _ZIP64_EOCD, _ZIP64_LOCATOR = b"PK\x05\x06", b"PK\x06\x06", b"PK\x06\x07"
+_EOCD_SIZE, _MAX_COMMENT = 22, 65_535
+
+
+def declared_members(stream) -> int | None:
+    """Members the archive's end-of-central-directory record declares (None when there is none to read);
+    for a zip64 archive (over 65,535 members), the count its zip64 record declares. The stream's
+    position is restored."""
+    start = stream.tell()
+    try:
+        stream.seek(0, io.SEEK_END)
+        size = stream.tell()
+        tail_size = min(size, _EOCD_SIZE + _MAX_COMMENT)
+        stream.seek(size - tail_size)
+        tail = stream.read(tail_size)
+        at = tail.rfind(_EOCD)
+        if at < 0 or len(tail) - at < _EOCD_SIZE:
+            return None
+        count = int.from_bytes(tail[at + 10:at + 12], "little")
+        locator = tail[at - 20:at] if at >= 20 else b""
+        if count == 0xFFFF and locator[:4] == _ZIP64_LOCATOR:
+            stream.seek(int.from_bytes(locator[8:16], "little"))
+            record = stream.read(56)
+            if record[:4] == _ZIP64_EOCD and len(record) == 56:
+                count = int.from_bytes(record[32:40], "little")
+        return count
+    finally:
+        stream.seek(start)
+
+
+def check_member_count(stream, what: str) -> None:
+    """Refuse, with one sentence, an archive that lists more than ``MAX_MEMBERS`` members, before
+    ``zipfile`` reads its central directory."""
+    count = declared_members(stream)
+    if count is not None and count > MAX_MEMBERS:
+        raise DataError(f"{what} is a zip archive listing {count:,} members (at most {MAX_MEMBERS:,} are read); "
+                        "it is not a real one: save it again from its application.")
+
+
 def _mb(n: int) -> str:
     return f"{n / MiB:,.0f} MB" if n >= MiB else f"{n:,} bytes"
 

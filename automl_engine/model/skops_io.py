@@ -370,12 +370,14 @@ def _check_sizes(source, name: str) -> None:
     """Refuse a file whose members would inflate past ``zipguard.check_skops``'s limits, before skops reads them."""
     import io
 
-    from automl_engine.data.zipguard import check_skops
+    from automl_engine.data.zipguard import check_member_count, check_skops
 
     size = len(source) if isinstance(source, bytes) else os.path.getsize(source)
     try:
-        with zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source) as archive:
-            check_skops(archive, size, name)
+        with (io.BytesIO(source) if isinstance(source, bytes) else open(source, "rb")) as stream:
+            check_member_count(stream, f"The model file {name}")  # before zipfile reads the central directory
+            with zipfile.ZipFile(stream) as archive:
+                check_skops(archive, size, name)
     except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError) as exc:
         raise _not_a_model(name) from exc
 
