@@ -13,7 +13,7 @@ tables between processes).
 
 Usage:
     python benchmarks/final_model.py [--budget 60] [--tables 24] [--seeds 0] [--shard K/N]
-        [--results benchmarks/results/final_model.csv] [--report-only]
+        [--results benchmarks/results/final_model.csv] [--report-only] [--write docs/BENCHMARKS.md]
 """
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ from scipy.stats import binomtest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from peers import shard_spec, split, test_score  # noqa: E402
+from report import publish  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "final_model.csv"
@@ -140,6 +141,7 @@ def main(argv=None) -> int:
     parser.add_argument("--shard", type=shard_spec, default=(0, 1))
     parser.add_argument("--results", type=Path, default=RESULTS)
     parser.add_argument("--report-only", action="store_true")
+    parser.add_argument("--write", type=Path, default=None, help="also write the report into this docs file")
     args = parser.parse_args(argv)
     if not args.report_only:
         corpus = pd.read_csv(ROOT / "automl_engine" / "knowledge" / "corpus.csv")
@@ -159,7 +161,12 @@ def main(argv=None) -> int:
                 except Exception as exc:  # noqa: BLE001 - one table's failure must not end the run
                     print(f"{table['name']}: {type(exc).__name__}: {exc}", flush=True)
     if args.results.exists():
-        print(report(args.results))
+        frame = pd.read_csv(args.results)
+        conditions = (f"{frame['dataset'].nunique()} tables, seeds {sorted(frame['seed'].unique().tolist())}, "
+                      f"load average before each search {frame['load_before'].min():.1f}–"
+                      f"{frame['load_before'].max():.1f}")
+        command = "python benchmarks/final_model.py " + " ".join(argv if argv is not None else sys.argv[1:])
+        publish(report(args.results), args.write, "final-model", command, conditions)
     return 0
 
 
