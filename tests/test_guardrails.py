@@ -181,3 +181,40 @@ def test_check_functions_directly():
     assert gr.check_sub_sampling(10, 10, sampled=False).status == "passed"
     assert "uniform" in gr.check_sub_sampling(100, 10, sampled=True).action
     assert gr.check_missing_target("y", 0, 10).status == "passed"
+
+
+def test_a_wide_table_cross_validates_only_the_columns_that_screen_high(monkeypatch):
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(600, 2000)), columns=[f"c{i}" for i in range(2000)])
+    y = pd.Series(np.where(X["c0"] + X["c1"] > 0, "a", "b"))
+    X["leak"] = (y == "a") * 3.0 + rng.normal(scale=0.01, size=600)
+    X["city"] = rng.choice(["x", "y", "z"], size=600)              # a category column is always cross-validated
+    scored = []
+    real = gr._leakage_score
+    monkeypatch.setattr(gr, "_leakage_score", lambda x, code, *a: scored.append(code) or real(x, code, *a))
+    check = gr.check_target_leakage(X, y, "binary")
+    assert check.status == "alert" and check.columns == ("leak",)
+    assert len(scored) < 20 and True in scored                     # not 2,002 cross-validations
+
+
+@pytest.mark.parametrize("classification", [True, False])
+def test_the_screen_never_drops_a_column_the_full_check_calls_leaking(classification):
+    rng = np.random.default_rng(3 if classification else 4)
+    leaking = 0
+    for _ in range(60):
+        n = int(rng.integers(40, 1500))
+        x = rng.normal(size=n) if rng.random() < 0.5 else rng.integers(0, 40, size=n).astype(float)
+        if classification:
+            cuts = np.sort(rng.choice(x, size=int(rng.integers(1, 15)), replace=False))
+            y = np.digitize(x, cuts) % int(rng.integers(2, 5))
+            y = np.where(rng.random(n) < rng.choice([0, 0.01]), rng.integers(0, 2, size=n), y)
+            if np.bincount(y).min() < 3:
+                continue
+            y = pd.factorize(y)[0]
+        else:
+            y = np.sin(x * rng.uniform(0.1, 2)) * 3 + x * rng.uniform(-1, 1) + rng.normal(scale=0.05, size=n)
+        if gr._leakage_score(x.reshape(-1, 1), False, y, classification, 0) > gr.LEAKAGE_THRESHOLD:
+            leaking += 1
+            screen = gr._screen_scores(x.reshape(-1, 1), y, classification)[0]
+            assert screen >= gr.LEAKAGE_THRESHOLD - gr.LEAKAGE_SCREEN_MARGIN
+    assert leaking >= 10                                            # the property was exercised
