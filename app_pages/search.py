@@ -56,8 +56,10 @@ if task is not None:
             max_evals = st.number_input("Pipelines to evaluate (0 = none)", 0, 10_000, key="opt_max_evals",
                                         persist_state="session", help="The search ends at whichever budget comes "
                                         "first; with neither, after 25 pipelines.")
-            ensemble = st.checkbox("Try an ensemble of the best pipelines", key="opt_ensemble",
-                                   persist_state="session")
+            final_model = st.selectbox("Final model", list(search_settings.FINAL_MODELS),
+                                       format_func=search_settings.FINAL_MODELS.get, key="opt_final",
+                                       persist_state="session", help="How the model you take away is made from "
+                                       "the search; docs/BENCHMARKS.md ('Final model') compares them.")
         with c3:
             folds = st.selectbox("Cross-validation folds", ["auto", 3, 5, 10], key="opt_folds", persist_state="session",
                                  help="auto: 10 folds below 1,000 rows, 5 below 20,000, else a holdout.")
@@ -69,7 +71,8 @@ if task is not None:
                             key="opt_learn", persist_state="session")
         settings = {"metric": metric, "strategy": strategy, "time_budget": float(seconds) or None,
                     "max_evals": int(max_evals) or None, "n_folds": None if folds == "auto" else int(folds),
-                    "n_jobs": int(workers), "random_state": int(seed), "ensemble": ensemble, "learn": learn}
+                    "n_jobs": int(workers), "random_state": int(seed), "final_model": final_model,
+                    "ensemble": final_model != "refit", "learn": learn}
         if st.button("Start the search", type="primary", icon=":material/play_arrow:", disabled=searching,
                      key="start", help="Stop the running search first." if searching else None):
             start_search(settings)

@@ -12,6 +12,8 @@ import math
 import numpy as np
 import pandas as pd
 
+from automl_app.settings import COMBINING, final_model_of
+
 STATUS_WORDS = {"ok": "ok", "timeout": "timed out", "failed": "failed", "memory": "out of memory",
                 "cancelled": "cancelled"}
 # the range of each metric as the engine orients it (higher is better; losses negated)
@@ -103,7 +105,7 @@ def ensemble_missing(automl, settings: dict) -> str | None:
     """Why the model is not an ensemble although one was asked for (None if it is, or was not asked)."""
     if automl is None or not hasattr(automl, "leaderboard_") or getattr(automl, "ensemble_", None):
         return None
-    if not settings.get("ensemble", True):
+    if final_model_of(settings) not in COMBINING:
         return None
     history = getattr(automl, "history_", None) or []
     ok = [h for h in history if h.get("status") == "ok"]

@@ -7,7 +7,17 @@ from __future__ import annotations
 
 import streamlit as st
 
-DEFAULTS = {"opt_strategy": "pmf", "opt_seconds": 120, "opt_max_evals": 25, "opt_ensemble": True,
+FINAL_MODELS = {"auto": "Ensemble of the best pipelines, if it beats the best alone (measured default)",
+                "refit": "The best pipeline, refitted on every row",
+                "bagging": "The best pipeline's cross-validation fold models, averaged",
+                "ensemble": "Ensemble of the best pipelines, if it beats the best alone",
+                "bagged-ensemble": "Ensemble of the best pipelines, each its fold models",
+                "stacking": "Stack of the best pipelines (a linear model on their predictions)"}
+"""The final-model choices (``AutoML(final_model=...)``) as the Search page names them."""
+COMBINING = ("auto", "ensemble", "bagged-ensemble", "stacking")
+"""Final models that combine pipelines: the Leaderboard says why when the model is a single one."""
+
+DEFAULTS = {"opt_strategy": "pmf", "opt_seconds": 120, "opt_max_evals": 25, "opt_final": "auto",
             "opt_folds": "auto", "opt_seed": 0, "opt_learn": True}
 METRIC_KEYS = ("opt_metric_classification", "opt_metric_regression")
 
@@ -40,7 +50,7 @@ def widget_values(settings: dict, task_type: str | None) -> dict:
         "opt_strategy": settings.get("strategy") or "pmf",
         "opt_seconds": int(settings.get("time_budget") or 0),
         "opt_max_evals": int(settings.get("max_evals") or 0),
-        "opt_ensemble": bool(settings.get("ensemble", True)),
+        "opt_final": final_model_of(settings),
         "opt_folds": settings.get("n_folds") or "auto",
         "opt_seed": int(settings.get("random_state") or 0),
         "opt_learn": bool(settings.get("learn", True)),
@@ -50,6 +60,14 @@ def widget_values(settings: dict, task_type: str | None) -> dict:
     if task_type:
         values[metric_key(task_type)] = settings.get("metric") or "auto"
     return values
+
+
+def final_model_of(settings: dict) -> str:
+    """A run's final-model choice; runs from before the choice existed have only ``ensemble`` (True / False)."""
+    chosen = settings.get("final_model") or "auto"
+    if chosen not in FINAL_MODELS:
+        return "auto"
+    return chosen if chosen != "auto" or settings.get("ensemble", True) else "refit"
 
 
 def apply(settings: dict, task_type: str | None) -> None:

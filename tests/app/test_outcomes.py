@@ -51,6 +51,9 @@ def test_why_the_ensemble_is_missing():
     fitted = SimpleNamespace(leaderboard_=None, ensemble_=None, history_=[record(1)], search_stats_={})
     assert "fewer than two pipelines finished" in outcomes.ensemble_missing(fitted, {"ensemble": True})
     assert outcomes.ensemble_missing(fitted, {"ensemble": False}) is None
+    assert outcomes.ensemble_missing(fitted, {"final_model": "refit"}) is None           # none was asked for
+    assert outcomes.ensemble_missing(fitted, {"final_model": "bagging"}) is None
+    assert "fewer than two" in outcomes.ensemble_missing(fitted, {"final_model": "stacking"})
     fitted.history_ = [record(1), record(2), record(3)]
     assert "scored higher than the best pipeline alone" in outcomes.ensemble_missing(fitted, {})
     fitted.search_stats_ = {"ensemble_candidates_skipped": 2}

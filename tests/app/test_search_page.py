@@ -36,6 +36,23 @@ def test_a_tiny_search_ends_with_a_leaderboard_and_a_model(app):
     assert not app.button(key="start").disabled
 
 
+def test_the_final_model_chosen_reaches_the_search_and_comes_back_with_its_run(app):
+    from automl_app import settings
+
+    load_sample(app)
+    app.switch_page("app_pages/search.py").run()
+    assert app.selectbox(key="opt_final").value == "auto"
+    app.selectbox(key="opt_final").set_value("bagging")
+    job = start_tiny_search(app, max_evals=2)
+    assert job.settings["final_model"] == "bagging"
+    finish(app, job)
+    assert job.status == "finished", job.error
+    assert job.automl.final_model_ == "bagging" and len(job.automl.model_.estimators) == 3   # its 3 fold models
+    assert settings.widget_values(job.settings, None)["opt_final"] == "bagging"              # a reopened run
+    assert settings.widget_values({"ensemble": False}, None)["opt_final"] == "refit"        # runs from before
+    assert settings.widget_values({"ensemble": True}, None)["opt_final"] == "auto"
+
+
 def test_stop_ends_a_running_search_and_keeps_the_best(app):
     load_sample(app)
     job = start_tiny_search(app, max_evals=40)
