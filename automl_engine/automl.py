@@ -42,9 +42,7 @@ from automl_engine.recommender.random import RandomRecommender
 from automl_engine.search import Budget, Problem, Search, spent_seconds
 from automl_engine.search.cost_model import CostModel
 from automl_engine.search.events import (
-    ENSEMBLING,
     PREPARING,
-    REFITTING,
     SEARCHING,
     PhaseEvent,
 )
@@ -339,12 +337,12 @@ class AutoML(BaseEstimator):
         With a time budget, only what is predicted to fit in the time left is fitted.
         """
         strategy = self._final_strategy()
-        emit(PhaseEvent(REFITTING if strategy in ("refit", "bagging") else ENSEMBLING, budget.elapsed()))
         inputs = FinalInputs(problem.X, problem.y, self.task_, problem.classes, problem.folds, metric, catalogue,
                              self.column_types_, best_records(self.history_), self._search.oof,
                              self._search.validation_rows, self.random_state,
                              seconds_left=lambda: budget.remaining() if budget.timed else None,
-                             exponents=rows_exponents(self.history_))
+                             exponents=rows_exponents(self.history_),
+                             on_phase=lambda phase: emit(PhaseEvent(phase, budget.elapsed())))
         final = build_final(strategy, inputs)
         self.model_, self.best_pipeline_, self.best_record_ = final.model, final.best_pipeline, final.best_record
         self.final_model_ = final.strategy

@@ -60,8 +60,9 @@ def regression():
 def test_bagging_averages_the_winners_fold_models(classification):
     model, X = classification
     inputs = _inputs(model)
-    final = build_final("bagging", inputs)
-    assert final.strategy == "bagging" and final.best_record is inputs.ranked[0]
+    phases = []
+    final = build_final("bagging", dataclasses.replace(inputs, on_phase=phases.append))
+    assert final.strategy == "bagging" and final.best_record is inputs.ranked[0] and phases == ["refitting"]
     bag = final.model
     assert isinstance(bag, EnsembleModel) and len(bag.estimators) == len(inputs.folds) == 3
     assert final.best_pipeline is bag.estimators[0]
@@ -90,8 +91,10 @@ def test_a_combination_is_kept_only_when_it_beats_the_winner(classification, str
     inputs = _inputs(model)
     kept_out = build_final(strategy, _unbeatable(inputs, 1.01))   # no combination scores above 1.01
     assert kept_out.strategy == "refit" and kept_out.ensemble_row is None
-    kept = build_final(strategy, _unbeatable(inputs, -1.0))
+    phases = []
+    kept = build_final(strategy, dataclasses.replace(_unbeatable(inputs, -1.0), on_phase=phases.append))
     assert kept.strategy == strategy and kept.ensemble_row["score"] > -1.0
+    assert phases == ["refitting", "ensembling"]                  # the winner first, then the combination
     assert len(kept.ensemble_row["members"]) >= 2
 
 

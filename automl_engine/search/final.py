@@ -32,6 +32,7 @@ from automl_engine.catalogue import build_pipeline
 from automl_engine.errors import DataError
 from automl_engine.evaluation.metrics import Metric
 from automl_engine.search.ensemble import EnsembleModel, StackedModel, ensemble_selection, stack_features
+from automl_engine.search.events import ENSEMBLING, REFITTING
 from automl_engine.search.finish_time import affordable_members, refit_seconds
 from automl_engine.task import Task
 
@@ -61,6 +62,7 @@ class FinalInputs:
     random_state: int | None = None
     seconds_left: Callable[[], float | None] = lambda: None
     exponents: dict = field(default_factory=dict)
+    on_phase: Callable[[str], None] = lambda phase: None  # told REFITTING, then ENSEMBLING for a combination
 
 
 @dataclass
@@ -81,9 +83,12 @@ def build_final(strategy: str, inputs: FinalInputs) -> FinalModel:
     """The final model by ``strategy`` (one of FINAL_MODELS)."""
     if strategy not in FINAL_MODELS:
         raise ValueError(f"final_model must be one of {', '.join(FINAL_MODELS)}; got {strategy!r}")
+    inputs.on_phase(REFITTING)
     if strategy == "bagging":
         return _bagging(inputs)
     final = _refit(inputs)
+    if strategy != "refit":
+        inputs.on_phase(ENSEMBLING)
     if strategy in ("ensemble", "bagged-ensemble"):
         return _ensemble(inputs, final, bagged=strategy == "bagged-ensemble")
     if strategy == "stacking":
@@ -119,9 +124,9 @@ def _fold_models(inputs: FinalInputs, record: dict, template=None) -> EnsembleMo
     return EnsembleModel(fitted, [1.0] * len(fitted), inputs.task, inputs.classes).fit(inputs.X, inputs.y)
 
 
-def _full_folds(inputs: FinalInputs, record: dict) -> bool:
-    """Whether ``record`` was scored on the full folds (k >= 2): its fold models are then what was scored."""
-    return len(inputs.folds) >= 2 and record.get("rung", 0) == max(r.get("rung", 0) for r in inputs.ranked)
+def _has_folds(inputs: FinalInputs) -> bool:
+    """Whether the search cross-validated on k >= 2 folds (a single holdout has nothing to bag)."""
+    return len(inputs.folds) >= 2
 
 
 def _bagging(inputs: FinalInputs) -> FinalModel:
@@ -130,7 +135,7 @@ def _bagging(inputs: FinalInputs) -> FinalModel:
         raise DataError("no pipeline could be refitted on all the data; try a larger budget")
     best = inputs.ranked[0]
     left = inputs.seconds_left()
-    if not _full_folds(inputs, best):
+    if not _has_folds(inputs):
         final = _refit(inputs)
         final.notes.append("bagging needs k-fold cross-validation (this search used one holdout): refitted")
         return final
@@ -178,7 +183,7 @@ def _member_models(inputs: FinalInputs, final: FinalModel, records: list[dict], 
 
 def _ensemble(inputs: FinalInputs, final: FinalModel, bagged: bool) -> FinalModel:
     """Ensemble selection over the candidates' out-of-fold predictions, kept when it beats the winner."""
-    if bagged and not _full_folds(inputs, final.best_record):
+    if bagged and not _has_folds(inputs):
         final.notes.append("a bagged ensemble needs k-fold cross-validation: members refitted instead")
         bagged = False
     candidates, level = _candidates(inputs, final, bagged)
