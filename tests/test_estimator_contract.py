@@ -84,7 +84,7 @@ def test_fit_returns_self_and_does_not_change_its_parameters():
 @pytest.mark.slow
 def test_a_resumed_fit_keeps_the_original_time_budget(monkeypatch):
     """A 60 s run of which 50 s were spent before it stopped gets 10 s more, not a fresh 60 s."""
-    import automl_engine.automl as automl_module
+    import automl_engine.search.final as final_module  # where the finish chooses the members that fit
 
     first = AutoML(max_evals=3, strategy="random", random_state=0, n_folds=3, ensemble=False)
     first.fit(IRIS.data, IRIS.target)
@@ -94,10 +94,10 @@ def test_a_resumed_fit_keeps_the_original_time_budget(monkeypatch):
 
     def record_time_left(candidates, n_rows, folds, seconds_left, fitted=(), exponents=None):
         finish_time_left.append(seconds_left)
-        return automl_module.affordable_members.__wrapped__(candidates, n_rows, folds, seconds_left, fitted, exponents)
+        return final_module.affordable_members.__wrapped__(candidates, n_rows, folds, seconds_left, fitted, exponents)
 
-    record_time_left.__wrapped__ = automl_module.affordable_members
-    monkeypatch.setattr(automl_module, "affordable_members", record_time_left)
+    record_time_left.__wrapped__ = final_module.affordable_members
+    monkeypatch.setattr(final_module, "affordable_members", record_time_left)
     resumed = AutoML(time_budget=60, strategy="random", random_state=0, n_folds=3)
     resumed.fit(IRIS.data, IRIS.target, history=history)
     assert resumed.search_stats_["search_seconds"] >= spent  # the search's clock continues the earlier run's

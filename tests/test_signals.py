@@ -27,6 +27,13 @@ def cancer_csv(tmp_path_factory):
     return path
 
 
+def _as_from_a_terminal() -> None:
+    """Ctrl-C's default action, as a command started from a terminal has it: a test run started in the
+    background of a non-interactive shell (``pytest &``, a CI runner) ignores SIGINT, and a child
+    inherits an ignored signal across exec, so the CLI would never see the Ctrl-C this test sends."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _wait_for_first_evaluation(db, process, timeout=180.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and process.poll() is None:
@@ -48,7 +55,8 @@ def test_a_signal_ends_the_children_marks_the_run_interrupted_and_says_one_line(
     process = subprocess.Popen([sys.executable, "-m", "automl_engine.cli", "fit", str(cancer_csv), "--target",
                                 "target", "--max-evals", "60", "--n-jobs", "2", "--no-learn",
                                 "--out", str(tmp_path / "m.skops")],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, start_new_session=True)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, start_new_session=True,
+                               preexec_fn=_as_from_a_terminal)
     _wait_for_first_evaluation(data_dir / "runs.sqlite", process)
     descendants = psutil.Process(process.pid).children(recursive=True)
     if how == "SIGTERM":
