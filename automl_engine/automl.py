@@ -219,11 +219,12 @@ class AutoML(BaseEstimator):
         budget.max_evals = self.max_evals if (self.max_evals or self.time_budget) else DEFAULT_MAX_EVALS
         emit(PhaseEvent(SEARCHING, budget.elapsed()))
         n_jobs = resolve_n_jobs(self.n_jobs)
+        combines = self._final_strategy() != "refit"  # the finish keeps back time for more than one fit
         with Evaluator(n_jobs, self.dask_address, Limits(self.eval_timeout, self.memory_mb)) as evaluator:
             self._search = Search(problem, catalogue, search_recommender, evaluator, budget, self.eval_timeout, costs,
                                   on_event, seed, history,
                                   round_size=None if budget.timed else max(2, n_jobs),
-                                  reserve=lambda h: finish_reserve(h, len(problem.X), folds, self.ensemble,
+                                  reserve=lambda h: finish_reserve(h, len(problem.X), folds, combines,
                                                                  self.time_budget),
                                   stop_event=self._stop_event, rungs=rungs)
             self.history_ = self._search.run()
