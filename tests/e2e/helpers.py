@@ -110,13 +110,18 @@ def set_number(page: Page, label: str, value) -> None:
     idle(page)
 
 
-def run_tiny_search(page: Page, pipelines: int) -> None:
-    """On the Search page: no time budget, ``pipelines`` evaluations, 3 folds; start and wait for the end."""
+def start_tiny_search(page: Page, pipelines: int) -> None:
+    """On the Search page: no time budget, ``pipelines`` evaluations, 3 folds; press Start."""
     open_page(page, "Search")
     set_number(page, "Time budget", 0)
     set_number(page, "Pipelines to evaluate", pipelines)
     choose(page, "Cross-validation folds", "3")
     page.get_by_role("button", name="Start the search").click()
+
+
+def run_tiny_search(page: Page, pipelines: int) -> None:
+    """``start_tiny_search``, then wait for the end."""
+    start_tiny_search(page, pipelines)
     expect(page.get_by_text(re.compile(r"Finished: \d+ pipelines evaluated"))).to_be_visible(timeout=SEARCH_TIMEOUT_MS)
     idle(page)
 

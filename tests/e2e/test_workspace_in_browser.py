@@ -13,7 +13,7 @@ from helpers import (
     idle,
     open_page,
     run_tiny_search,
-    set_number,
+    start_tiny_search,
     streamlit_server,
 )
 from playwright.sync_api import Page, expect
@@ -38,14 +38,6 @@ def header(page: Page) -> str:
     line = page.get_by_test_id("stCaptionContainer").filter(has_text=HEADER).first
     expect(line).to_be_visible(timeout=60_000)
     return line.inner_text()
-
-
-def start(page: Page, pipelines: int) -> None:
-    open_page(page, "Search")
-    set_number(page, "Time budget", 0)
-    set_number(page, "Pipelines to evaluate", pipelines)
-    choose(page, "Cross-validation folds", "3")
-    page.get_by_role("button", name="Start the search").click()
 
 
 def selected(page: Page, label: str):
@@ -152,7 +144,7 @@ def test_a_table_swap_during_a_run_and_a_cancelled_run(tmp_path):
         page.goto(url)
         expect(page.get_by_role("heading", name="Data", level=1)).to_be_visible(timeout=60_000)
         upload(page, csv, target)
-        start(page, 40)                                     # takes the server's only worker
+        start_tiny_search(page, 40)                                     # takes the server's only worker
         expect(page.get_by_text(re.compile(r"[1-9]\d* of 40 pipelines"))).to_be_visible(timeout=SEARCH_TIMEOUT_MS)
         running = header(page)
         open_page(page, "Data")
@@ -162,7 +154,7 @@ def test_a_table_swap_during_a_run_and_a_cancelled_run(tmp_path):
             assert header(page).split(" · ")[:3] == running.split(" · ")[:3], title   # run, wine.csv, target
         expect(page.get_by_text(re.compile("its search is still going"))).to_be_visible()
 
-        start(second, 5)                                    # queued behind the first session's search
+        start_tiny_search(second, 5)                                    # queued behind the first session's search
         expect(second.get_by_text(re.compile(r"Queued \(number 1 in line\)"))).to_be_visible(timeout=60_000)
         second.get_by_role("button", name="Cancel").click()
         expect(second.get_by_text(re.compile(r"Stopped after 0 evaluations"))).to_be_visible(timeout=60_000)
