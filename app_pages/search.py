@@ -72,7 +72,7 @@ if task is not None:
         settings = {"metric": metric, "strategy": strategy, "time_budget": float(seconds) or None,
                     "max_evals": int(max_evals) or None, "n_folds": None if folds == "auto" else int(folds),
                     "n_jobs": int(workers), "random_state": int(seed), "final_model": final_model,
-                    "ensemble": final_model != "refit", "learn": learn}
+                    "learn": learn}
         if st.button("Start the search", type="primary", icon=":material/play_arrow:", disabled=searching,
                      key="start", help="Stop the running search first." if searching else None):
             start_search(settings)

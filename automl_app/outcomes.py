@@ -120,10 +120,6 @@ def ensemble_missing(automl, settings: dict) -> str | None:
     return f"No ensemble: {why}. The model is the best single pipeline."
 
 
-def _number(value, digits: int = 4) -> str:
-    return "" if value is None or not np.isfinite(value) else f"{value:.{digits}f}"
-
-
 def clip_to_metric(value, metric: str):
     """``value`` clipped to the range ``metric`` can take (a predicted R² stays at most 1)."""
     low, high = METRIC_RANGES.get(metric, (-math.inf, math.inf))

@@ -151,7 +151,7 @@ def _search(args, store, run_id, lease, frame, task, metric, history, recorded) 
     store_write = _StoreWrite()
     model = AutoML(task=task, metric=metric, time_budget=args.time_budget, max_evals=args.max_evals,
                    strategy=args.strategy, fidelity=args.fidelity, n_jobs=args.n_jobs, dask_address=args.scheduler,
-                   ensemble=not args.no_ensemble, final_model=getattr(args, "final_model", "auto"),
+                   ensemble=not args.no_ensemble, final_model=args.final_model,
                    random_state=args.seed, learn=not args.no_learn,
                    exclude_columns=tuple(args.exclude))
 

@@ -390,7 +390,7 @@ def _screen_scores(matrix: np.ndarray, y: np.ndarray, classification: bool) -> n
             recall[:, k] = (hits * (majority == k)).sum(axis=1)
         return (recall / np.bincount(y, minlength=n_classes)).mean(axis=1)
     flat = cell.ravel()
-    repeated = np.repeat(y[None, :], p, axis=0).T.ravel()
+    repeated = np.repeat(y, p)                                                            # y of each cell
     count = np.bincount(flat, minlength=p * n_bins).reshape(p, n_bins)
     total = np.bincount(flat, weights=repeated, minlength=p * n_bins).reshape(p, n_bins)
     explained = np.where(count > 0, total ** 2 / np.maximum(count, 1), 0.0).sum(axis=1)   # Σ n_b · mean_b²
@@ -435,20 +435,20 @@ def check_target_leakage(X: pd.DataFrame, y: pd.Series, task: str, *,
     is_code = {col: not (ptypes.is_bool_dtype(X[col]) or ptypes.is_datetime64_any_dtype(X[col]) or (
         ptypes.is_numeric_dtype(X[col]) and not isinstance(X[col].dtype, pd.CategoricalDtype))) for col in X.columns}
     numbers = [col for col in X.columns if not is_code[col]]
-    screened_out = set()
+    as_numbers = {}
     if numbers:  # only the number and date columns that screen high are cross-validated
         matrix = np.column_stack([_single_column_matrix(X[col]) for col in numbers])
         screen = _screen_scores(matrix, y_values, classification)
-        screened_out = {col for col, score in zip(numbers, screen) if score < threshold - LEAKAGE_SCREEN_MARGIN}
+        as_numbers = {col: matrix[:, [i]] for i, col in enumerate(numbers)
+                      if screen[i] >= threshold - LEAKAGE_SCREEN_MARGIN}
     for col in X.columns:
-        if col in screened_out:
+        if not (is_code[col] or col in as_numbers):
             continue
-        s, code = X[col], is_code[col]
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                score = _leakage_score(_single_column_matrix(s), code, y_values,
-                                       classification, random_state)
+                x = _single_column_matrix(X[col]) if is_code[col] else as_numbers[col]
+                score = _leakage_score(x, is_code[col], y_values, classification, random_state)
         except (ValueError, TypeError) as exc:  # a column the check cannot score: skip it
             logger.debug("leakage check skipped column %r: %s", col, exc)
             continue

@@ -191,7 +191,8 @@ def _tree_classes(model, task: str, labels: list, Z_x: np.ndarray) -> dict:
     raw = explainer.shap_values(Z_x, check_additivity=False)
     if task == Task.REGRESSION:
         values, base, _ = _pick(raw, explainer.expected_value, 0, 1)
-        return {label: (values, base, np.asarray(model.predict(Z_x), dtype=float), "value") for label in labels}
+        output = np.asarray(model.predict(Z_x), dtype=float)
+        return {label: (values, base, output, "value") for label in labels}
     classes = np.asarray(model.classes_)
     name = _name(inner)
     if explain_traits().get(name, ExplainTraits()).probability_output:

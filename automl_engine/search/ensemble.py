@@ -48,6 +48,14 @@ def ensemble_selection(oof: list[np.ndarray], y, metric: Metric, task: str, clas
     return weights, float(final)
 
 
+def in_class_order(proba: np.ndarray, own_classes, classes: np.ndarray) -> np.ndarray:
+    """``proba`` (columns in ``own_classes`` order, which may lack some classes) as columns in ``classes``
+    order; a class the producer never saw gets probability 0."""
+    out = np.zeros((len(proba), len(classes)))
+    out[:, np.searchsorted(classes, np.asarray(own_classes))] = proba
+    return out
+
+
 class EnsembleModel(BaseEstimator):
     """Weighted average of fitted pipelines: probabilities for classification, values for regression."""
 
@@ -72,7 +80,7 @@ class EnsembleModel(BaseEstimator):
     def predict(self, X):
         check_is_fitted(self, "weights_")
         if self.task == Task.REGRESSION:
-            return sum(w * np.asarray(e.predict(X), dtype=float) for w, e in zip(self.weights_, self.estimators))
+            return sum(w * values for w, values in zip(self.weights_, self.member_outputs(X)))
         return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
 
     def member_outputs(self, X) -> list[np.ndarray]:
@@ -80,12 +88,7 @@ class EnsembleModel(BaseEstimator):
         check_is_fitted(self, "weights_")
         if self.task == Task.REGRESSION:
             return [np.asarray(e.predict(X), dtype=float) for e in self.estimators]
-        outputs = []
-        for estimator in self.estimators:
-            proba = np.zeros((len(X), len(self.classes_)))
-            proba[:, np.searchsorted(self.classes_, np.asarray(estimator.classes_))] = estimator.predict_proba(X)
-            outputs.append(proba)
-        return outputs
+        return [in_class_order(e.predict_proba(X), e.classes_, self.classes_) for e in self.estimators]
 
 
 def stack_features(outputs: list[np.ndarray], task: str) -> np.ndarray:
@@ -106,9 +109,7 @@ class StackedModel(EnsembleModel):
         if self.task == Task.REGRESSION:
             raise AttributeError("a regression stack has no predict_proba")
         proba = self.combiner.predict_proba(stack_features(self.member_outputs(X), self.task))
-        out = np.zeros((len(X), len(self.classes_)))
-        out[:, np.searchsorted(self.classes_, np.asarray(self.combiner.classes_))] = proba
-        return out
+        return in_class_order(proba, self.combiner.classes_, self.classes_)
 
     def predict(self, X):
         if self.task == Task.REGRESSION:

@@ -31,7 +31,13 @@ from sklearn.model_selection import KFold, StratifiedKFold, cross_val_predict
 from automl_engine.catalogue import build_pipeline
 from automl_engine.errors import DataError
 from automl_engine.evaluation.metrics import Metric
-from automl_engine.search.ensemble import EnsembleModel, StackedModel, ensemble_selection, stack_features
+from automl_engine.search.ensemble import (
+    EnsembleModel,
+    StackedModel,
+    ensemble_selection,
+    in_class_order,
+    stack_features,
+)
 from automl_engine.search.events import ENSEMBLING, REFITTING
 from automl_engine.search.finish_time import affordable_members, refit_seconds
 from automl_engine.task import Task
@@ -117,9 +123,9 @@ def _bag_seconds(record: dict, inputs: FinalInputs) -> float:
     return sum(refit_seconds(record, rows, inputs.folds, inputs.exponents) for rows in train_rows)
 
 
-def _fold_models(inputs: FinalInputs, record: dict, template=None) -> EnsembleModel:
+def _fold_models(inputs: FinalInputs, record: dict) -> EnsembleModel:
     """``record``'s pipeline fitted on each fold's training rows, averaged with equal weights."""
-    template = template if template is not None else _pipeline(inputs, record)
+    template = _pipeline(inputs, record)
     fitted = [clone(template).fit(inputs.X.iloc[train], inputs.y[train]) for train, _ in inputs.folds]
     return EnsembleModel(fitted, [1.0] * len(fitted), inputs.task, inputs.classes).fit(inputs.X, inputs.y)
 
@@ -158,18 +164,10 @@ def _candidates(inputs: FinalInputs, final: FinalModel, bagged: bool) -> tuple[l
     candidates = [h for h in inputs.ranked if (h["pipeline_index"], level) in inputs.oof][:ENSEMBLE_CANDIDATES]
     offered = len(candidates)
     left = inputs.seconds_left()
-    if left is not None:
-        if bagged:
-            kept, spent = [], 0.0
-            for record in candidates:
-                cost = _bag_seconds(record, inputs)
-                if spent + cost <= left:
-                    kept.append(record)
-                    spent += cost
-            candidates = kept
-        else:
-            candidates = affordable_members(candidates, len(inputs.X), inputs.folds, left,
-                                            fitted=[final.best_record], exponents=inputs.exponents)
+    if left is not None:  # a bagged member, the winner too, still needs its fold models
+        candidates = affordable_members(candidates, len(inputs.X), inputs.folds, left,
+                                        fitted=[] if bagged else [final.best_record], exponents=inputs.exponents,
+                                        cost=(lambda record: _bag_seconds(record, inputs)) if bagged else None)
     final.candidates_skipped = offered - len(candidates)
     return candidates, level
 
@@ -221,9 +219,7 @@ def _stack_score(inputs: FinalInputs, features: np.ndarray, y: np.ndarray) -> fl
         return -np.inf
     splitter = StratifiedKFold(n_splits, shuffle=True, random_state=0)
     proba = cross_val_predict(_combiner(inputs.task, 0), features, y, cv=splitter, method="predict_proba")
-    seen = np.unique(y)
-    full = np.zeros((len(y), len(inputs.classes)))
-    full[:, np.searchsorted(inputs.classes, seen)] = proba
+    full = in_class_order(proba, np.unique(y), inputs.classes)
     labels = np.asarray(inputs.classes)[np.argmax(full, axis=1)]
     return inputs.metric.score(y, labels, full, inputs.classes)
 

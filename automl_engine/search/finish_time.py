@@ -12,7 +12,7 @@ fixed work), and that reserve would end the search early.
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -91,8 +91,10 @@ def finish_reserve(history: list[dict], n_rows: int, folds: Sequence, ensemble: 
 
 
 def affordable_members(candidates: list[dict], n_rows: int, folds: Sequence, seconds_left: float,
-                       fitted: Sequence[dict] = (), exponents: dict[str, float] | None = None) -> list[dict]:
-    """The candidates (best first) whose refits fit in ``seconds_left`` one after another.
+                       fitted: Sequence[dict] = (), exponents: dict[str, float] | None = None,
+                       cost: Callable[[dict], float] | None = None) -> list[dict]:
+    """The candidates (best first) whose refits fit in ``seconds_left`` one after another (``cost``: the
+    seconds a candidate takes, when it is not one refit, e.g. its fold models).
 
     Those in ``fitted`` (already refitted, e.g. the best pipeline) are always kept, at no cost,
     even past the deadline; a candidate that does not fit is skipped, and cheaper ones after it
@@ -103,8 +105,8 @@ def affordable_members(candidates: list[dict], n_rows: int, folds: Sequence, sec
         if any(record is f for f in fitted):
             kept.append(record)
             continue
-        cost = refit_seconds(record, n_rows, folds, exponents)
-        if spent + cost <= seconds_left:
+        seconds = cost(record) if cost is not None else refit_seconds(record, n_rows, folds, exponents)
+        if spent + seconds <= seconds_left:
             kept.append(record)
-            spent += cost
+            spent += seconds
     return kept
