@@ -92,9 +92,9 @@ def test_a_resumed_fit_keeps_the_original_time_budget(monkeypatch):
     history = [dict(h, finished_at=spent) for h in first.history_]
     finish_time_left = []
 
-    def record_time_left(candidates, n_rows, folds, seconds_left, fitted=(), exponents=None):
+    def record_time_left(candidates, n_rows, folds, seconds_left, **options):
         finish_time_left.append(seconds_left)
-        return final_module.affordable_members.__wrapped__(candidates, n_rows, folds, seconds_left, fitted, exponents)
+        return record_time_left.__wrapped__(candidates, n_rows, folds, seconds_left, **options)
 
     record_time_left.__wrapped__ = final_module.affordable_members
     monkeypatch.setattr(final_module, "affordable_members", record_time_left)
