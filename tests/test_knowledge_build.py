@@ -180,3 +180,51 @@ def test_scores_of_an_estimator_changed_since_the_artifact_are_evaluated_again(t
     knowledge = _knowledge_with_rbf_svm(version)
     added = seed_store_from_knowledge(store, knowledge, load_corpus_table())
     assert added == len(knowledge.pipeline_ids) - 2 + copied_svm
+
+
+def _family_of():
+    return {spec.id: spec.family for t in ("classification", "regression") for spec in load_catalogue(t)}
+
+
+def test_a_family_that_keeps_timing_out_on_a_dataset_is_skipped_there_and_stays_unobserved(tmp_path):
+    table = _three_tasks()
+    table = table[table["name"] == "sklearn/wine:target"]
+    settings = BuildSettings(max_rows=120, n_folds=3, density=0.03, n_anchors=13, seed=0, timeout_streak=2)
+    store = KnowledgeStore(tmp_path / "s.sqlite")
+    with Evaluator(n_jobs=1, limits=Limits(timeout=0.05)) as evaluator:  # hardly anything finishes in 50 ms
+        ran = build_knowledge(store, table, evaluator, settings)
+    catalogue = load_catalogue("classification")
+    assert ran == len(planned_indices(catalogue, "sklearn/wine:target", settings))  # skipped ones are recorded
+    family, timeouts = _family_of(), {}
+    evaluations = sorted(store.evaluations(), key=lambda e: e["created"])
+    for e in evaluations:  # one worker: nothing of a family is evaluated after its second timeout
+        seen = timeouts.setdefault(family[e["pipeline_id"]], 0)
+        assert (e["status"] == "skipped") == (seen >= 2), (e, seen)
+        timeouts[family[e["pipeline_id"]]] += e["status"] == "timeout"
+    skipped = {e["pipeline_id"] for e in evaluations if e["status"] == "skipped"}
+    assert skipped and all("timed out" in e["error"] for e in evaluations if e["status"] == "skipped")
+    knowledge = knowledge_from_store(store, catalogue)
+    columns = [catalogue.ids.index(pid) for pid in skipped]
+    assert (knowledge.status[0, columns] == 0).all()  # unobserved, not a failure counted as the worst score
+    assert knowledge.observed_count() == len(evaluations) - len(skipped)
+    with Evaluator(n_jobs=1, limits=Limits(timeout=0.05)) as evaluator:  # a resumed build neither re-runs nor retries
+        assert build_knowledge(store, table, evaluator, settings) == 0
+
+
+def test_a_resumed_build_counts_the_timeouts_already_in_its_store(tmp_path):
+    table = _three_tasks()
+    table = table[table["name"] == "sklearn/iris:target"]
+    settings = BuildSettings(max_rows=120, n_folds=3, density=0.03, n_anchors=13, seed=0, timeout_streak=2)
+    catalogue = load_catalogue("classification")
+    plan = [catalogue[i] for i in planned_indices(catalogue, "sklearn/iris:target", settings)]
+    family = plan[0].family
+    store = KnowledgeStore(tmp_path / "s.sqlite")
+    earlier = [spec.id for spec in plan if spec.family == family][:2]
+    store.add_evaluations("sklearn/iris:target", [{"pipeline_id": pid, "status": "timeout", "wall_time": 60.0}
+                                                  for pid in earlier])
+    with Evaluator(n_jobs=2, limits=Limits(timeout=120)) as evaluator:
+        build_knowledge(store, table, evaluator, settings)
+    status = {e["pipeline_id"]: e["status"] for e in store.evaluations()}
+    rest = [spec.id for spec in plan if spec.family == family and spec.id not in earlier]
+    assert rest and all(status[pid] == "skipped" for pid in rest)
+    assert all(status[spec.id] != "skipped" for spec in plan if spec.family != family)

@@ -18,6 +18,9 @@ logger = logging.getLogger(__name__)
 
 STATUS_CODES = {"unobserved": 0, "ok": 1, "failed": 2, "timeout": 3, "memory": 4}
 STATUS_NAMES = {code: name for name, code in STATUS_CODES.items()}
+SKIPPED = "skipped"
+"""A store's status for a planned pipeline the build did not evaluate (its family kept timing out on the
+dataset); it stays unobserved in the matrix."""
 R2_FLOOR = -1.0
 
 
@@ -113,7 +116,7 @@ def knowledge_from_store(store: KnowledgeStore, catalogue: Catalogue, origin: st
     cpu_seconds = 0.0
     for ev in store.evaluations():
         i, j = row.get(ev["dataset"]), column.get(ev["pipeline_id"])
-        if i is None or j is None:
+        if i is None or j is None or ev["status"] == SKIPPED:
             continue
         status[i, j] = STATUS_CODES.get(ev["status"], STATUS_CODES["failed"])
         if ev["status"] == "ok" and ev["score"] is not None:

@@ -11,6 +11,7 @@ import logging
 import math
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
@@ -28,7 +29,7 @@ from automl_engine.catalogue import (
 from automl_engine.catalogue.enumerate import FIRST_VERSION
 from automl_engine.evaluation import EvaluationTask, Evaluator, as_labels, make_folds
 from automl_engine.evaluation.metrics import DEFAULT_METRIC
-from automl_engine.knowledge.artifact import STATUS_NAMES, Knowledge
+from automl_engine.knowledge.artifact import SKIPPED, STATUS_NAMES, Knowledge
 from automl_engine.knowledge.corpus import load_task_frame
 from automl_engine.knowledge.metafeatures import compute_meta_features
 from automl_engine.knowledge.store import KnowledgeStore
@@ -46,6 +47,10 @@ class BuildSettings:
     density: float = 0.205
     n_anchors: int = 39
     seed: int = 0
+    timeout_streak: int = 3
+    """After this many timeouts of one family on one dataset, its other planned pipelines there are
+    recorded as ``skipped`` (not evaluated, unobserved in the matrix) instead of timing out one by one."""
+
 
 
 @dataclass
@@ -209,6 +214,13 @@ def seed_store_from_knowledge(store: KnowledgeStore, knowledge: Knowledge, table
     return added
 
 
+def _timeouts_by_family(store: KnowledgeStore, catalogues: dict[str, Catalogue]) -> Counter:
+    """(dataset, family) → timed-out evaluations already in ``store`` (a resumed build keeps counting)."""
+    family = {spec.id: spec.family for catalogue in catalogues.values() for spec in catalogue}
+    return Counter((e["dataset"], family.get(e["pipeline_id"])) for e in store.evaluations()
+                   if e["status"] == "timeout")
+
+
 def _pending(store: KnowledgeStore, table: pd.DataFrame, settings: BuildSettings,
              catalogues: dict[str, Catalogue]) -> list[tuple[dict, list[int]]]:
     work = []
@@ -260,8 +272,20 @@ def build_knowledge(store: KnowledgeStore, table: pd.DataFrame, evaluator: Evalu
     total = sum(len(todo) for _, todo in work)
     logger.info("knowledge build: %d evaluations pending over %d datasets", total, len(work))
     tasks = _tasks(store, work, settings, catalogues)
+    family = {spec.id: spec.family for catalogue in catalogues.values() for spec in catalogue}
+    timeouts = _timeouts_by_family(store, catalogues)
     done, start = 0, time.perf_counter()
     exhausted = False
+
+    def record(dataset: str, evaluation: dict) -> None:
+        nonlocal done
+        store.add_evaluations(dataset, [evaluation])
+        if evaluation["status"] == "timeout":
+            timeouts[dataset, family.get(evaluation["pipeline_id"])] += 1
+        done += 1
+        if progress:
+            progress(BuildProgress(done, total, time.perf_counter() - start, dataset, evaluation["status"]))
+
     while True:
         while not exhausted and evaluator.in_flight < evaluator.n_jobs and not (stop and stop.is_set()):
             item = next(tasks, None)
@@ -269,6 +293,11 @@ def build_knowledge(store: KnowledgeStore, table: pd.DataFrame, evaluator: Evalu
                 exhausted = True
                 break
             dataset, task = item
+            streak = timeouts[dataset, family.get(task.key)]
+            if streak >= settings.timeout_streak:
+                record(dataset, {"pipeline_id": task.key, "status": SKIPPED, "error":
+                                 f"not evaluated: {streak} pipelines of its family timed out on this dataset"})
+                continue
             task.key = f"{dataset}\x1f{task.key}"
             evaluator.submit(task)
         if evaluator.in_flight == 0:
@@ -277,12 +306,7 @@ def build_knowledge(store: KnowledgeStore, table: pd.DataFrame, evaluator: Evalu
         if result is None:
             continue
         dataset, pipeline_id = result.key.split("\x1f", 1)
-        store.add_evaluations(dataset, [{
-            "pipeline_id": pipeline_id, "status": result.status, "score": result.score,
-            "score_std": result.score_std, "fit_time": result.fit_time, "wall_time": result.wall_time,
-            "error": result.error,
-        }])
-        done += 1
-        if progress:
-            progress(BuildProgress(done, total, time.perf_counter() - start, dataset, result.status))
+        record(dataset, {"pipeline_id": pipeline_id, "status": result.status, "score": result.score,
+                         "score_std": result.score_std, "fit_time": result.fit_time,
+                         "wall_time": result.wall_time, "error": result.error})
     return done
