@@ -150,7 +150,7 @@ class AutoML(BaseEstimator):
                              for name, value in params.items()})
 
     # -- fitting ---------------------------------------------------------------------------
-    def fit(self, X, y, history=None, on_event=None, stop=None):
+    def fit(self, X, y, history=None, on_event=None, stop=None, started=None):
         """Search the catalogue, refit the best pipeline (or ensemble) on all of X, y; returns self.
 
         Parameters
@@ -163,8 +163,12 @@ class AutoML(BaseEstimator):
             refitting, ensembling) and a ``SearchEvent`` after each evaluation.
         stop : threading.Event, optional
             Set it (from any thread) to end the search early; the best so far is kept.
+        started : float, optional
+            ``time.perf_counter()`` when the time budget's clock started, if before this call (the CLI
+            starts it before reading the file); by default, now.
         """
-        budget = Budget(self.time_budget, spent=spent_seconds(history or []))  # preparing counts too
+        budget = Budget(self.time_budget, spent=spent_seconds(history or []),  # preparing counts too
+                        started=time.perf_counter() if started is None else started)
         _emitter(on_event)(PhaseEvent(PREPARING, budget.elapsed()))
         if not self.dask_address:
             warm_up()  # the evaluation process server starts while the table is prepared

@@ -218,3 +218,35 @@ def test_the_screen_never_drops_a_column_the_full_check_calls_leaking(classifica
             screen = gr._screen_scores(x.reshape(-1, 1), y, classification)[0]
             assert screen >= gr.LEAKAGE_THRESHOLD - gr.LEAKAGE_SCREEN_MARGIN
     assert leaking >= 10                                            # the property was exercised
+
+
+def test_the_leakage_check_reads_number_columns_as_one_block_exactly_as_one_by_one():
+    from automl_engine.data.guardrails import _number_matrix, _single_column_matrix
+
+    rng = np.random.default_rng(0)
+    n = 50
+    X = pd.DataFrame({
+        "normal": rng.normal(size=n), "gaps": np.where(rng.random(n) < 0.3, np.nan, rng.normal(size=n)),
+        "empty": np.full(n, np.nan), "ints": rng.integers(0, 4, n), "flag": rng.random(n) < 0.5,
+        "date": pd.date_range("2020-01-01", periods=n), "nullable": pd.array(rng.integers(0, 3, n), dtype="Int64"),
+        "infinite": np.where(rng.random(n) < 0.2, np.inf, 1.0),
+    })
+    expected = np.column_stack([_single_column_matrix(X[c]) for c in X.columns])
+    assert np.array_equal(_number_matrix(X), expected)
+
+
+def test_duplicate_rows_are_counted_as_pandas_counts_them():
+    from automl_engine.data.guardrails import _duplicate_rows
+
+    rng = np.random.default_rng(0)
+    for _ in range(100):
+        n = int(rng.integers(2, 40))
+        frame = pd.DataFrame({
+            "floats": rng.integers(0, 2, n).astype(float), "ints": rng.integers(0, 2, n),
+            "gaps": np.where(rng.random(n) < 0.3, np.nan, rng.integers(0, 2, n) * 1.0),
+            "signed_zeros": np.where(rng.random(n) < 0.5, -0.0, 0.0),
+            "float32": rng.integers(0, 2, n).astype(np.float32), "uint8": rng.integers(0, 2, n).astype(np.uint8),
+            "words": rng.choice(["a", "b", None], n), "flag": rng.random(n) < 0.5,
+            "dates": pd.to_datetime(np.where(rng.random(n) < 0.5, "2020-01-01", None)),
+        })
+        assert _duplicate_rows(frame) == int(frame.duplicated().sum())

@@ -557,3 +557,27 @@ def test_a_lone_dot_is_a_missing_value_not_text():
     frame = pd.DataFrame({"v": ["1.5", ".", "2", "3"] * 10, "y": [0, 1] * 20})
     cleaned = clean_table(frame)
     assert pd.api.types.is_numeric_dtype(cleaned["v"]) and cleaned["v"].isna().sum() == 10
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_number_columns_typed_as_a_block_get_what_the_column_rules_give(seed):
+    """Wide tables type their NumPy number columns in array passes; every kind, reason and count must
+    equal the column-by-column rules (constants, one value plus gaps, 0/1, ids, -0.0, huge integers)."""
+    from automl_engine.data.column_inference import _column_info
+
+    rng = np.random.default_rng(seed)
+    n = 60
+    gaps = rng.random(n) < 0.3
+    df = pd.DataFrame({
+        "f": rng.normal(size=n), "with_gaps": np.where(gaps, np.nan, rng.normal(size=n)),
+        "constant": np.ones(n), "empty": np.full(n, np.nan), "one_value_or_gap": np.where(gaps, np.nan, 2.0),
+        "zero_one": rng.integers(0, 2, n).astype(float), "zero_one_int": rng.integers(0, 2, n),
+        "small_ints": rng.integers(0, 5, n), "in_order": np.arange(n), "customer_id": rng.permutation(n),
+        "shuffled_ints": rng.permutation(n), "uint8": rng.integers(0, 3, n).astype(np.uint8),
+        "float32": rng.normal(size=n).astype(np.float32), "whole_floats": rng.integers(0, 9, n).astype(float),
+        "signed_zeros": np.where(rng.random(n) < 0.5, -0.0, 0.0), "huge": 2**60 + rng.integers(0, 3, n),
+        "flag": rng.random(n) < 0.5, "word": rng.choice(["a", "b"], n), "target": rng.permutation(n),
+    })
+    typed = infer_column_types(df, "target")
+    assert typed == {c: _column_info(c, df[c], c == "target") for c in df.columns}
+    assert typed["huge"].n_distinct == len(set(df["huge"]))  # not merged by a float conversion

@@ -91,6 +91,7 @@ def cmd_fit(args) -> int:
     from automl_engine.data.intake import load_table
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
+    started = time.perf_counter()  # the time budget counts reading the file too
     _check_budget(args)
     store = RunStore()
     run = None
@@ -119,7 +120,8 @@ def cmd_fit(args) -> int:
         lease = RunLease(store, run_id, token).start()
     try:
         with terminate_as_interrupt():
-            return _search(args, store, run_id, lease, frame, task, metric, history, recorded=run is not None)
+            return _search(args, store, run_id, lease, frame, task, metric, history, recorded=run is not None,
+                           started=started)
     finally:
         lease.release()
 
@@ -143,7 +145,7 @@ class terminate_as_interrupt:
             signal.signal(signal.SIGTERM, self._previous)
 
 
-def _search(args, store, run_id, lease, frame, task, metric, history, recorded) -> int:
+def _search(args, store, run_id, lease, frame, task, metric, history, recorded, started) -> int:
     from automl_engine.automl import AutoML
 
     budget = args.max_evals or (None if args.time_budget else 25)
@@ -172,7 +174,7 @@ def _search(args, store, run_id, lease, frame, task, metric, history, recorded) 
 
     X = frame.drop(columns=[args.target])
     try:
-        model.fit(X, frame[args.target], history=history, on_event=on_event)
+        model.fit(X, frame[args.target], history=history, on_event=on_event, started=started)
     except KeyboardInterrupt:
         bar.close()
         _record_end(store, run_id, lease, STOPPED, "interrupted")

@@ -60,7 +60,12 @@ def clean_table(df: pd.DataFrame) -> pd.DataFrame:
     """
     out = df.copy()
     markers = dict(df.attrs.get(MISSING_MARKERS_ATTR, {}))
+    plain = plain_number_positions(df)
+    _check_finite_block(df, plain)  # number columns need no cleaning: checked together, not one by one
+    skip = set(plain)
     for i, name in enumerate(df.columns):
+        if i in skip:
+            continue
         cleaned, read_as_missing = _clean_column(str(name), df.iloc[:, i])
         out.isetitem(i, cleaned)
         if read_as_missing:
@@ -84,6 +89,24 @@ def _context_markers_missing(stripped: pd.Series, is_marker: np.ndarray, numeric
     has_word_character = stripped.str.contains(r"[^\W_]", regex=True).fillna(False).to_numpy(dtype=bool)
     symbol_labels = (others & ~has_word_character).any()
     return ~(has_word_character | symbol_labels)
+
+
+def plain_number_positions(df: pd.DataFrame) -> list[int]:
+    """Positions of the columns held as NumPy integers or floats (not bool, not extension types): the bulk
+    of a wide table, which cleaning, typing and checks handle as one block instead of column by column."""
+    return [i for i, dtype in enumerate(df.dtypes)
+            if isinstance(dtype, np.dtype) and dtype.kind in "iuf"]
+
+
+def _check_finite_block(df: pd.DataFrame, positions: list[int]) -> None:
+    dtypes = list(df.dtypes)
+    floats = [i for i in positions if dtypes[i].kind == "f"]
+    if not floats:
+        return
+    infinite = np.isinf(df.iloc[:, floats].to_numpy(dtype=float)).sum(axis=0)
+    if infinite.any():
+        first = int(np.flatnonzero(infinite)[0])
+        _check_finite(str(df.columns[floats[first]]), df.iloc[:, floats[first]])
 
 
 def _check_finite(name: str, s: pd.Series) -> None:

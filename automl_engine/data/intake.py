@@ -13,7 +13,6 @@ sentence saying what is wrong and how to fix it.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -22,25 +21,9 @@ import pandas as pd
 from pandas.api import types as ptypes
 
 from automl_engine.data import guardrails as gr
-from automl_engine.data.cleaning import (
-    DATE_RE,
-    DATE_SHARE,
-    MISSING_MARKERS_ATTR,
-    clean_table,
-    examples,
-    parse_dates,
-)
-from automl_engine.data.column_types import (
-    BOOLEAN,
-    CATEGORICAL,
-    CONSTANT,
-    DATETIME,
-    DROPPED_KINDS,
-    HIGH_CARDINALITY,
-    ID_LIKE,
-    NUMERIC,
-    TEXT,
-)
+from automl_engine.data.cleaning import MISSING_MARKERS_ATTR, clean_table, examples
+from automl_engine.data.column_inference import ColumnInfo, infer_column_types
+from automl_engine.data.column_types import DROPPED_KINDS
 from automl_engine.data.excel import read_excel
 from automl_engine.data.memory import available_bytes, bytes_per_row, rows_that_fit
 from automl_engine.data.readers import (
@@ -63,48 +46,12 @@ MIN_ROWS = 20
 """Fewest rows left after cleaning for a dataset to be usable."""
 MIN_CLASS_SIZE = 5
 """Classes with fewer rows are dropped: they cannot appear in every fold of 5-fold CV."""
-CATEGORICAL_MAX_DISTINCT = 20
-"""Text columns with at most this many distinct values are categorical, above: high cardinality."""
 MULTICLASS_MAX_DISTINCT = 20
 """An integer target with at most this many values (and >= 5 rows per value) is a class label."""
-TEXT_MIN_WORDS = 3.0
-TEXT_MIN_DISTINCT_SHARE = 0.5
-ID_MIN_ROWS = 20
 EMPTY_ROWS_ATTR = "empty_rows"
 """``DataFrame.attrs`` key set by ``load_table``: the data rows (1 = the first row below the header) that were
 empty in every column and dropped, so that prediction can name them."""
 TASKS = ("binary", "multiclass", "regression")
-
-_TRUTH_PAIRS = ({"true", "false"}, {"yes", "no"}, {"y", "n"}, {"t", "f"}, {"on", "off"})
-_ID_NAMES = {"id", "uuid", "guid", "key", "index", "idx", "row", "rownum", "row_number", "rowid",
-             "row_id", "record_id", "unnamed: 0"}
-
-
-@dataclass(frozen=True)
-class ColumnInfo:
-    """What intake concluded about one column.
-
-    Attributes
-    ----------
-    name : str
-    kind : str
-        One of the kinds in :mod:`automl_engine.data.column_types`.
-    reason : str
-        Why, as a short phrase, e.g. ``"text with 3 distinct values → categorical"``.
-    n_missing : int
-    n_distinct : int
-        Distinct non-missing values.
-    dtype : str
-        The pandas dtype of the column.
-    """
-
-    name: str
-    kind: str
-    reason: str
-    n_missing: int
-    n_distinct: int
-    dtype: str = ""
-
 
 @dataclass
 class PreparedData:
@@ -244,103 +191,6 @@ def _tidy_shape(frame: pd.DataFrame, raw_names: list) -> pd.DataFrame:
 # ---------------------------------------------------------------------------------------------
 # Column types and task
 # ---------------------------------------------------------------------------------------------
-
-def _looks_like_id_name(name: str) -> bool:
-    low = name.strip().lower()
-    return (low in _ID_NAMES or re.search(r"(^|[^a-z])(id|uuid|guid)$", low) is not None
-            or re.search(r"[a-z](ID|Id)$", name.strip()) is not None)
-
-
-def _column_info(name: str, s: pd.Series, is_target: bool) -> ColumnInfo:
-    n_missing = int(s.isna().sum())
-    values = s.dropna()
-    try:
-        n_distinct = int(values.nunique())
-    except TypeError:
-        values = values.astype(str)
-        n_distinct = int(values.nunique())
-    n = len(values)
-
-    def info(kind: str, reason: str) -> ColumnInfo:
-        return ColumnInfo(name, kind, reason, n_missing, n_distinct, str(s.dtype))
-
-    if n == 0:
-        return info(CONSTANT, "every value is missing → constant")
-    if n_distinct == 1:
-        value = values.iloc[0]
-        if n_missing == 0:
-            return info(CONSTANT, f"the same value ('{value}') in every row → constant")
-        return info(CATEGORICAL, f"one value ('{value}') or missing → categorical "
-                                 f"(present vs missing)")
-    unique_per_row = n_distinct == len(s) and n_missing == 0
-    id_name = _looks_like_id_name(name)
-    if ptypes.is_bool_dtype(s):
-        return info(BOOLEAN, "true/false values → boolean")
-    if ptypes.is_datetime64_any_dtype(s):
-        return info(DATETIME, "dates and times → datetime")
-    if ptypes.is_numeric_dtype(s) and not isinstance(s.dtype, pd.CategoricalDtype):
-        numbers = values.to_numpy(dtype=float)
-        integral = bool(np.all(np.mod(numbers, 1) == 0))
-        if not is_target and integral and unique_per_row:
-            diffs = np.diff(numbers)
-            if id_name:
-                return info(ID_LIKE, "a different whole number in every row and an ID-like "
-                                     "name → id")
-            if len(s) >= ID_MIN_ROWS and (np.all(diffs > 0) or np.all(diffs < 0)):
-                return info(ID_LIKE, "a different whole number in every row, in order → id")
-        if n_distinct == 2 and set(np.unique(numbers)) == {0.0, 1.0}:
-            return info(NUMERIC, "numbers with 2 distinct values (0 and 1) → numeric "
-                                 "(kept as a 0/1 indicator)")
-        return info(NUMERIC, f"numbers with {n_distinct} distinct values → numeric")
-    text = values.astype(str)
-    if n_distinct == 2:
-        lowered = set(text.str.strip().str.lower().unique())
-        if any(lowered <= pair for pair in _TRUTH_PAIRS):
-            return info(BOOLEAN, f"two values ({examples(sorted(values.unique(), key=str))}) "
-                                 f"→ boolean")
-    sample = text.sample(n=min(n, 5000), random_state=0) if n > 5000 else text
-    if pd.to_numeric(sample.str.strip(), errors="coerce").notna().all():
-        return info(NUMERIC, "numbers stored as text → numeric")
-    if sample.str.strip().str.fullmatch(DATE_RE).mean() >= DATE_SHARE and \
-            parse_dates(sample.str.strip()).notna().mean() >= DATE_SHARE:
-        return info(DATETIME, "text that reads as dates → datetime")
-    mean_words = float(sample.str.split().str.len().mean())
-    distinct_share = n_distinct / n
-    if (n_distinct > CATEGORICAL_MAX_DISTINCT and distinct_share >= TEXT_MIN_DISTINCT_SHARE
-            and mean_words >= TEXT_MIN_WORDS):
-        return info(TEXT, f"free text ({mean_words:.1f} words on average, {distinct_share:.0%} "
-                          f"distinct) → text")
-    if not is_target and unique_per_row and (id_name or len(s) >= ID_MIN_ROWS):
-        return info(ID_LIKE, "a different value in every row → id")
-    if n_distinct <= CATEGORICAL_MAX_DISTINCT:
-        return info(CATEGORICAL, f"text with {n_distinct} distinct values → categorical")
-    return info(HIGH_CARDINALITY, f"text with {n_distinct} distinct values → high-cardinality "
-                                  f"categorical")
-
-
-def infer_column_types(df: pd.DataFrame, target: str | None = None) -> dict[str, ColumnInfo]:
-    """Assign a kind to every column, with the reason.
-
-    Rules, in order: all missing or one value in every row → constant (one value plus
-    missing cells → categorical, present vs missing); bool dtype → boolean; datetime dtype →
-    datetime; numbers: whole numbers different in every row with an ID-like name (``id``,
-    ``customer_id``, ``PassengerId``...) or strictly increasing/decreasing (>= 20 rows) → id,
-    otherwise numeric (0/1 columns stay numeric); text: exactly two values that are
-    true/false, yes/no, y/n, t/f or on/off → boolean; numbers stored as text → numeric; dates
-    → datetime; more than 20 distinct values, at least half of them distinct and >= 3 words on
-    average → text; a different value in every row (ID-like name, or >= 20 rows) → id;
-    <= 20 distinct values → categorical; otherwise high-cardinality. The target is never id.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> df = pd.DataFrame({"color": ["red", "blue", "red"], "size": [1.0, 2.5, 3.0]})
-    >>> {k: v.kind for k, v in infer_column_types(df).items()}
-    {'color': 'categorical', 'size': 'numeric'}
-    """
-    return {str(c): _column_info(str(c), df.iloc[:, i], str(c) == target)
-            for i, c in enumerate(df.columns)}
-
 
 def detect_task(y: pd.Series) -> str:
     """``"binary"``, ``"multiclass"`` or ``"regression"`` from the target's values.

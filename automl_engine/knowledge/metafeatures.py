@@ -45,13 +45,21 @@ def meta_feature_vector(meta_features: dict) -> np.ndarray:
     return np.array([meta_features.get(n, np.nan) for n in META_FEATURE_NAMES], dtype=float)
 
 
+def _as_floats(frame: pd.DataFrame) -> np.ndarray:
+    """Numeric columns as a float matrix (text that is not a number → NaN); columns already held as numbers
+    are taken as they are, so a wide table is not converted column by column."""
+    if all(isinstance(dtype, np.dtype) and dtype.kind in "iufb" for dtype in frame.dtypes):
+        return frame.to_numpy(dtype=float)
+    return frame.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+
+
 def _numeric_matrix(X: pd.DataFrame, column_types: dict[str, str]) -> np.ndarray:
     """Numeric columns as floats, categoricals ordinal-coded; datetime and text left out."""
     numeric = kinds.columns_of_kind(column_types, kinds.NUMERIC)
     categorical = kinds.columns_of_kind(column_types, kinds.CATEGORICAL, kinds.BOOLEAN, kinds.HIGH_CARDINALITY)
     blocks = []
     if numeric:
-        blocks.append(X[numeric].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float))
+        blocks.append(_as_floats(X[numeric]))
     if categorical:
         cats = X[categorical].astype("object").where(X[categorical].notna(), "__missing__").astype(str)
         blocks.append(OrdinalEncoder().fit_transform(cats))
@@ -121,8 +129,7 @@ def compute_meta_features(X: pd.DataFrame, y, task: str, column_types: dict[str,
     counts = dict(zip(*np.unique(y, return_counts=True))) if task != Task.REGRESSION else {}
     probabilities = np.array(list(counts.values()), dtype=float) / max(1, len(y)) if counts else np.array([1.0])
     numeric_cols = kinds.columns_of_kind(column_types, kinds.NUMERIC)
-    numeric = (frame[numeric_cols].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float) if numeric_cols
-               else np.empty((len(frame), 0)))
+    numeric = _as_floats(frame[numeric_cols]) if numeric_cols else np.empty((len(frame), 0))
     skew_mean, skew_max, kurt_mean, kurt_max = _moments(numeric)
     target_skew = float(abs(np.nan_to_num(stats.skew(y.astype(float))))) if task == Task.REGRESSION else 0.0
     Z = _numeric_matrix(frame, {c: column_types[c] for c in used})
