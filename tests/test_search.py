@@ -257,3 +257,21 @@ def test_the_fallback_gets_what_is_left_of_the_time_budget_not_two_minutes(monke
     fallback = timeouts[-n_fallback:] if n_fallback else []
     assert fallback and max(fallback) <= automl_module.FALLBACK_FLOOR
     assert any(h["status"] == "ok" for h in m.history_)  # the floor still leaves room for a model
+
+
+def test_no_fallback_try_when_every_pipeline_is_predicted_far_beyond_its_window(monkeypatch):
+    """Issue 23 item 7: on a 500 x 10,000 table the quickest pipeline was predicted at 91 s; a 10 s fallback try
+    only overran a 20 s budget. The fallback is skipped, and the sentence says what the table needs."""
+    from automl_engine import automl as automl_module
+    from automl_engine.search.cost_model import CostModel
+
+    catalogue = load_catalogue("classification")
+    slow = CostModel(np.full(len(catalogue), 900.0), catalogue.families)
+    monkeypatch.setattr(automl_module.CostModel, "from_knowledge", classmethod(lambda cls, *a, **k: slow))
+    m = AutoML(time_budget=0.01, strategy="random", random_state=0, learn=False, n_folds=3, ensemble=False)
+    with pytest.raises(DataError, match=r"predicted to take about 900 s each"):
+        m.fit(IRIS.data, IRIS.target)  # the budget is gone once the table is prepared: only a fallback could run
+    assert not any(h["source"] == "fallback" for h in m.history_)
+    monkeypatch.undo()  # with the shipped predictions (well under a second on iris) the fallback gives a model
+    m = AutoML(time_budget=0.01, strategy="random", random_state=0, learn=False, n_folds=3, ensemble=False)
+    assert any(h["source"] == "fallback" for h in m.fit(IRIS.data, IRIS.target).history_)

@@ -90,6 +90,8 @@ class ToNumeric(TransformerMixin, BaseEstimator):
 
     def transform(self, X):
         frame = pd.DataFrame(X)
+        if all(isinstance(dtype, np.dtype) and dtype.kind in "iufb" for dtype in frame.dtypes):
+            return frame.to_numpy(dtype=float)  # already numbers: one block, not a wide table column by column
         return frame.apply(lambda col: pd.to_numeric(col, errors="coerce")).to_numpy(dtype=float)
 
     def get_feature_names_out(self, input_features=None):

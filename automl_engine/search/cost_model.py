@@ -106,10 +106,16 @@ class CostModel:
         """Evaluations of this run fed back so far."""
         return sum(len(ratios) for ratios in self._log_ratios.values())
 
-    def observe(self, index: int, seconds: float, train_rows: float | None = None, n_folds: int | None = None) -> None:
+    def observe(self, index: int, seconds: float, train_rows: float | None = None, n_folds: int | None = None,
+                at_least: bool = False) -> None:
         """Record that pipeline ``index`` took ``seconds`` here (an evaluation that finished), on ``n_folds``
-        folds of ``train_rows`` rows when given (the size ``base`` is for otherwise)."""
+        folds of ``train_rows`` rows when given (the size ``base`` is for otherwise).
+
+        ``at_least``: ``seconds`` is a lower bound (a timeout); it counts only if above the prediction, since a
+        try cut short says nothing about a pipeline predicted to take longer than it was given."""
         predicted = self._base_at(train_rows, n_folds)[int(index)]
+        if at_least and not seconds > predicted:
+            return
         if np.isfinite(seconds) and seconds > 0 and np.isfinite(predicted) and predicted > 0:
             self._log_ratios.setdefault(str(self.families[int(index)]), []).append(float(np.log(seconds / predicted)))
 

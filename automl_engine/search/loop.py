@@ -306,7 +306,8 @@ class Search:
         if rung.level == 0 or index not in self.observed:
             self.observed[index] = score
         if self.cost_model is not None and result.status in (OK, TIMEOUT):  # a timeout's time is a lower bound
-            self.cost_model.observe(index, result.wall_time, rung.train_rows, len(rung.folds))
+            self.cost_model.observe(index, result.wall_time, rung.train_rows, len(rung.folds),
+                                    at_least=result.status == TIMEOUT)
         if result.ok and result.oof is not None:
             self.oof[(index, rung.level)] = result.oof  # the rung's validation rows, fold after fold
         record = {
