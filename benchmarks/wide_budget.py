@@ -70,9 +70,10 @@ def run_cli(path: Path, budget: float, root: Path, data_dir: Path) -> dict:
     start = time.perf_counter()
     done = subprocess.run(timer + command, capture_output=True, text=True, env=env, cwd=root)
     wall = time.perf_counter() - start
-    lines = [line.split("\r")[-1].strip() for line in (done.stdout + done.stderr).splitlines()]
-    peak = next((int(line.split("=")[1]) / 1024 for line in lines if line.startswith("peak_kb=")), float("nan"))
-    said = [line for line in lines if line and not line.startswith(("peak_kb=", "Command exited"))]
+    errors = [line.split("\r")[-1].strip() for line in done.stderr.splitlines()]
+    peak = next((int(line.split("=")[1]) / 1024 for line in errors if line.startswith("peak_kb=")), float("nan"))
+    said = [line for line in errors if line.startswith("error:")]  # else the last thing printed (the model's path)
+    said = said or [line.strip() for line in done.stdout.splitlines() if line.strip()]
     return {"wall_s": round(wall, 1), "peak_mb": round(peak), "exit": done.returncode,
             "outcome": said[-1][:200] if said else ""}
 
