@@ -228,3 +228,50 @@ def test_a_resumed_build_counts_the_timeouts_already_in_its_store(tmp_path):
     rest = [spec.id for spec in plan if spec.family == family and spec.id not in earlier]
     assert rest and all(status[pid] == "skipped" for pid in rest)
     assert all(status[spec.id] != "skipped" for spec in plan if spec.family != family)
+
+
+def test_large_datasets_are_also_evaluated_on_a_sample_of_the_second_fidelity_into_their_own_file(tmp_path,
+                                                                                                  monkeypatch):
+    """Issue 19 item 3, scaled down: iris (150 rows) is 'large' at a 100-row second fidelity: after its plan at
+    the first fidelity it is evaluated again on a 100-row sample, anchor pipelines only, exported to a file of
+    its own that records the rows, counted by `knowledge info`, and resumed from on a new machine."""
+    from automl_engine.cli import knowledge_cmd
+    from automl_engine.knowledge.build import _pending, anchor_indices, fidelity_origin, seed_store_from_knowledge
+
+    table = _three_tasks()
+    table = table[table["name"] == "sklearn/iris:target"]
+    settings = BuildSettings(max_rows=120, n_folds=3, density=0.01, n_anchors=6, seed=0, fidelity_rows=100)
+    store = KnowledgeStore(tmp_path / "s.sqlite")
+    with Evaluator(n_jobs=2, limits=Limits(timeout=120)) as evaluator:
+        ran = build_knowledge(store, table, evaluator, settings)
+    catalogue = load_catalogue("classification")
+    plan, anchors = planned_indices(catalogue, "sklearn/iris:target", settings), anchor_indices(catalogue, 6, 0)
+    assert ran == len(plan) + len(anchors)
+    by_name = {d["name"]: d for d in store.datasets()}
+    assert by_name["sklearn/iris:target@100"]["origin"] == "corpus@100"
+    sampled = {e["pipeline_id"] for e in store.evaluations("sklearn/iris:target@100")}
+    assert sampled == {catalogue[i].id for i in anchors}
+
+    out = tmp_path / "artifact"
+    knowledge_cmd.export(store, out, rows=100)
+    first = load_knowledge("classification", out / "classification.npz")
+    assert first.datasets.tolist() == ["sklearn/iris:target"] and first.observed_count() == len(plan)
+    second_path = knowledge_cmd.second_fidelity_path(out, "classification", 100)
+    second = load_knowledge("classification", second_path)
+    assert second.datasets.tolist() == ["sklearn/iris:target@100"] and second.observed_count() == len(anchors)
+    with np.load(second_path) as data:
+        assert (data["measured_rows"] == 100).all()
+
+    monkeypatch.setattr(knowledge_cmd, "AT_ROWS", 100)  # iris counts as measured at >= 100 rows, by its sample
+    assert knowledge_cmd.info_summary("classification", out, fidelity_rows=100)["datasets_at_100_rows"] == 1
+
+    resumed = KnowledgeStore(tmp_path / "new-machine.sqlite")  # a new machine starts from both files
+    seed_store_from_knowledge(resumed, load_knowledge("classification", out / "classification.npz"), table)
+    seed_store_from_knowledge(resumed, second, table, origin=fidelity_origin(100))
+    with Evaluator(n_jobs=1, limits=Limits(timeout=120)) as evaluator:
+        assert build_knowledge(resumed, table, evaluator, settings) == 0
+    names = {0: [], 100: ["sklearn/iris:target", "sklearn/iris:target@100"], 200: ["sklearn/iris:target"]}
+    for rows, expected in names.items():  # 0 turns the second fidelity off; iris is below a 200-row threshold
+        pending = _pending(KnowledgeStore(tmp_path / f"empty{rows}.sqlite"), table,
+                           BuildSettings(max_rows=120, fidelity_rows=rows), {"classification": catalogue})
+        assert [row["name"] for row, _ in pending] == (expected or ["sklearn/iris:target"])

@@ -22,7 +22,9 @@ from automl_engine.knowledge.artifact import (
 )
 from automl_engine.knowledge.build import (
     BuildSettings,
+    base_name,
     build_knowledge,
+    fidelity_origin,
     seed_store_from_knowledge,
 )
 from automl_engine.knowledge.corpus import load_corpus_table
@@ -61,6 +63,9 @@ def add_parsers(sub) -> None:
     build.add_argument("--scheduler", default=None, help="tcp://HOST:PORT of a Dask scheduler")
     build.add_argument("--max-rows", type=int, default=BuildSettings.max_rows)
     build.add_argument("--density", type=float, default=BuildSettings.density)
+    build.add_argument("--fidelity-rows", type=int, default=BuildSettings.fidelity_rows,
+                       help="datasets with this many rows or more are also evaluated on a sample of this many "
+                            "rows, anchor pipelines only, into their own file (0: not)")
     build.add_argument("--timeout", type=float, default=60.0, help="seconds per evaluation")
     build.add_argument("--memory-mb", type=int, default=4096)
     build.add_argument("--export-every", type=float, default=0,
@@ -124,7 +129,7 @@ def measured_rows(path: Path, knowledge) -> tuple[np.ndarray, str]:
         f"build rule: min(rows, {BuildSettings.max_rows})"
 
 
-def info_summary(task_type: str, folder: Path | None = None) -> dict:
+def info_summary(task_type: str, folder: Path | None = None, fidelity_rows: int = BuildSettings.fidelity_rows) -> dict:
     """``Knowledge.summary()`` plus the catalogue size and the datasets measured at >= 5,000 rows."""
     path = (folder or data_dir()) / f"{task_type}.npz"
     summary = load_knowledge(task_type, path).summary()  # aligned to the catalogue, as before
@@ -135,7 +140,15 @@ def info_summary(task_type: str, folder: Path | None = None) -> dict:
     at_rows = (np.where(observed, rows, 0) >= AT_ROWS).any(axis=1) if observed.size else np.zeros(0, bool)
     names = [str(n) for n in knowledge.meta_feature_names]
     table_rows = knowledge.meta_features[:, names.index("n_rows")] if "n_rows" in names else np.zeros(0)
-    summary[f"datasets_at_{AT_ROWS}_rows"] = int(at_rows.sum())
+    at_names = {str(name) for name in np.asarray(knowledge.datasets)[at_rows]}
+    second = second_fidelity_path(folder or data_dir(), task_type, fidelity_rows)
+    if second.exists():  # the second fidelity's file records its rows
+        sampled = load_knowledge(task_type, second, align=False)
+        rows_there, _ = measured_rows(second, sampled)
+        seen = (sampled.status != STATUS_CODES["unobserved"]) & (rows_there >= AT_ROWS)
+        at_names |= {base_name(str(name)) for name in np.asarray(sampled.datasets)[seen.any(axis=1)]}
+        source += f"; {second.name}: artifact"
+    summary[f"datasets_at_{AT_ROWS}_rows"] = len(at_names)
     summary[f"datasets_with_{AT_ROWS}_rows"] = int((np.nan_to_num(table_rows) >= AT_ROWS).sum())
     summary["measured_rows_source"] = source
     return summary
@@ -158,13 +171,26 @@ def cmd_info(args) -> int:
     return 0
 
 
-def export(store: KnowledgeStore, out_dir: Path) -> dict:
+def second_fidelity_path(folder: Path, task_type: str, rows: int = BuildSettings.fidelity_rows) -> Path:
+    """The file of the scores measured on ``rows``-row samples (the build's second fidelity)."""
+    return folder / f"{task_type}_at_{rows}_rows.npz"
+
+
+def export(store: KnowledgeStore, out_dir: Path, rows: int = BuildSettings.fidelity_rows) -> dict:
+    """The store's corpus rows to ``{task_type}.npz``, its second-fidelity rows (sampled to ``rows``; if any)
+    to their own file."""
     out_dir.mkdir(parents=True, exist_ok=True)
     summary = {}
     for task_type in TASK_TYPES:
-        knowledge = knowledge_from_store(store, load_catalogue(task_type), origin="corpus")
+        catalogue = load_catalogue(task_type)
+        knowledge = knowledge_from_store(store, catalogue, origin="corpus")
         save_knowledge(knowledge, out_dir / f"{task_type}.npz")
         summary[task_type] = knowledge.summary()
+        second = knowledge_from_store(store, catalogue, origin=fidelity_origin(rows))
+        if len(second.datasets):
+            save_knowledge(second, second_fidelity_path(out_dir, task_type, rows),
+                           measured_rows=np.full(second.status.shape, rows))
+            summary[task_type][f"datasets_at_{rows}_rows"] = len(second.datasets)
     return summary
 
 
@@ -211,11 +237,15 @@ def cmd_build(args) -> int:
         table = table.head(args.limit)
     store = KnowledgeStore(args.store or default_store_path())
     out_dir = args.out or data_dir()
+    settings = BuildSettings(max_rows=args.max_rows, density=args.density, fidelity_rows=args.fidelity_rows)
     for task_type in TASK_TYPES:  # every shipped dataset, not only the ones built now: the export keeps them all
         seeded = seed_store_from_knowledge(store, load_knowledge(task_type, out_dir / f"{task_type}.npz"), corpus)
+        second = second_fidelity_path(out_dir, task_type, settings.fidelity_rows)
+        if second.exists():
+            seeded += seed_store_from_knowledge(store, load_knowledge(task_type, second), corpus,
+                                                origin=fidelity_origin(settings.fidelity_rows))
         if seeded:
             print(f"resumed {seeded} {task_type} evaluations from the shipped artifact")
-    settings = BuildSettings(max_rows=args.max_rows, density=args.density)
     stop = threading.Event()
     bar = ProgressBar(total=0, unit="evaluations (dataset × pipeline)")
     last_export = [time.monotonic()]
@@ -224,7 +254,7 @@ def cmd_build(args) -> int:
         bar.total = p.total
         bar.update(p.done, f"{p.dataset} {p.status}", eta=p.eta_seconds)
         if args.export_every and time.monotonic() - last_export[0] > args.export_every:
-            export(store, out_dir)
+            export(store, out_dir, settings.fidelity_rows)
             last_export[0] = time.monotonic()
 
     with Evaluator(n_jobs=args.n_jobs, dask_address=args.scheduler,
@@ -235,7 +265,7 @@ def cmd_build(args) -> int:
             stop.set()
             ran = -1
     bar.close()
-    summary = export(store, out_dir)
+    summary = export(store, out_dir, settings.fidelity_rows)
     print(f"ran {ran} evaluations; store {store.path} holds {store.count()}")
     print(json.dumps(summary, indent=2))
     return 0

@@ -134,14 +134,18 @@ def knowledge_from_store(store: KnowledgeStore, catalogue: Catalogue, origin: st
     )
 
 
-def save_knowledge(knowledge: Knowledge, path) -> None:
-    """Write ``knowledge`` as a compressed .npz file (atomically: readers see the old or the new)."""
+def save_knowledge(knowledge: Knowledge, path, measured_rows: np.ndarray | None = None) -> None:
+    """Write ``knowledge`` as a compressed .npz file (atomically: readers see the old or the new).
+
+    ``measured_rows`` (datasets x pipelines), when given, is stored too: the rows each score was measured on.
+    """
+    extra = {} if measured_rows is None else {"measured_rows": np.asarray(measured_rows, dtype=np.int32)}
     save_npz_atomically(
         path, task_type=knowledge.task_type, catalogue_version=knowledge.catalogue_version,
         datasets=knowledge.datasets, tasks=knowledge.tasks, splits=knowledge.splits,
         pipeline_ids=knowledge.pipeline_ids, scores=knowledge.scores, status=knowledge.status,
         wall_times=knowledge.wall_times, meta_features=knowledge.meta_features,
-        meta_feature_names=knowledge.meta_feature_names, cpu_hours=knowledge.cpu_hours,
+        meta_feature_names=knowledge.meta_feature_names, cpu_hours=knowledge.cpu_hours, **extra,
     )
 
 

@@ -12,7 +12,7 @@ import math
 import threading
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Iterator
 
 import numpy as np
@@ -50,6 +50,10 @@ class BuildSettings:
     timeout_streak: int = 3
     """After this many timeouts of one family on one dataset, its other planned pipelines there are
     recorded as ``skipped`` (not evaluated, unobserved in the matrix) instead of timing out one by one."""
+    fidelity_rows: int = 5000
+    """Second fidelity: a dataset with at least this many rows is also evaluated on a sample of this many
+    rows, on the anchor pipelines only (the same pipelines on every such dataset, so scores at the two sizes
+    can be compared), after every first-fidelity evaluation. 0 turns it off."""
 
 
 
@@ -158,6 +162,21 @@ class PreparedTask:
     meta_features: dict
 
 
+def fidelity_name(name: str, rows: int) -> str:
+    """The store's name of dataset ``name`` evaluated on a ``rows``-row sample (the second fidelity)."""
+    return f"{name}@{rows}"
+
+
+def fidelity_origin(rows: int) -> str:
+    """The store's origin of second-fidelity rows (the first fidelity's is ``corpus``)."""
+    return f"corpus@{rows}"
+
+
+def base_name(name: str) -> str:
+    """The corpus name of a store dataset, its fidelity suffix removed."""
+    return name.split("@", 1)[0]
+
+
 def prepare_corpus_task(row: dict, settings: BuildSettings) -> PreparedTask:
     """Load, type and sub-sample one corpus task, and compute its meta-features on the full table."""
     from automl_engine.data.intake import prepare_data
@@ -180,8 +199,10 @@ def prepare_corpus_task(row: dict, settings: BuildSettings) -> PreparedTask:
     return PreparedTask(row["name"], X.reset_index(drop=True), y, prepared.task, prepared.column_types, meta)
 
 
-def seed_store_from_knowledge(store: KnowledgeStore, knowledge: Knowledge, table: pd.DataFrame) -> int:
-    """Copy shipped results into ``store`` for datasets it lacks (so a build resumes from the artifact).
+def seed_store_from_knowledge(store: KnowledgeStore, knowledge: Knowledge, table: pd.DataFrame,
+                              origin: str = "corpus") -> int:
+    """Copy shipped results into ``store`` for datasets it lacks (so a build resumes from the artifact);
+    ``origin``: the store's origin of these rows (a second-fidelity file's rows have their own).
 
     Scores of families whose estimator changed in a later catalogue version than the artifact's
     (``changed`` in the spec) are not copied: the build evaluates them again.
@@ -198,11 +219,11 @@ def seed_store_from_knowledge(store: KnowledgeStore, knowledge: Knowledge, table
                     knowledge.task_type, int(stale.sum()), knowledge.catalogue_version)
     added = 0
     for i, name in enumerate(knowledge.datasets):
-        if name in known or name not in info.index:
+        if name in known or base_name(name) not in info.index:
             continue
         meta = dict(zip(knowledge.meta_feature_names.tolist(), knowledge.meta_features[i].tolist()))
-        row = info.loc[name]
-        store.add_dataset(name, knowledge.task_type, str(knowledge.tasks[i]), "corpus", meta, str(row["split"]),
+        row = info.loc[base_name(name)]
+        store.add_dataset(name, knowledge.task_type, str(knowledge.tasks[i]), origin, meta, str(row["split"]),
                           str(row["fingerprint"]), int(row["rows"]), int(row["features"]))
         records = [
             {"pipeline_id": str(knowledge.pipeline_ids[j]), "status": STATUS_NAMES[int(knowledge.status[i, j])],
@@ -223,26 +244,36 @@ def _timeouts_by_family(store: KnowledgeStore, catalogues: dict[str, Catalogue])
 
 def _pending(store: KnowledgeStore, table: pd.DataFrame, settings: BuildSettings,
              catalogues: dict[str, Catalogue]) -> list[tuple[dict, list[int]]]:
-    work = []
+    """(corpus row, pipeline indices still to evaluate): every dataset at the first fidelity, then the second
+    fidelity's rows (the row's ``name`` suffixed, ``max_rows`` its sample size, ``origin`` its origin)."""
+    work, second = [], []
     for row in table.to_dict("records"):
         catalogue = catalogues[task_type_of(row["task"])]
         done = store.evaluated_pipelines(row["name"])
         todo = [i for i in planned_indices(catalogue, row["name"], settings) if catalogue[i].id not in done]
         if todo:
-            work.append((row, todo))
-    return work
+            work.append(({**row, "max_rows": settings.max_rows, "origin": "corpus"}, todo))
+        if settings.fidelity_rows and int(row["rows"]) >= settings.fidelity_rows:
+            name = fidelity_name(row["name"], settings.fidelity_rows)
+            done = store.evaluated_pipelines(name)
+            anchors = anchor_indices(catalogue, settings.n_anchors, settings.seed)
+            todo = [i for i in anchors if catalogue[i].id not in done]
+            if todo:
+                second.append(({**row, "name": name, "max_rows": settings.fidelity_rows,
+                                "origin": fidelity_origin(settings.fidelity_rows)}, todo))
+    return work + second
 
 
 def _tasks(store: KnowledgeStore, work, settings: BuildSettings, catalogues) -> Iterator[tuple[str, EvaluationTask]]:
     for row, todo in work:
         try:
-            prepared = prepare_corpus_task(row, settings)
+            prepared = prepare_corpus_task(row, replace(settings, max_rows=int(row["max_rows"])))
             folds = make_folds(prepared.y, prepared.task, n_splits=settings.n_folds, random_state=settings.seed)
         except Exception as exc:  # noqa: BLE001 - one broken corpus task must not stop the build
             logger.warning("skipping corpus task %s: %s", row["name"], exc)
             continue
         task_type = task_type_of(prepared.task)
-        store.add_dataset(row["name"], task_type, prepared.task, "corpus", prepared.meta_features,
+        store.add_dataset(row["name"], task_type, prepared.task, row["origin"], prepared.meta_features,
                           row["split"], row["fingerprint"], int(row["rows"]), int(row["features"]))
         catalogue = catalogues[task_type]
         for index in todo:
