@@ -56,7 +56,6 @@ class BuildSettings:
     can be compared), after every first-fidelity evaluation. 0 turns it off."""
 
 
-
 @dataclass
 class BuildProgress:
     """What a progress callback receives after each finished evaluation."""
