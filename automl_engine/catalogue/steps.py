@@ -11,6 +11,8 @@ from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, clone
 from sklearn.preprocessing import LabelEncoder, PolynomialFeatures
 from sklearn.utils.validation import check_is_fitted
 
+from automl_engine.data.column_types import held_as_numpy_numbers
+
 DATETIME_PARTS = ("year", "month", "day", "dayofweek", "dayofyear", "hour")
 _PART_ATTRIBUTES = {"dayofweek": "day_of_week", "dayofyear": "day_of_year"}  # pandas 3 deprecates the short names
 
@@ -90,7 +92,7 @@ class ToNumeric(TransformerMixin, BaseEstimator):
 
     def transform(self, X):
         frame = pd.DataFrame(X)
-        if all(isinstance(dtype, np.dtype) and dtype.kind in "iufb" for dtype in frame.dtypes):
+        if all(held_as_numpy_numbers(dtype) for dtype in frame.dtypes):
             return frame.to_numpy(dtype=float)  # already numbers: one block, not a wide table column by column
         return frame.apply(lambda col: pd.to_numeric(col, errors="coerce")).to_numpy(dtype=float)
 

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
 
+from automl_engine.data.column_types import held_as_numpy_numbers
 from automl_engine.data.readers import CONTEXT_NA_MARKERS, NA_MARKERS
 from automl_engine.errors import DataError
 
@@ -60,9 +61,8 @@ def clean_table(df: pd.DataFrame) -> pd.DataFrame:
     """
     out = df.copy()
     markers = dict(df.attrs.get(MISSING_MARKERS_ATTR, {}))
-    plain = plain_number_positions(df)
-    _check_finite_block(df, plain)  # number columns need no cleaning: checked together, not one by one
-    skip = set(plain)
+    _check_finite_blocks(df)  # number columns need no cleaning: checked together, not one by one
+    skip = set(plain_number_positions(df))
     for i, name in enumerate(df.columns):
         if i in skip:
             continue
@@ -94,19 +94,26 @@ def _context_markers_missing(stripped: pd.Series, is_marker: np.ndarray, numeric
 def plain_number_positions(df: pd.DataFrame) -> list[int]:
     """Positions of the columns held as NumPy integers or floats (not bool, not extension types): the bulk
     of a wide table, which cleaning, typing and checks handle as one block instead of column by column."""
-    return [i for i, dtype in enumerate(df.dtypes)
-            if isinstance(dtype, np.dtype) and dtype.kind in "iuf"]
+    return [i for i, dtype in enumerate(df.dtypes) if held_as_numpy_numbers(dtype, bools=False)]
 
 
-def _check_finite_block(df: pd.DataFrame, positions: list[int]) -> None:
+def number_blocks(df: pd.DataFrame) -> list[tuple[np.dtype, list[int], np.ndarray]]:
+    """The columns of :func:`plain_number_positions` as one array per dtype: (dtype, positions, values)."""
     dtypes = list(df.dtypes)
-    floats = [i for i in positions if dtypes[i].kind == "f"]
-    if not floats:
-        return
-    infinite = np.isinf(df.iloc[:, floats].to_numpy(dtype=float)).sum(axis=0)
-    if infinite.any():
-        first = int(np.flatnonzero(infinite)[0])
-        _check_finite(str(df.columns[floats[first]]), df.iloc[:, floats[first]])
+    by_dtype: dict[np.dtype, list[int]] = {}
+    for i in plain_number_positions(df):
+        by_dtype.setdefault(dtypes[i], []).append(i)
+    return [(dtype, positions, df.iloc[:, positions].to_numpy(dtype=dtype)) for dtype, positions in by_dtype.items()]
+
+
+def _check_finite_blocks(df: pd.DataFrame) -> None:
+    for dtype, positions, values in number_blocks(df):
+        if dtype.kind != "f":
+            continue
+        infinite = np.isinf(values).sum(axis=0)
+        if infinite.any():
+            first = positions[int(np.flatnonzero(infinite)[0])]
+            _check_finite(str(df.columns[first]), df.iloc[:, first])
 
 
 def _check_finite(name: str, s: pd.Series) -> None:

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
 
-from automl_engine.data.cleaning import DATE_RE, DATE_SHARE, examples, parse_dates, plain_number_positions
+from automl_engine.data.cleaning import DATE_RE, DATE_SHARE, examples, number_blocks, parse_dates
 from automl_engine.data.column_types import (
     BOOLEAN,
     CATEGORICAL,
@@ -156,23 +156,17 @@ def infer_column_types(df: pd.DataFrame, target: str | None = None) -> dict[str,
     {'color': 'categorical', 'size': 'numeric'}
     """
     names = [str(c) for c in df.columns]
-    typed = _number_column_infos(df, plain_number_positions(df), names, target)
+    typed = _number_column_infos(df, names, target)
     return {name: typed[i] if i in typed else _column_info(name, df.iloc[:, i], name == target)
             for i, name in enumerate(names)}
 
 
-def _number_column_infos(df: pd.DataFrame, positions: list[int], names: list[str],
-                         target: str | None) -> dict[int, ColumnInfo]:
-    """``_column_info`` of the NumPy number columns at ``positions``, computed as blocks of one dtype each,
-    for the columns that come out as plain numeric; the others (constant, one value, possible ids) are
-    left out for the column-by-column rules."""
+def _number_column_infos(df: pd.DataFrame, names: list[str], target: str | None) -> dict[int, ColumnInfo]:
+    """``_column_info`` of the NumPy number columns (:func:`number_blocks`), computed a block at a time, for
+    the columns that come out as plain numeric; the others (constant, one value, possible ids) are left out
+    for the column-by-column rules."""
     infos: dict[int, ColumnInfo] = {}
-    dtypes = list(df.dtypes)
-    by_dtype: dict[np.dtype, list[int]] = {}
-    for i in positions:
-        by_dtype.setdefault(dtypes[i], []).append(i)
-    for dtype, members in by_dtype.items():
-        block = df.iloc[:, members].to_numpy(dtype=dtype)
+    for dtype, members, block in number_blocks(df):
         missing = np.isnan(block) if dtype.kind == "f" else np.zeros(block.shape, dtype=bool)
         n_missing = missing.sum(axis=0)
         ordered = np.sort(block, axis=0)  # NaN last

@@ -4,6 +4,7 @@ A *column-types mapping* is a ``dict[str, str]`` from a feature column's name to
 kinds below. Only feature columns the pipelines use appear in it: ID-like and constant
 columns are reported by intake and left out, so the fitted pipeline ignores them.
 """
+import numpy as np
 
 NUMERIC = "numeric"
 BOOLEAN = "boolean"
@@ -22,3 +23,9 @@ ALL_KINDS = USED_KINDS + DROPPED_KINDS
 def columns_of_kind(column_types: dict[str, str], *kinds: str) -> list[str]:
     """Names of the columns whose kind is one of ``kinds``, in the mapping's order."""
     return [name for name, kind in column_types.items() if kind in kinds]
+
+
+def held_as_numpy_numbers(dtype, bools: bool = True) -> bool:
+    """Whether a column of ``dtype`` is a plain NumPy array of numbers (integers, floats and, with ``bools``,
+    booleans; not pandas' extension types): such columns convert to floats as one block, not one by one."""
+    return isinstance(dtype, np.dtype) and dtype.kind in ("iufb" if bools else "iuf")

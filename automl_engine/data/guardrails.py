@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
 
-from automl_engine.data.cleaning import plain_number_positions
+from automl_engine.data.cleaning import number_blocks, plain_number_positions
 from automl_engine.data.column_types import CONSTANT, HIGH_CARDINALITY, ID_LIKE
 from automl_engine.task import Task
 
@@ -317,14 +317,12 @@ def _duplicate_rows(frame: pd.DataFrame) -> int:
     """``frame.duplicated().sum()``, comparing each row's bytes: NumPy number columns as blocks of one dtype
     (0.0 and -0.0 made one, every NaN made one), other columns by their factorized codes, instead of
     factorizing a wide table column by column."""
-    plain = plain_number_positions(frame)
-    dtypes = list(frame.dtypes)
-    parts = []
-    for dtype in dict.fromkeys(dtypes[i] for i in plain):
-        block = frame.iloc[:, [i for i in plain if dtypes[i] == dtype]].to_numpy()
+    parts, plain = [], []
+    for dtype, positions, block in number_blocks(frame):
         if dtype.kind == "f":
             block = np.where(np.isnan(block), np.nan, block + 0.0)  # one NaN, and -0.0 + 0.0 is 0.0
         parts.append(np.ascontiguousarray(block).view(np.uint8).reshape(len(frame), -1))
+        plain += positions
     others = sorted(set(range(frame.shape[1])) - set(plain))
     if others:
         codes = np.column_stack([pd.factorize(frame.iloc[:, i])[0] for i in others]).astype(np.int64)

@@ -12,9 +12,10 @@ Examples
 """
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import psutil
+
+from automl_engine.data.column_types import held_as_numpy_numbers
 
 SEARCH_COPIES = 8
 """The table's size times this is what a search on it needs (measured: a search on a 1,000,000 x 20
@@ -35,7 +36,7 @@ def bytes_per_row(frame: pd.DataFrame, random_state: int = 0) -> float:
     """Bytes one row of ``frame`` takes in memory, strings included (measured on a sample of rows)."""
     if len(frame) == 0:
         return 0.0
-    fixed = {column: isinstance(dtype, np.dtype) and dtype.kind in "iufb" for column, dtype in frame.dtypes.items()}
+    fixed = {column: held_as_numpy_numbers(dtype) for column, dtype in frame.dtypes.items()}
     held_as_numbers = sum(dtype.itemsize for column, dtype in frame.dtypes.items() if fixed[column])
     others = [column for column in frame.columns if not fixed[column]]
     if not others:  # a fixed width per cell: no need to measure (a wide table's columns one by one)

@@ -234,9 +234,9 @@ def seed_store_from_knowledge(store: KnowledgeStore, knowledge: Knowledge, table
     return added
 
 
-def _timeouts_by_family(store: KnowledgeStore, catalogues: dict[str, Catalogue]) -> Counter:
-    """(dataset, family) → timed-out evaluations already in ``store`` (a resumed build keeps counting)."""
-    family = {spec.id: spec.family for catalogue in catalogues.values() for spec in catalogue}
+def _timeouts_by_family(store: KnowledgeStore, family: dict[str, str]) -> Counter:
+    """(dataset, family) → timed-out evaluations already in ``store`` (a resumed build keeps counting);
+    ``family``: pipeline id → family."""
     return Counter((e["dataset"], family.get(e["pipeline_id"])) for e in store.evaluations()
                    if e["status"] == "timeout")
 
@@ -246,6 +246,8 @@ def _pending(store: KnowledgeStore, table: pd.DataFrame, settings: BuildSettings
     """(corpus row, pipeline indices still to evaluate): every dataset at the first fidelity, then the second
     fidelity's rows (the row's ``name`` suffixed, ``max_rows`` its sample size, ``origin`` its origin)."""
     work, second = [], []
+    anchors = {task_type: anchor_indices(catalogue, settings.n_anchors, settings.seed)
+               for task_type, catalogue in catalogues.items()}
     for row in table.to_dict("records"):
         catalogue = catalogues[task_type_of(row["task"])]
         done = store.evaluated_pipelines(row["name"])
@@ -255,8 +257,7 @@ def _pending(store: KnowledgeStore, table: pd.DataFrame, settings: BuildSettings
         if settings.fidelity_rows and int(row["rows"]) >= settings.fidelity_rows:
             name = fidelity_name(row["name"], settings.fidelity_rows)
             done = store.evaluated_pipelines(name)
-            anchors = anchor_indices(catalogue, settings.n_anchors, settings.seed)
-            todo = [i for i in anchors if catalogue[i].id not in done]
+            todo = [i for i in anchors[task_type_of(row["task"])] if catalogue[i].id not in done]
             if todo:
                 second.append(({**row, "name": name, "max_rows": settings.fidelity_rows,
                                 "origin": fidelity_origin(settings.fidelity_rows)}, todo))
@@ -303,7 +304,7 @@ def build_knowledge(store: KnowledgeStore, table: pd.DataFrame, evaluator: Evalu
     logger.info("knowledge build: %d evaluations pending over %d datasets", total, len(work))
     tasks = _tasks(store, work, settings, catalogues)
     family = {spec.id: spec.family for catalogue in catalogues.values() for spec in catalogue}
-    timeouts = _timeouts_by_family(store, catalogues)
+    timeouts = _timeouts_by_family(store, family)
     done, start = 0, time.perf_counter()
     exhausted = False
 

@@ -48,7 +48,7 @@ def meta_feature_vector(meta_features: dict) -> np.ndarray:
 def _as_floats(frame: pd.DataFrame) -> np.ndarray:
     """Numeric columns as a float matrix (text that is not a number → NaN); columns already held as numbers
     are taken as they are, so a wide table is not converted column by column."""
-    if all(isinstance(dtype, np.dtype) and dtype.kind in "iufb" for dtype in frame.dtypes):
+    if all(kinds.held_as_numpy_numbers(dtype) for dtype in frame.dtypes):
         return frame.to_numpy(dtype=float)
     return frame.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
 
