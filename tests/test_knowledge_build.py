@@ -275,3 +275,6 @@ def test_large_datasets_are_also_evaluated_on_a_sample_of_the_second_fidelity_in
         pending = _pending(KnowledgeStore(tmp_path / f"empty{rows}.sqlite"), table,
                            BuildSettings(max_rows=120, fidelity_rows=rows), {"classification": catalogue})
         assert [row["name"] for row, _ in pending] == (expected or ["sklearn/iris:target"])
+    first = _pending(KnowledgeStore(tmp_path / "empty-first.sqlite"), table,
+                     BuildSettings(max_rows=120, fidelity_rows=100, fidelity_first=True), {"classification": catalogue})
+    assert [row["name"] for row, _ in first] == ["sklearn/iris:target@100", "sklearn/iris:target"]

@@ -66,6 +66,8 @@ def add_parsers(sub) -> None:
     build.add_argument("--fidelity-rows", type=int, default=BuildSettings.fidelity_rows,
                        help="datasets with this many rows or more are also evaluated on a sample of this many "
                             "rows, anchor pipelines only, into their own file (0: not)")
+    build.add_argument("--fidelity-first", action="store_true",
+                       help="evaluate the second fidelity before the rest (the same evaluations, in another order)")
     build.add_argument("--timeout", type=float, default=60.0, help="seconds per evaluation")
     build.add_argument("--memory-mb", type=int, default=4096)
     build.add_argument("--export-every", type=float, default=0,
@@ -237,7 +239,8 @@ def cmd_build(args) -> int:
         table = table.head(args.limit)
     store = KnowledgeStore(args.store or default_store_path())
     out_dir = args.out or data_dir()
-    settings = BuildSettings(max_rows=args.max_rows, density=args.density, fidelity_rows=args.fidelity_rows)
+    settings = BuildSettings(max_rows=args.max_rows, density=args.density, fidelity_rows=args.fidelity_rows,
+                             fidelity_first=args.fidelity_first)
     for task_type in TASK_TYPES:  # every shipped dataset, not only the ones built now: the export keeps them all
         seeded = seed_store_from_knowledge(store, load_knowledge(task_type, out_dir / f"{task_type}.npz"), corpus)
         second = second_fidelity_path(out_dir, task_type, settings.fidelity_rows)

@@ -54,6 +54,9 @@ class BuildSettings:
     """Second fidelity: a dataset with at least this many rows is also evaluated on a sample of this many
     rows, on the anchor pipelines only (the same pipelines on every such dataset, so scores at the two sizes
     can be compared), after every first-fidelity evaluation. 0 turns it off."""
+    fidelity_first: bool = False
+    """Run the second fidelity's evaluations before the first's (to study the second fidelity while the
+    rest of a long build goes on); the evaluations are the same either way."""
 
 
 @dataclass
@@ -244,7 +247,8 @@ def _timeouts_by_family(store: KnowledgeStore, family: dict[str, str]) -> Counte
 def _pending(store: KnowledgeStore, table: pd.DataFrame, settings: BuildSettings,
              catalogues: dict[str, Catalogue]) -> list[tuple[dict, list[int]]]:
     """(corpus row, pipeline indices still to evaluate): every dataset at the first fidelity, then the second
-    fidelity's rows (the row's ``name`` suffixed, ``max_rows`` its sample size, ``origin`` its origin)."""
+    fidelity's rows (the row's ``name`` suffixed, ``max_rows`` its sample size, ``origin`` its origin), or the
+    other way round with ``settings.fidelity_first``."""
     work, second = [], []
     anchors = {task_type: anchor_indices(catalogue, settings.n_anchors, settings.seed)
                for task_type, catalogue in catalogues.items()}
@@ -261,7 +265,7 @@ def _pending(store: KnowledgeStore, table: pd.DataFrame, settings: BuildSettings
             if todo:
                 second.append(({**row, "name": name, "max_rows": settings.fidelity_rows,
                                 "origin": fidelity_origin(settings.fidelity_rows)}, todo))
-    return work + second
+    return second + work if settings.fidelity_first else work + second
 
 
 def _tasks(store: KnowledgeStore, work, settings: BuildSettings, catalogues) -> Iterator[tuple[str, EvaluationTask]]:
