@@ -20,6 +20,11 @@ meta-test rows are still never used.
 research settings the engine no longer has (``warm_start=nearest_best|portfolio``, ``units=prior``,
 ``row_scores=standardised``), which benchmarks/recommender_variants.py implements. ``--limit N``
 replays only the first N held-out datasets of each task type (a quick check, not a figure).
+``--knowledge DIR`` replays the matrices of another folder (a build's work in progress, e.g.
+``artifacts/knowledge-1.1.0``) instead of the package's; ``--min-rows N`` only the held-out datasets
+whose table has N rows or more (by its ``n_rows`` meta-feature). Each table ends with PMF against
+random search with 4× the evaluations at 10 evaluations: the mean paired difference, its standard
+error and a sign test over the held-out datasets.
 """
 from __future__ import annotations
 
@@ -38,6 +43,7 @@ from automl_engine.recommender import PMFRecommender
 from automl_engine.recommender.state import SUGGEST_TIME_PARAMS
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from peers_report import paired_difference, sign_test  # noqa: E402
 from recommender_variants import refits, split_params  # noqa: E402
 from report import write_section  # noqa: E402
 
@@ -121,13 +127,19 @@ def held_out_rows(knowledge, protocol: str, n_folds: int = 5):
     return pairs
 
 
+def table_rows(knowledge) -> np.ndarray:
+    """Each dataset's table size (its ``n_rows`` meta-feature: the full table, not the build's sample)."""
+    return knowledge.meta_features[:, list(knowledge.meta_feature_names).index("n_rows")]
+
+
 def run(task_type: str, protocol: str, budget: int = max(CHECKPOINTS), extra: tuple = (),
-        limit: int | None = None) -> pd.DataFrame:
-    knowledge = load_knowledge(task_type)
+        limit: int | None = None, knowledge_dir: Path | None = None, min_rows: int = 0) -> pd.DataFrame:
+    knowledge = load_knowledge(task_type, knowledge_dir / f"{task_type}.npz" if knowledge_dir else None)
     Y_all = knowledge.training_matrix()  # failures count as the row's worst; R² floored at −1
     rows = []
     fitted = {}
-    for mask, i in held_out_rows(knowledge, protocol)[:limit]:
+    large = table_rows(knowledge) >= min_rows
+    for mask, i in [(mask, i) for mask, i in held_out_rows(knowledge, protocol) if large[i]][:limit]:
         key = mask.tobytes()
         if key not in fitted:
             fitted[key] = fit_variants(knowledge, mask, extra=extra)
@@ -173,7 +185,18 @@ def chart(results_by_type: dict, path: Path) -> None:
     plot.save(str(path), scale_factor=1.5)
 
 
-def to_markdown(summary: pd.DataFrame, n_rows: int, task_type: str) -> str:
+def versus_random(results: pd.DataFrame, evaluations: int = 10, factor: int = 4) -> str:
+    """PMF against random search with ``factor``× the evaluations at ``evaluations``: paired, per dataset."""
+    at = results[results["evaluations"] == evaluations]
+    mean, se, n = paired_difference(at["PMF"], at[f"random ×{factor}"])
+    diff = at["PMF"] - at[f"random ×{factor}"]
+    wins, losses = int((diff < -1e-9).sum()), int((diff > 1e-9).sum())
+    return (f"PMF − random ×{factor} at {evaluations} evaluations (regret, lower is better): {mean:+.4f} "
+            f"± {se:.4f} (paired SE, {n} datasets); PMF lower on {wins}, higher on {losses}, equal on "
+            f"{n - wins - losses} (sign test p = {sign_test(wins, losses):.2f}).")
+
+
+def to_markdown(summary: pd.DataFrame, n_rows: int, task_type: str, results: pd.DataFrame | None = None) -> str:
     lines = [f"**{task_type}** — {n_rows} held-out datasets; mean regret (lower is better), median in brackets",
              ""]
     systems = list(summary["mean"].columns)
@@ -182,6 +205,8 @@ def to_markdown(summary: pd.DataFrame, n_rows: int, task_type: str) -> str:
     for t in summary.index:
         cells = [f"{summary['mean'].loc[t, s]:.4f} ({summary['median'].loc[t, s]:.4f})" for s in systems]
         lines.append(f"| {t} | " + " | ".join(cells) + " |")
+    if results is not None and 10 in summary.index:
+        lines += ["", versus_random(results)]
     return "\n".join(lines)
 
 
@@ -197,6 +222,10 @@ def main(argv=None) -> int:
                         help="replay only the first N held-out datasets per task type (a quick check; "
                              "not with --write)")
     parser.add_argument("--task-type", choices=("classification", "regression", "all"), default="all")
+    parser.add_argument("--knowledge", type=Path, default=None, metavar="DIR",
+                        help="folder of the matrices to replay (default: the package's shipped knowledge)")
+    parser.add_argument("--min-rows", type=int, default=0, metavar="N",
+                        help="replay only held-out datasets whose table has at least N rows")
     parser.add_argument("--per-dataset", type=Path, default=None, metavar="CSV",
                         help="also write every held-out dataset's regrets (one row per dataset and checkpoint)")
     args = parser.parse_args(argv)
@@ -206,29 +235,35 @@ def main(argv=None) -> int:
     results, sections = {}, []
     task_types = ("classification", "regression") if args.task_type == "all" else (args.task_type,)
     for task_type in task_types:
-        frame = run(task_type, args.protocol, extra=tuple(args.variant), limit=args.limit)
+        frame = run(task_type, args.protocol, extra=tuple(args.variant), limit=args.limit,
+                    knowledge_dir=args.knowledge, min_rows=args.min_rows)
         if frame.empty:
             sections.append(f"**{task_type}** — no held-out datasets with observations yet.")
             continue
         results[task_type] = frame
-        sections.append(to_markdown(summarise(frame), frame["dataset"].nunique(), task_type))
+        sections.append(to_markdown(summarise(frame), frame["dataset"].nunique(), task_type, frame))
     report = "\n\n".join(sections)
     if args.per_dataset and results:
         pd.concat([frame.assign(task_type=t) for t, frame in results.items()]).to_csv(args.per_dataset, index=False)
     print(report)
     if args.write and results:
-        image = ROOT / "docs" / "img" / f"regret_{args.protocol}.png"
+        name = args.protocol + (f"_{args.min_rows}rows" if args.min_rows else "")
+        image = ROOT / "docs" / "img" / f"regret_{name}.png"
         chart(results, image)
         options = "".join(f" --variant {v}" for v in args.variant)
         if args.task_type != "all":
             options += f" --task-type {args.task_type}"
+        if args.knowledge:
+            options += f" --knowledge {args.knowledge}"
+        if args.min_rows:
+            options += f" --min-rows {args.min_rows}"
         if args.per_dataset:
             options += f" --per-dataset {args.per_dataset}"
         header = (f"Command: `python benchmarks/surrogate_regret.py --protocol {args.protocol}{options} "
                   f"--write {args.write}`  \n"
                   f"Machine: {platform.machine()}, {platform.system()}, Python {platform.python_version()}, "
                   f"ran in {time.time() - start:.0f} s.\n\n")
-        write_section(args.write, f"surrogate-{args.protocol}", header + report +
+        write_section(args.write, f"surrogate-{name}", header + report +
                       f"\n\n![regret]({image.relative_to(args.write.resolve().parent)})\n")
     return 0
 
