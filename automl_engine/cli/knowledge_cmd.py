@@ -22,12 +22,12 @@ from automl_engine.knowledge.artifact import (
 )
 from automl_engine.knowledge.build import (
     BuildSettings,
-    base_name,
     build_knowledge,
     fidelity_origin,
     seed_store_from_knowledge,
 )
 from automl_engine.knowledge.corpus import load_corpus_table
+from automl_engine.knowledge.fidelity import base_name
 from automl_engine.knowledge.store import KnowledgeStore
 from automl_engine.store.paths import user_data_dir
 from automl_engine.task import Task

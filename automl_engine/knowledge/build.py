@@ -31,6 +31,7 @@ from automl_engine.evaluation import EvaluationTask, Evaluator, as_labels, make_
 from automl_engine.evaluation.metrics import DEFAULT_METRIC
 from automl_engine.knowledge.artifact import SKIPPED, STATUS_NAMES, Knowledge
 from automl_engine.knowledge.corpus import load_task_frame
+from automl_engine.knowledge.fidelity import base_name
 from automl_engine.knowledge.metafeatures import compute_meta_features
 from automl_engine.knowledge.store import KnowledgeStore
 from automl_engine.task import Task
@@ -172,11 +173,6 @@ def fidelity_name(name: str, rows: int) -> str:
 def fidelity_origin(rows: int) -> str:
     """The store's origin of second-fidelity rows (the first fidelity's is ``corpus``)."""
     return f"corpus@{rows}"
-
-
-def base_name(name: str) -> str:
-    """The corpus name of a store dataset, its fidelity suffix removed."""
-    return name.split("@", 1)[0]
 
 
 def prepare_corpus_task(row: dict, settings: BuildSettings) -> PreparedTask:
