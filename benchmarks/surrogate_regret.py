@@ -24,7 +24,10 @@ replays only the first N held-out datasets of each task type (a quick check, not
 ``artifacts/knowledge-1.1.0``) instead of the package's; ``--min-rows N`` only the held-out datasets
 whose table has N rows or more (by its ``n_rows`` meta-feature). Each table ends with PMF against
 random search with 4× the evaluations at 10 evaluations: the mean paired difference, its standard
-error and a sign test over the held-out datasets.
+error and a sign test over the held-out datasets. ``--fidelity-use replace|replace_centred`` fits the
+recommenders on the first fidelity merged with the second (``<task type>_at_5000_rows.npz`` of the same
+folder; automl_engine/knowledge/fidelity.py) while the truth stays the first fidelity's scores: it checks
+that the second fidelity does not hurt the tables it is not about.
 """
 from __future__ import annotations
 
@@ -37,7 +40,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from automl_engine.knowledge.artifact import load_knowledge
+from automl_engine.knowledge.artifact import data_dir, load_knowledge
+from automl_engine.knowledge.build import BuildSettings
+from automl_engine.knowledge.fidelity import combine_fidelities
 from automl_engine.knowledge.recommender_io import fit_recommender
 from automl_engine.recommender import PMFRecommender
 from automl_engine.recommender.state import SUGGEST_TIME_PARAMS
@@ -133,16 +138,21 @@ def table_rows(knowledge) -> np.ndarray:
 
 
 def run(task_type: str, protocol: str, budget: int = max(CHECKPOINTS), extra: tuple = (),
-        limit: int | None = None, knowledge_dir: Path | None = None, min_rows: int = 0) -> pd.DataFrame:
-    knowledge = load_knowledge(task_type, knowledge_dir / f"{task_type}.npz" if knowledge_dir else None)
+        limit: int | None = None, knowledge_dir: Path | None = None, min_rows: int = 0,
+        fidelity_use: str = "first") -> pd.DataFrame:
+    folder = knowledge_dir or data_dir()
+    knowledge = load_knowledge(task_type, folder / f"{task_type}.npz")
     Y_all = knowledge.training_matrix()  # failures count as the row's worst; R² floored at −1
+    second_path = folder / f"{task_type}_at_{BuildSettings.fidelity_rows}_rows.npz"
+    second = load_knowledge(task_type, second_path) if second_path.exists() else None
+    training = combine_fidelities(knowledge, second, fidelity_use)  # same rows: the truth stays Y_all
     rows = []
     fitted = {}
     large = table_rows(knowledge) >= min_rows
     for mask, i in [(mask, i) for mask, i in held_out_rows(knowledge, protocol) if large[i]][:limit]:
         key = mask.tobytes()
         if key not in fitted:
-            fitted[key] = fit_variants(knowledge, mask, extra=extra)
+            fitted[key] = fit_variants(training, mask, extra=extra)
         scores, available = Y_all[i], knowledge.status[i] != 0
         if available.sum() < 2:
             continue
@@ -224,6 +234,8 @@ def main(argv=None) -> int:
     parser.add_argument("--task-type", choices=("classification", "regression", "all"), default="all")
     parser.add_argument("--knowledge", type=Path, default=None, metavar="DIR",
                         help="folder of the matrices to replay (default: the package's shipped knowledge)")
+    parser.add_argument("--fidelity-use", choices=("first", "replace", "replace_centred"), default="first",
+                        help="how the recommenders' training matrix uses the second fidelity (the truth is the first)")
     parser.add_argument("--min-rows", type=int, default=0, metavar="N",
                         help="replay only held-out datasets whose table has at least N rows")
     parser.add_argument("--per-dataset", type=Path, default=None, metavar="CSV",
@@ -236,7 +248,7 @@ def main(argv=None) -> int:
     task_types = ("classification", "regression") if args.task_type == "all" else (args.task_type,)
     for task_type in task_types:
         frame = run(task_type, args.protocol, extra=tuple(args.variant), limit=args.limit,
-                    knowledge_dir=args.knowledge, min_rows=args.min_rows)
+                    knowledge_dir=args.knowledge, min_rows=args.min_rows, fidelity_use=args.fidelity_use)
         if frame.empty:
             sections.append(f"**{task_type}** — no held-out datasets with observations yet.")
             continue
@@ -247,7 +259,8 @@ def main(argv=None) -> int:
         pd.concat([frame.assign(task_type=t) for t, frame in results.items()]).to_csv(args.per_dataset, index=False)
     print(report)
     if args.write and results:
-        name = args.protocol + (f"_{args.min_rows}rows" if args.min_rows else "")
+        name = args.protocol + (f"_{args.min_rows}rows" if args.min_rows else "") + (
+            f"_{args.fidelity_use}" if args.fidelity_use != "first" else "")
         image = ROOT / "docs" / "img" / f"regret_{name}.png"
         chart(results, image)
         options = "".join(f" --variant {v}" for v in args.variant)
@@ -257,6 +270,8 @@ def main(argv=None) -> int:
             options += f" --knowledge {args.knowledge}"
         if args.min_rows:
             options += f" --min-rows {args.min_rows}"
+        if args.fidelity_use != "first":
+            options += f" --fidelity-use {args.fidelity_use}"
         if args.per_dataset:
             options += f" --per-dataset {args.per_dataset}"
         header = (f"Command: `python benchmarks/surrogate_regret.py --protocol {args.protocol}{options} "
