@@ -25,3 +25,10 @@ def publish(report: str, path: Path | None, section: str, command: str, conditio
         header = (f"Command: `{command}`  \nMachine: {platform.machine()}, 2 cores, Python "
                   f"{platform.python_version()}; {conditions}\n\n")
         write_section(path, section, header + report)
+
+
+def markdown_table(frame, index: str = "") -> str:
+    """``frame`` (a pandas DataFrame) as a markdown table, its index as the first column named ``index``."""
+    lines = ["| " + " | ".join([index, *map(str, frame.columns)]) + " |", "|---" * (len(frame.columns) + 1) + "|"]
+    lines += ["| " + " | ".join([str(label), *map(str, row)]) + " |" for label, row in zip(frame.index, frame.values)]
+    return "\n".join(lines)
