@@ -121,3 +121,6 @@ def test_knowledge_fit_uses_the_training_steps_chosen_for_the_task_type(tmp_path
     assert recommender.pipeline_kinds_ is not None
     assert automl("knowledge", "fit", "--out", tmp_path, "--n-latent", "2", "--n-iter", "3").returncode == 0
     assert load_recommender("regression", tmp_path).n_iter == 3
+    replaced = automl("knowledge", "fit", "--out", tmp_path, "--n-latent", "2", "--fidelity-use", "replace")
+    assert replaced.returncode == 0 and "fitted on" in replaced.stdout, replaced.stderr  # no second file: the first
+    assert automl("knowledge", "fit", "--out", tmp_path, "--fidelity-use", "mean").returncode == 2

@@ -71,3 +71,27 @@ def test_first_or_no_second_fidelity_leaves_the_matrix_as_it_is_and_bad_argument
     other = _knowledge(["large@5000"], [[0.9, 0.8, 0.7, 0.6]], [[OK] * 4], pipelines=("p0", "p1", "p2", "q"))
     with pytest.raises(ValueError, match="different pipelines"):
         combine_fidelities(first, other, "replace")
+
+
+def test_the_recommender_is_fitted_on_the_fidelities_merged_as_chosen(tmp_path, fidelities):
+    """training_knowledge reads both files of a folder: merged as asked, the first alone without a second file."""
+    from automl_engine.catalogue import load_catalogue
+    from automl_engine.knowledge.artifact import save_knowledge
+    from automl_engine.knowledge.recommender_io import training_knowledge
+
+    ids = np.array(load_catalogue("classification").ids[:4])
+    first, second = (replace_ids(k, ids) for k in fidelities)
+    save_knowledge(first, tmp_path / "classification.npz")
+    assert training_knowledge("classification", tmp_path, "replace").observed_count() == 8  # no second file yet
+    save_knowledge(second, tmp_path / "classification_at_5000_rows.npz")
+    merged = training_knowledge("classification", tmp_path, "replace")
+    j = list(merged.pipeline_ids).index(ids[0])
+    assert merged.scores[1, j] == pytest.approx(0.9)  # the large table's anchor, as measured at 5,000 rows
+    assert training_knowledge("classification", tmp_path, "first").scores[1, j] == pytest.approx(0.6)
+    assert len(training_knowledge("classification", tmp_path, "stack").datasets) == 4
+
+
+def replace_ids(knowledge, ids):
+    from dataclasses import replace
+
+    return replace(knowledge, pipeline_ids=ids)

@@ -27,7 +27,7 @@ from automl_engine.knowledge.build import (
     seed_store_from_knowledge,
 )
 from automl_engine.knowledge.corpus import load_corpus_table
-from automl_engine.knowledge.fidelity import base_name
+from automl_engine.knowledge.fidelity import FIDELITY_USES, base_name
 from automl_engine.knowledge.store import KnowledgeStore
 from automl_engine.store.paths import user_data_dir
 from automl_engine.task import Task
@@ -85,6 +85,9 @@ def add_parsers(sub) -> None:
     fit.add_argument("--n-iter", type=int, default=None,
                      help="GP-LVM refinement steps (default: each task type's, "
                           "SHIPPED_PARAMS in knowledge/recommender_io.py)")
+    fit.add_argument("--fidelity-use", choices=FIDELITY_USES, default=None,
+                     help="how the second fidelity's scores (the <task type>_at_5000_rows.npz files) enter the "
+                          "training matrix (default: SHIPPED_FIDELITY_USE in knowledge/recommender_io.py)")
     fit.set_defaults(handler=cmd_fit_recommender)
 
 
@@ -207,14 +210,16 @@ def cmd_export(args) -> int:
 
 def cmd_fit_recommender(args) -> int:
     from automl_engine.knowledge.recommender_io import (
+        SHIPPED_FIDELITY_USE,
         fit_recommender,
         recommender_path,
         save_recommender,
+        training_knowledge,
     )
 
     folder = args.out or data_dir()
     for task_type in TASK_TYPES:
-        knowledge = load_knowledge(task_type, folder / f"{task_type}.npz")
+        knowledge = training_knowledge(task_type, folder, args.fidelity_use or SHIPPED_FIDELITY_USE)
         if knowledge.train.sum() < 3:
             print(f"{task_type}: fewer than 3 meta-train datasets; no recommender fitted")
             continue

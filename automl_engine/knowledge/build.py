@@ -31,7 +31,7 @@ from automl_engine.evaluation import EvaluationTask, Evaluator, as_labels, make_
 from automl_engine.evaluation.metrics import DEFAULT_METRIC
 from automl_engine.knowledge.artifact import SKIPPED, STATUS_NAMES, Knowledge
 from automl_engine.knowledge.corpus import load_task_frame
-from automl_engine.knowledge.fidelity import base_name
+from automl_engine.knowledge.fidelity import SECOND_FIDELITY_ROWS, base_name
 from automl_engine.knowledge.metafeatures import compute_meta_features
 from automl_engine.knowledge.store import KnowledgeStore
 from automl_engine.task import Task
@@ -51,7 +51,7 @@ class BuildSettings:
     timeout_streak: int = 3
     """After this many timeouts of one family on one dataset, its other planned pipelines there are
     recorded as ``skipped`` (not evaluated, unobserved in the matrix) instead of timing out one by one."""
-    fidelity_rows: int = 5000
+    fidelity_rows: int = SECOND_FIDELITY_ROWS
     """Second fidelity: a dataset with at least this many rows is also evaluated on a sample of this many
     rows, on the anchor pipelines only (the same pipelines on every such dataset, so scores at the two sizes
     can be compared), after every first-fidelity evaluation. 0 turns it off."""

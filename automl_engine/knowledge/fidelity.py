@@ -22,6 +22,9 @@ import numpy as np
 from automl_engine.knowledge.artifact import STATUS_CODES, Knowledge
 
 FIDELITY_USES = ("first", "replace", "replace_centred", "stack")
+SECOND_FIDELITY_ROWS = 5000
+"""The build's second fidelity: a corpus dataset of this many rows or more is also evaluated on a sample of
+this many rows (``BuildSettings.fidelity_rows``), exported to ``<task type>_at_5000_rows.npz``."""
 
 
 def base_name(name: str) -> str:

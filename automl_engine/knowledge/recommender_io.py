@@ -9,6 +9,7 @@ import numpy as np
 from automl_engine.catalogue import family_kinds, load_catalogue
 from automl_engine.catalogue.descriptors import pipeline_descriptors
 from automl_engine.knowledge.artifact import Knowledge, data_dir, load_knowledge
+from automl_engine.knowledge.fidelity import SECOND_FIDELITY_ROWS, combine_fidelities
 from automl_engine.recommender import PMFRecommender
 from automl_engine.recommender.aligned import CatalogueAlignedRecommender
 from automl_engine.store.paths import save_npz_atomically
@@ -35,6 +36,23 @@ docs/BENCHMARKS.md, section "Search quality on the stored matrix"):
   steer the first pick through it instead of through fixed picks): better than 3 fixed picks in
   classification; in regression worse than the five fixed picks, which stay.
 """
+
+
+SHIPPED_FIDELITY_USE = "first"
+"""How the shipped recommender's training matrix uses the build's second fidelity (5,000-row scores of the
+large corpus tables; :data:`automl_engine.knowledge.fidelity.FIDELITY_USES`), chosen on the replay of
+benchmarks/fidelity_replay.py (docs/KNOWLEDGE.md)."""
+
+
+def training_knowledge(task_type: str, folder=None, fidelity_use: str = SHIPPED_FIDELITY_USE) -> Knowledge:
+    """The knowledge a recommender is fitted on: the first fidelity merged with the second as ``fidelity_use``
+    says (the first alone where the folder has no second-fidelity file)."""
+    folder = Path(folder or data_dir())
+    first = load_knowledge(task_type, folder / f"{task_type}.npz")
+    second_path = folder / f"{task_type}_at_{SECOND_FIDELITY_ROWS}_rows.npz"
+    if fidelity_use == "first" or not second_path.exists():
+        return first
+    return combine_fidelities(first, load_knowledge(task_type, second_path), fidelity_use)
 
 
 def recommender_path(task_type: str, folder=None) -> Path:
@@ -99,7 +117,7 @@ def load_recommender(task_type: str, folder=None):
         if recommender.embeddings_.shape[0] == len(columns):
             return align_recommender(recommender, columns, catalogue)
         logger.warning("the shipped %s recommender does not match its knowledge; refitting", task_type)
-    knowledge = load_knowledge(task_type, knowledge_path)
+    knowledge = training_knowledge(task_type, folder)
     if int(knowledge.train.sum()) < MIN_TRAIN_DATASETS:
         return None
     return fit_recommender(knowledge, n_iter=min(100, SHIPPED_PARAMS[task_type]["n_iter"]))
