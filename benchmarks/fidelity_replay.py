@@ -7,7 +7,9 @@ second fidelity used as in ``automl_engine.knowledge.fidelity.FIDELITY_USES``, p
 pipelines measured there; regret = best 5,000-row score − best found so far (failures score the
 row's worst). A dataset's two rows are held out together. Also replayed, as references: random
 search (1× and 2× the evaluations, mean over 20 seeds) and "own 800-row order" (the held-out table's
-own 800-row scores order its pipelines: what measuring on a small sample first would pick).
+own 800-row scores order its pipelines: what measuring on a small sample first would pick; only for the
+datasets with both rows). Every use trains on the large datasets that have both rows (``twinned``), so
+they compare on the same information; a held-out dataset needs only its 5,000-row row.
 
 Protocols: ``cv`` (5 folds of the meta-train datasets with a second-fidelity row) to choose; ``split``
 (the meta-test datasets, fitted on all meta-train rows) to report once the choice is made.
@@ -21,6 +23,7 @@ import argparse
 import platform
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -40,14 +43,13 @@ CHECKPOINTS = (1, 3, 5, 10)
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def held_out_groups(first, second, protocol: str, n_folds: int = 5) -> list[list[str]]:
+def held_out_groups(second, protocol: str, n_folds: int = 5) -> list[list[str]]:
     """Groups of base dataset names held out together (every one has a second-fidelity row)."""
-    twins = twin_rows(first, second)
-    names = [base_name(n) for n, i in zip(second.datasets, twins) if i >= 0]
+    names = sorted({base_name(n) for n in second.datasets})
     train = {base_name(n) for n, s in zip(second.datasets, second.splits) if s != "test"}
     if protocol == "split":
         return [[n for n in names if n not in train]]
-    pool = np.random.default_rng(0).permutation(sorted(n for n in names if n in train))
+    pool = np.random.default_rng(0).permutation([n for n in names if n in train])
     return [list(group) for group in np.array_split(pool, n_folds)]
 
 
@@ -59,6 +61,14 @@ def own_order_curve(truth: np.ndarray, available: np.ndarray, small: np.ndarray,
     return np.concatenate([curve, np.full(budget - len(curve), curve[-1])])
 
 
+def twinned(first, second):
+    """The second-fidelity rows whose dataset also has a first-fidelity row: what every use can train on (a
+    build that ran the second fidelity first has some large datasets at 5,000 rows only, for a while)."""
+    keep = twin_rows(first, second) >= 0
+    fields = ("datasets", "tasks", "splits", "scores", "status", "wall_times", "meta_features")
+    return replace(second, **{field: getattr(second, field)[keep] for field in fields})
+
+
 def run(task_type: str, folder: Path, protocol: str, uses=FIDELITY_USES, rows: int = BuildSettings.fidelity_rows,
         budget: int = max(CHECKPOINTS)) -> pd.DataFrame:
     first = load_knowledge(task_type, folder / f"{task_type}.npz")
@@ -66,27 +76,28 @@ def run(task_type: str, folder: Path, protocol: str, uses=FIDELITY_USES, rows: i
     if not second_path.exists():
         return pd.DataFrame()
     second = load_knowledge(task_type, second_path)
+    training_second = twinned(first, second)
     small_scores, truth_all = first.training_matrix(), second.training_matrix()
-    second_row = {base_name(n): j for j, n in enumerate(second.datasets)}
     first_row = {str(n): i for i, n in enumerate(first.datasets)}
     records = []
-    for group in held_out_groups(first, second, protocol):
-        held = set(group)
+    for group in held_out_groups(second, protocol):
+        held = list(group)
         fitted = {}
         for use in uses:
-            merged = combine_fidelities(first, second, use)
-            mask = merged.train & ~np.isin([base_name(n) for n in merged.datasets], list(held))
+            merged = combine_fidelities(first, training_second, use)
+            mask = merged.train & ~np.isin([base_name(n) for n in merged.datasets], held)
             fitted[use] = fit_recommender(merged, rows=mask)
-        for name in group:
-            j, i = second_row[name], first_row[name]
+        for j in [j for j, n in enumerate(second.datasets) if base_name(n) in held]:
+            name = base_name(second.datasets[j])
             available = second.status[j] != STATUS_CODES["unobserved"]
             if available.sum() < 2:
                 continue
             truth = truth_all[j]
             best = np.nanmax(truth[available])
-            meta = first.meta_features[i]
-            curves = {use: replay(rec, truth, available, meta, budget) for use, rec in fitted.items()}
-            curves["own 800-row order"] = own_order_curve(truth, available, small_scores[i], budget)
+            curves = {use: replay(rec, truth, available, second.meta_features[j], budget)
+                      for use, rec in fitted.items()}
+            if name in first_row:
+                curves["own 800-row order"] = own_order_curve(truth, available, small_scores[first_row[name]], budget)
             rand = random_curves(truth, available, 2 * budget, RANDOM_SEEDS)
             for t in CHECKPOINTS:
                 record = {"dataset": name, "evaluations": t, "candidates": int(available.sum())}
