@@ -278,3 +278,23 @@ def test_large_datasets_are_also_evaluated_on_a_sample_of_the_second_fidelity_in
     first = _pending(KnowledgeStore(tmp_path / "empty-first.sqlite"), table,
                      BuildSettings(max_rows=120, fidelity_rows=100, fidelity_first=True), {"classification": catalogue})
     assert [row["name"] for row, _ in first] == ["sklearn/iris:target@100", "sklearn/iris:target"]
+    two = _three_tasks()  # iris (150 rows) comes before wine (178) in the corpus; only wine reaches 160 rows
+    two = two[two["name"].isin(["sklearn/iris:target", "sklearn/wine:target"])]
+    assert two["name"].tolist() == ["sklearn/iris:target", "sklearn/wine:target"]
+    for fidelity_first, expected in ((False, ["sklearn/iris:target", "sklearn/wine:target", "sklearn/wine:target@160"]),
+                                     (True, ["sklearn/wine:target@160", "sklearn/wine:target", "sklearn/iris:target"])):
+        pending = _pending(KnowledgeStore(tmp_path / f"two-{fidelity_first}.sqlite"), two,
+                           BuildSettings(max_rows=120, fidelity_rows=160, fidelity_first=fidelity_first),
+                           {"classification": catalogue})
+        assert [row["name"] for row, _ in pending] == expected
+    # the large dataset's first fidelity still comes first once its second fidelity is complete
+    done_second = KnowledgeStore(tmp_path / "second-done.sqlite")
+    wine_second = two[two["name"] == "sklearn/wine:target"].iloc[0]
+    done_second.add_dataset("sklearn/wine:target@160", "classification", "multiclass", fidelity_origin(160), {},
+                            "train", str(wine_second["fingerprint"]), 160, int(wine_second["features"]))
+    done_second.add_evaluations("sklearn/wine:target@160", [
+        {"pipeline_id": catalogue[i].id, "status": "ok", "score": 0.9, "wall_time": 1.0}
+        for i in anchor_indices(catalogue, BuildSettings().n_anchors, 0)])
+    pending = _pending(done_second, two, BuildSettings(max_rows=120, fidelity_rows=160, fidelity_first=True),
+                       {"classification": catalogue})
+    assert [row["name"] for row, _ in pending] == ["sklearn/wine:target", "sklearn/iris:target"]

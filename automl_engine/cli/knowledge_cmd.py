@@ -67,7 +67,8 @@ def add_parsers(sub) -> None:
                        help="datasets with this many rows or more are also evaluated on a sample of this many "
                             "rows, anchor pipelines only, into their own file (0: not)")
     build.add_argument("--fidelity-first", action="store_true",
-                       help="evaluate the second fidelity before the rest (the same evaluations, in another order)")
+                       help="evaluate the second fidelity first, then the first fidelity of its datasets, then the "
+                            "rest (the same evaluations, in another order)")
     build.add_argument("--timeout", type=float, default=60.0, help="seconds per evaluation")
     build.add_argument("--memory-mb", type=int, default=4096)
     build.add_argument("--export-every", type=float, default=0,

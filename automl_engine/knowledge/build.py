@@ -56,8 +56,9 @@ class BuildSettings:
     rows, on the anchor pipelines only (the same pipelines on every such dataset, so scores at the two sizes
     can be compared), after every first-fidelity evaluation. 0 turns it off."""
     fidelity_first: bool = False
-    """Run the second fidelity's evaluations before the first's (to study the second fidelity while the
-    rest of a long build goes on); the evaluations are the same either way."""
+    """Run the second fidelity's evaluations first, then the first-fidelity evaluations of the datasets that have
+    a second fidelity, then the rest: the datasets with both rows, which a study of the second fidelity needs,
+    are complete while the rest of a long build goes on. The evaluations are the same either way."""
 
 
 @dataclass
@@ -243,8 +244,9 @@ def _timeouts_by_family(store: KnowledgeStore, family: dict[str, str]) -> Counte
 def _pending(store: KnowledgeStore, table: pd.DataFrame, settings: BuildSettings,
              catalogues: dict[str, Catalogue]) -> list[tuple[dict, list[int]]]:
     """(corpus row, pipeline indices still to evaluate): every dataset at the first fidelity, then the second
-    fidelity's rows (the row's ``name`` suffixed, ``max_rows`` its sample size, ``origin`` its origin), or the
-    other way round with ``settings.fidelity_first``."""
+    fidelity's rows (the row's ``name`` suffixed, ``max_rows`` its sample size, ``origin`` its origin); with
+    ``settings.fidelity_first`` the second fidelity's rows, then the first fidelity of their datasets, then
+    the rest."""
     work, second = [], []
     anchors = {task_type: anchor_indices(catalogue, settings.n_anchors, settings.seed)
                for task_type, catalogue in catalogues.items()}
@@ -261,7 +263,11 @@ def _pending(store: KnowledgeStore, table: pd.DataFrame, settings: BuildSettings
             if todo:
                 second.append(({**row, "name": name, "max_rows": settings.fidelity_rows,
                                 "origin": fidelity_origin(settings.fidelity_rows)}, todo))
-    return second + work if settings.fidelity_first else work + second
+    if not settings.fidelity_first:
+        return work + second
+    has_second = [bool(settings.fidelity_rows) and int(row["rows"]) >= settings.fidelity_rows for row, _ in work]
+    return (second + [w for w, large in zip(work, has_second) if large]
+            + [w for w, large in zip(work, has_second) if not large])
 
 
 def _tasks(store: KnowledgeStore, work, settings: BuildSettings, catalogues) -> Iterator[tuple[str, EvaluationTask]]:
