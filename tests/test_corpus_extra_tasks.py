@@ -1,12 +1,15 @@
 """tools/corpus/find_extra_tasks.py's top-up: a larger run written without the earlier run's picks."""
+import os
 import sys
 from pathlib import Path
+from unittest import mock
 
 import pandas as pd
 
 TOOLS = Path(__file__).resolve().parents[1] / "tools" / "corpus"
 sys.path.insert(0, str(TOOLS))
-from find_extra_tasks import without_tasks_of  # noqa: E402
+with mock.patch.dict(os.environ):  # the script pins OMP_NUM_THREADS=1 on import: not for the rest of the suite
+    from find_extra_tasks import without_tasks_of  # noqa: E402
 
 
 def test_the_earlier_picks_are_left_out_and_the_new_ones_kept_in_order(tmp_path):
