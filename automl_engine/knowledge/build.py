@@ -247,16 +247,18 @@ def _pending(store: KnowledgeStore, table: pd.DataFrame, settings: BuildSettings
     fidelity's rows (the row's ``name`` suffixed, ``max_rows`` its sample size, ``origin`` its origin); with
     ``settings.fidelity_first`` the second fidelity's rows, then the first fidelity of their datasets, then
     the rest."""
-    work, second = [], []
+    work, second, has_second = [], [], []
     anchors = {task_type: anchor_indices(catalogue, settings.n_anchors, settings.seed)
                for task_type, catalogue in catalogues.items()}
     for row in table.to_dict("records"):
         catalogue = catalogues[task_type_of(row["task"])]
+        large = bool(settings.fidelity_rows) and int(row["rows"]) >= settings.fidelity_rows
         done = store.evaluated_pipelines(row["name"])
         todo = [i for i in planned_indices(catalogue, row["name"], settings) if catalogue[i].id not in done]
         if todo:
             work.append(({**row, "max_rows": settings.max_rows, "origin": "corpus"}, todo))
-        if settings.fidelity_rows and int(row["rows"]) >= settings.fidelity_rows:
+            has_second.append(large)
+        if large:
             name = fidelity_name(row["name"], settings.fidelity_rows)
             done = store.evaluated_pipelines(name)
             todo = [i for i in anchors[task_type_of(row["task"])] if catalogue[i].id not in done]
@@ -265,7 +267,6 @@ def _pending(store: KnowledgeStore, table: pd.DataFrame, settings: BuildSettings
                                 "origin": fidelity_origin(settings.fidelity_rows)}, todo))
     if not settings.fidelity_first:
         return work + second
-    has_second = [bool(settings.fidelity_rows) and int(row["rows"]) >= settings.fidelity_rows for row, _ in work]
     return (second + [w for w, large in zip(work, has_second) if large]
             + [w for w, large in zip(work, has_second) if not large])
 
