@@ -70,13 +70,15 @@ with task_col:
     ss["task"] = st.selectbox("Task", TASKS, index=TASKS.index(ss["task"]) if ss["task"] in TASKS else 0,
                               key=f"task_{token}", disabled=target is None,
                               help="auto: detected from the target's values; override it if the guess is wrong.")
-    detected = profile(data, target, "auto", ()) if target else None
-    if detected and detected["task"]:
-        st.caption(f"Detected from the target: {detected['task']}")
 features = [c for c in columns if c != target]
 ss["exclude"] = st.multiselect("Columns to leave out", features, default=[c for c in ss["exclude"] if c in features],
                                format_func=short, key=f"exclude_{token}_{columns.index(target) if target else -1}",
                                help="For example identifiers, or columns only known after the outcome.")
+# Kept before the profile (seconds on a large table): a click to another page mid-profile ends this run.
+remember_choices()
+detected = profile(data, target, "auto", ()) if target else None
+if detected and detected["task"]:
+    task_col.caption(f"Detected from the target: {detected['task']}")
 
 result = profile(data, target, ss["task"], tuple(ss["exclude"]))
 if result["error"]:
@@ -97,7 +99,6 @@ for name, info in result["columns"].items():
 st.dataframe(pd.DataFrame(rows), hide_index=True,
              column_config={"missing %": st.column_config.NumberColumn(format="%.1f %%")})
 
-remember_choices()
 if target is None:
     st.info("Pick the target column to see the task and the data checks.", icon=":material/ads_click:")
     st.stop()

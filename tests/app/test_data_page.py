@@ -97,3 +97,20 @@ def test_pages_never_allow_html():
     for path in [ROOT / "streamlit_app.py", *sorted((ROOT / "automl_app").glob("*.py")),
                  *sorted((ROOT / "app_pages").glob("*.py"))]:
         assert "unsafe_allow_html" not in path.read_text(), path
+
+
+def test_the_target_is_kept_for_a_reload_before_the_slow_profile(app, monkeypatch):
+    """A click to another page while a large table's profile runs ends that script run: the target picked
+    must already be in the owner's draft, or a reload (F5) brings the table back without it."""
+    from automl_app import drafts, state
+
+    app.file_uploader(key="upload").set_value(("prices.csv", csv_bytes(small_table()), "text/csv")).run()
+
+    def interrupted(*args, **kwargs):
+        raise RuntimeError("the user went to another page")
+
+    monkeypatch.setattr(state, "profile", interrupted)
+    app.selectbox(key=f"target_{app.session_state['data_token']}").set_value("price").run()
+    assert app.exception                              # the run ended inside the profile
+    draft = drafts.load(app.session_state["owner"])
+    assert draft.name == "prices.csv" and draft.target == "price"
