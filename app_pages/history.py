@@ -57,7 +57,7 @@ with right:
         live = manager.get(run_id)
         st.write("Leaderboard")
         st.dataframe(views.board(history, live.result if live is not None else None, run["metric"]),
-                     hide_index=True, height=260, column_config=columns.BOARD, key="history_board")
+                     hide_index=True, height=260, column_config=columns.BOARD, placeholder="", key="history_board")
     else:
         st.write("No evaluation finished in this run.")
 

@@ -29,7 +29,7 @@ metric = getattr(automl, "metric_", None) or getattr(run.model, "metric_", None)
 families = sorted(board["family"].dropna().unique().tolist())
 chosen = st.multiselect("Families", families, default=families, key=f"families_{run.run_id}")
 shown = outcomes.board_display(board[board["family"].isin(chosen)], run.records, metric)
-st.dataframe(shown, hide_index=True, key="board", column_config=columns.BOARD)
+st.dataframe(shown, hide_index=True, key="board", column_config=columns.BOARD, placeholder="")
 if automl is not None and automl.ensemble_:
     st.caption(md("The model in use is the ensemble: " + ", ".join(
         f"{w:.2f} × {short(d, 70)}" for w, d in automl.ensemble_["members"]), limit=None))

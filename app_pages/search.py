@@ -209,7 +209,7 @@ def live() -> None:
     metric_name = getattr(automl, "metric_", None) or getattr(run.model, "metric_", None) or \
         run.settings.get("metric") or "score"
     st.dataframe(views.board(run.records, run.searchable, metric_name), hide_index=True,
-                 column_config=columns.BOARD, height=240, key="live_board")
+                 column_config=columns.BOARD, placeholder="", height=240, key="live_board")
     left, right = st.columns(2)
     with left:
         st.altair_chart(charts.convergence_chart(views.convergence_frame(run.records, metric_name), metric_name),

@@ -21,6 +21,8 @@ def test_reopen_and_extend_a_finished_run(app):
     app.switch_page("app_pages/history.py").run()
     table = app.dataframe[0].value
     assert list(table["run"]) == [job.run_id] and table["status"].iloc[0] == "finished"
+    boards = [d for d in app.dataframe if "score" in d.value.columns and "description" in d.value.columns]
+    assert boards and all(d.proto.placeholder == "" for d in boards)    # blanks, not "None"
     assert app.selectbox(key="history_run").value == job.run_id
     app.button(key="open_run").click().run()
     assert not app.exception and texts(app.title) == ["Leaderboard"]

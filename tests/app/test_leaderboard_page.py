@@ -36,6 +36,7 @@ def test_classification_leaderboard_details_and_diagnostics(app):
     job = search_then_leaderboard(app, "wine")
     board = app.dataframe[0].value
     assert len(board) >= 3 and set(board["iteration"]) >= {1, 2, 3}
+    assert app.dataframe[0].proto.placeholder == ""      # the ensemble's ± std and fit s are blank, not "None"
     families = app.multiselect(key=f"families_{job.run_id}")
     keep = families.value[0]
     families.set_value([keep]).run()

@@ -30,6 +30,7 @@ def test_a_tiny_search_ends_with_a_leaderboard_and_a_model(app):
     board = app.dataframe[0].value
     scores = board["score"]                      # numbers (sortable); a failed row's status says why
     assert len(board) >= 2 and scores.iloc[0] >= scores.iloc[-1]
+    assert app.dataframe[0].proto.placeholder == ""      # a missing ± std or prediction is blank, not "None"
     assert len(charts(app)) == 1                       # convergence; no latent map for random search
     assert "latent-space map appears" in " ".join(texts(app.info))
     assert app.session_state["run_id"] == job.run_id and app.query_params["run"] in (job.run_id, [job.run_id])
