@@ -4,7 +4,7 @@ import streamlit as st
 from automl_app import explain_charts as charts
 from automl_app.navigation import go_to_search
 from automl_app.text import md, short
-from automl_app.work import SAME_PASS, explanation_task, wait_block
+from automl_app.work import SAME_PASS, default_class, explanation_task, wait_block
 from automl_app.workspace import current_run
 from automl_engine.explain import ADDITIVITY_TOLERANCE, TIME_BUDGET_SECONDS, explain
 
@@ -35,7 +35,7 @@ model = run.model
 X = data.drop(columns=[run.target]) if run.target in data.columns else data
 classes = [] if getattr(model, "task_", "regression") == "regression" else list(model.classes_)
 choices = ss.setdefault("explain_choices", {})          # {run id: {"rows": n, "class": i}}: kept across pages
-choice = choices.setdefault(run.run_id, {"rows": 200, "class": (1 if len(classes) == 2 else 0) if classes else None})
+choice = choices.setdefault(run.run_id, {"rows": 200, "class": default_class(classes)})
 left, right = st.columns(2)
 n_rows = left.select_slider("Rows to explain (a random sample)", SAMPLE_SIZES, value=choice["rows"],
                             key=f"explain_rows_{run.run_id}")

@@ -180,6 +180,8 @@ def waterfall_frame(e, row, bars: int = WATERFALL_BARS) -> pd.DataFrame:
     contributions = e.values.iloc[position]
     data = e.data.iloc[position]
     order = contributions.abs().sort_values(ascending=False).index
+    if len(order) == bars + 1:      # one column left over gets its own bar, never "1 other columns"
+        bars += 1
     shown, rest = list(order[:bars]), list(order[bars:])
     names = unique_labels(shown, limit=28)
     steps = [(f"{name} = {_short(data[c], 18)}", f"{c} = {_short(data[c], 200)}", float(contributions[c]))

@@ -28,6 +28,20 @@ def shap_key(run_id: str, n_rows: int, class_index: int | None) -> tuple:
     return (st.session_state["owner"], run_id, "shap", int(n_rows), class_index)
 
 
+POSITIVE_LABELS = ("+", "1", "1.0", "yes", "y", "true", "t", "positive", "pos")
+
+
+def default_class(classes: list) -> int | None:
+    """The class Explain shows first: of two, the one whose label reads as the positive outcome
+    (``+``, ``yes``, ``true``, ``1``…), else the second (scikit-learn's positive class); of more, the first."""
+    if not classes:
+        return None
+    if len(classes) != 2:
+        return 0
+    positive = [i for i, c in enumerate(classes) if str(c).strip().lower() in POSITIVE_LABELS]
+    return positive[0] if len(positive) == 1 else 1
+
+
 def mirrored(e, label):
     """The explanation of the other class of a binary model, from this class's: no recomputation.
 

@@ -71,6 +71,15 @@ def test_every_waterfall_step_is_labelled_the_largest_first():
     assert frame["label"][1] != frame["label"][2]
 
 
+def test_the_waterfall_pools_only_two_or_more_columns_as_other():
+    for n_columns, steps, other in ((15, 11, "5 other columns"), (11, 11, None), (10, 10, None)):
+        e = fake_explanation(n_columns=n_columns, text_values=5)
+        frame = charts.waterfall_frame(e, e.values.index[0], bars=10)
+        assert len(frame) == steps + 2, n_columns                  # base value, the steps, the output
+        assert (frame["label"].str.contains("other column").sum() == 0) if other is None else \
+            (other in list(frame["label"]))
+
+
 def test_unique_labels_shorten_in_the_middle_and_never_merge_columns():
     names = ["a" * 60, "a" * 59 + "b", "short", "short"]
     labels = charts.unique_labels(names, limit=20)

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 from fitted_model import fitted_automl, keep_main_module  # noqa: F401 - autouse fixture
 
-from automl_app.work import mirrored
+from automl_app.work import default_class, mirrored
 from automl_engine.explain import explain
 
 
@@ -27,3 +27,10 @@ def test_a_raw_score_is_not_mirrored():
     from dataclasses import replace
 
     assert mirrored(replace(e, output_kind="raw score"), "no") is None
+
+
+def test_explain_starts_on_the_class_that_reads_as_the_positive_outcome():
+    assert [default_class(c) for c in (["+", "-"], ["-", "+"], ["no", "yes"], ["Yes", "No"], [False, True])] == \
+        [0, 1, 1, 0, 1]
+    assert default_class(["benign", "malignant"]) == 1      # no positive-looking label: scikit-learn's positive
+    assert default_class(["0", "1"]) == 1 and default_class(["a", "b", "c"]) == 0 and default_class([]) is None
