@@ -109,7 +109,7 @@ if kept is not None and kept["run_id"] == run.run_id:
         st.download_button("Download predictions (CSV)", to_csv_bytes(predictions), file_name="predictions.csv",
                            mime="text/csv", key="download_predictions", icon=":material/download:")
         st.caption("Text cells that a spreadsheet would run as a formula (starting with =, +, -, @) are prefixed "
-                   "with a quote in the download.")
+                   "with a quote in the download; a lone + or - (a class label) is kept as it is.")
 
 st.subheader("The model")
 left, middle, right = st.columns(3)

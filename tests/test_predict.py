@@ -119,6 +119,12 @@ def test_csv_escapes_formulas_but_keeps_numbers():
     assert escape_formulas(frame)["number"].tolist()[:3] == [-1.5, -2.0, 3.0]
 
 
+def test_csv_keeps_lone_signs_the_labels_of_a_plus_minus_target():
+    frame = pd.DataFrame({"prediction": ["+", "-", "+-", "-x", " -"], "proba_+": [0.9, 0.1, 0.5, 0.5, 0.5]})
+    back = pd.read_csv(io.StringIO(to_csv_bytes(frame).decode("utf-8")), keep_default_na=False)
+    assert back["prediction"].tolist() == ["+", "-", "'+-", "'-x", " -"] and list(back.columns)[1] == "proba_+"
+
+
 def run_cli(argv):
     parser = argparse.ArgumentParser()
     predict_cmd.add_parsers(parser.add_subparsers(dest="command"))

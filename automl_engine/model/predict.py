@@ -243,8 +243,13 @@ def predict_frame(model, frame: pd.DataFrame, *, include_input: bool = False) ->
     return pd.concat([frame, out], axis=1) if include_input else out
 
 
+LONE_SIGNS = ("+", "-")
+"""Cells that are exactly one of these stay as they are: a lone sign is no formula, and ``+`` / ``-`` are
+common class labels (escaped, a ``+``/``-`` target's predictions would read ``'+`` / ``'-``)."""
+
+
 def _escape(value):
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES) and value not in LONE_SIGNS:
         return "'" + value
     return value
 
@@ -253,7 +258,8 @@ def escape_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``frame`` whose text cells and column names cannot run as spreadsheet formulas.
 
     Text starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading single
-    quote; numbers (negative ones included), dates and missing cells are left as they are.
+    quote; numbers (negative ones included), dates, missing cells and a lone ``+`` or ``-`` are left as
+    they are.
     """
     out = frame.copy()
     out.columns = [_escape(str(c)) for c in frame.columns]
