@@ -62,8 +62,9 @@ if task.status == "failed":
 e = task.result
 done = f"{len(e.values)} of {e.n_requested}" if len(e.values) < e.n_requested else f"{len(e.values)}"
 if task.message == "derived":
-    how = ("derived from the other class's at once (its probability is one minus this one's, so every value "
-           "changes sign)")
+    relation = ("its log-odds is the other's negated" if e.output_kind == "log-odds" else
+                "its probability is one minus the other's")
+    how = f"derived from the other class's at once ({relation}, so every value changes sign)"
 elif task.message == SAME_PASS:
     how = "computed with another class's in the same pass (the tree explainer gives every class at once)"
 else:

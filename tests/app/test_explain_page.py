@@ -72,7 +72,9 @@ def test_charts_in_the_background_kept_per_class_and_across_pages(session):
     assert not at.get("progress") and len(charts(at)) == 4              # derived at once, not recomputed
     assert [t.result.class_label for t in shap_tasks(run_id)] == ["yes", "no"]
     assert shap_tasks(run_id)[1].message == "derived"
-    assert any("derived from the other class" in c.value for c in at.caption)
+    derived = next(c.value for c in at.caption if "derived from the other class" in c.value)
+    kind = shap_tasks(run_id)[1].result.output_kind                      # the caption names the right relation
+    assert ("log-odds is the other's negated" if kind == "log-odds" else "probability is one minus") in derived
     at.switch_page(LEADERBOARD.path).run()                             # away and back: class kept, nothing redone
     at.switch_page(EXPLAIN.path).run()
     assert at.selectbox(key=f"explain_class_{run_id}").value == 0 and len(charts(at)) == 4
