@@ -65,9 +65,15 @@ def importance_frame(e, top: int = TOP_COLUMNS) -> pd.DataFrame:
     return pd.DataFrame({"column": names, "label": unique_labels(names), "mean_abs_shap": importance.to_numpy()})
 
 
+def shown_of(e, top: int = TOP_COLUMNS) -> str:
+    """`` (the 15 largest of 57 columns)`` when a chart shows only the ``top`` columns, else nothing."""
+    n = len(e.importance())
+    return f" (the {top} largest of {n} columns)" if n > top else ""
+
+
 def importance_chart(e, top: int = TOP_COLUMNS) -> alt.Chart:
     frame = importance_frame(e, top)
-    return alt.Chart(frame, title="Global importance: mean |SHAP value|").mark_bar().encode(
+    return alt.Chart(frame, title="Global importance: mean |SHAP value|" + shown_of(e, top)).mark_bar().encode(
         x=alt.X("mean_abs_shap:Q", title=f"mean |SHAP value| ({output_label(e)})"),
         y=alt.Y("label:N", sort=list(frame["label"]), title=None, axis=label_axis()),
         tooltip=["column", alt.Tooltip("mean_abs_shap:Q", format=".4g")],
@@ -108,7 +114,7 @@ def beeswarm_chart(e, top: int = TOP_COLUMNS) -> alt.Chart:
     """SHAP value per row and column, jittered vertically, coloured from low (blue) to high (red) values."""
     frame = beeswarm_frame(e, top)
     order = list(dict.fromkeys(frame["label"]))
-    return alt.Chart(frame, title="SHAP value of every explained row, by column").mark_circle(size=18, opacity=0.7)\
+    return alt.Chart(frame, title="SHAP value of every explained row, by column" + shown_of(e, top)).mark_circle(size=18, opacity=0.7)\
         .transform_calculate(jitter="sqrt(-2*log(random()))*cos(2*PI*random())").encode(
             x=alt.X("shap:Q", title=f"SHAP value (effect on the {output_label(e)})"),
             y=alt.Y("label:N", sort=order, title=None, axis=label_axis()),

@@ -71,6 +71,13 @@ def test_every_waterfall_step_is_labelled_the_largest_first():
     assert frame["label"][1] != frame["label"][2]
 
 
+def test_the_titles_say_when_only_the_largest_columns_are_shown():
+    wide, narrow = fake_explanation(n_columns=20), fake_explanation(n_columns=15)
+    for chart in (charts.importance_chart, charts.beeswarm_chart):
+        assert chart(wide).to_dict()["title"].endswith("(the 15 largest of 20 columns)")
+        assert "largest" not in chart(narrow).to_dict()["title"]
+
+
 def test_the_waterfall_pools_only_two_or_more_columns_as_other():
     for n_columns, steps, other in ((15, 11, "5 other columns"), (11, 11, None), (10, 10, None)):
         e = fake_explanation(n_columns=n_columns, text_values=5)
