@@ -403,6 +403,15 @@ def test_target_is_never_id():
     assert infer_column_types(df, target="customer_id")["customer_id"].kind == NUMERIC
 
 
+def test_r_row_names_of_a_sampled_table_are_an_id():
+    """R's write.csv and Rdatasets name the row names column ``rownames``: after sampling rows (or any shuffle)
+    its whole numbers are neither in order nor named like ``id``, and used to be kept as a number."""
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"rownames": rng.choice(300_000, 200, replace=False) + 1, "x": rng.normal(size=200)})
+    infos = infer_column_types(df)
+    assert infos["rownames"].kind == ID_LIKE and infos["x"].kind == NUMERIC
+
+
 def test_unique_floats_are_numeric_not_id():
     df = pd.DataFrame({"x": np.linspace(0, 1, 50)})
     assert infer_column_types(df)["x"].kind == NUMERIC

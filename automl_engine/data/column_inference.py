@@ -33,7 +33,7 @@ ID_MIN_ROWS = 20
 
 _TRUTH_PAIRS = ({"true", "false"}, {"yes", "no"}, {"y", "n"}, {"t", "f"}, {"on", "off"})
 _ID_NAMES = {"id", "uuid", "guid", "key", "index", "idx", "row", "rownum", "row_number", "rowid",
-             "row_id", "record_id", "unnamed: 0"}
+             "row_id", "record_id", "unnamed: 0", "rownames", "row.names", "row_names"}   # R's write.csv, Rdatasets
 
 
 @dataclass(frozen=True)
