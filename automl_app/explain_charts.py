@@ -114,7 +114,8 @@ def beeswarm_chart(e, top: int = TOP_COLUMNS) -> alt.Chart:
     """SHAP value per row and column, jittered vertically, coloured from low (blue) to high (red) values."""
     frame = beeswarm_frame(e, top)
     order = list(dict.fromkeys(frame["label"]))
-    return alt.Chart(frame, title="SHAP value of every explained row, by column" + shown_of(e, top)).mark_circle(size=18, opacity=0.7)\
+    title = "SHAP value of every explained row, by column" + shown_of(e, top)
+    return alt.Chart(frame, title=title).mark_circle(size=18, opacity=0.7)\
         .transform_calculate(jitter="sqrt(-2*log(random()))*cos(2*PI*random())").encode(
             x=alt.X("shap:Q", title=f"SHAP value (effect on the {output_label(e)})"),
             y=alt.Y("label:N", sort=order, title=None, axis=label_axis()),
