@@ -9,8 +9,11 @@ BOARD = {
                                            "are negated); blank when the evaluation has none (its status says why)."),
     "± std": st.column_config.NumberColumn(format="%.4f", help="Standard deviation over the folds; blank with a "
                                            "single holdout."),
-    "predicted": st.column_config.NumberColumn(format="%.4f", help="What the recommender predicted before trying it."),
-    "pred. std": st.column_config.NumberColumn(format="%.4f", help="The recommender's uncertainty about it."),
+    "predicted": st.column_config.NumberColumn(format="%.4f", help="What the recommender predicted before trying it; "
+                                               "for a pipeline promoted to more rows, what it expected after seeing "
+                                               "the score on fewer rows."),
+    "pred. std": st.column_config.NumberColumn(format="%.4f", help="The recommender's uncertainty about it (about 0 "
+                                               "for a promoted pipeline, whose score on fewer rows it has seen)."),
     "rows": st.column_config.NumberColumn(format="localized", help="Training rows the score was measured on."),
     "fit s": st.column_config.NumberColumn(format="%.2f", help="Seconds to fit one fold."),
 }
