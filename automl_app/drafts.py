@@ -39,14 +39,20 @@ def _paths(owner: str, folder: Path | None = None) -> tuple[Path, Path] | None:
     return base / f"{owner}.parquet", base / f"{owner}.json"
 
 
-def save_table(owner: str, frame: pd.DataFrame, name: str, target: str | None, folder: Path | None = None) -> None:
-    """Keep ``frame`` as the owner's draft (best effort: a failure only costs the restore after a reload)."""
+def save_table(owner: str, frame: pd.DataFrame, name: str, target: str | None, folder: Path | None = None,
+               loaded_at: float | None = None) -> None:
+    """Keep ``frame`` as the owner's draft (best effort: a failure only costs the restore after a reload).
+
+    ``loaded_at`` (default: now) is what a reload compares with the run's start: a run's own table put back
+    is dated when its run was created, so it never counts as a table loaded since.
+    """
     paths = _paths(owner, folder)
     if paths is None:
         return
     try:
         save_frame(frame, paths[0])
-        save_choices(owner, name=name, target=target, task="auto", exclude=[], loaded_at=time.time(), folder=folder)
+        save_choices(owner, name=name, target=target, task="auto", exclude=[],
+                     loaded_at=time.time() if loaded_at is None else float(loaded_at), folder=folder)
     except Exception as exc:  # noqa: BLE001
         logger.warning("could not keep the draft table of %s: %s", owner, exc)
 

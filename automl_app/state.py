@@ -65,11 +65,13 @@ def init_session() -> None:
         st.query_params["run"] = ss["run_id"]
 
 
-def set_data(frame: pd.DataFrame, name: str, target: str | None = None, keep_draft: bool = False) -> None:
+def set_data(frame: pd.DataFrame, name: str, target: str | None = None, keep_draft: bool = False,
+             loaded_at: float | None = None) -> None:
     """Load a new table into the Data page (the session's run, and a running search, keep their own table).
 
     The search settings go back to their defaults (``settings_note`` says so on the Search page), and
-    the table is kept on disk as the owner's draft, so a reload finds it (``keep_draft``: it is that draft).
+    the table is kept on disk as the owner's draft, so a reload finds it (``keep_draft``: it is that draft;
+    ``loaded_at``: the time it counts as loaded, default now).
     """
     from automl_app import drafts, settings
 
@@ -82,7 +84,7 @@ def set_data(frame: pd.DataFrame, name: str, target: str | None = None, keep_dra
     settings.reset()
     ss["settings_note"] = "A new table: the search settings are back to their defaults." if had_table else None
     if not keep_draft:
-        drafts.save_table(ss["owner"], frame, name, ss["target"])
+        drafts.save_table(ss["owner"], frame, name, ss["target"], loaded_at=loaded_at)
 
 
 def remember_choices() -> None:

@@ -165,7 +165,7 @@ def load_run_table(run_id: str) -> bool:
     frame = run.table() if run is not None else None
     if frame is None:
         return False
-    set_data(frame, run.name, run.target)
+    set_data(frame, run.name, run.target, loaded_at=run_created(run_id))   # not "a table loaded since" the run
     ss["exclude"] = [c for c in run.settings.get("exclude_columns") or [] if c in frame.columns]
     ss["task"] = run.settings.get("task") if run.settings.get("task") in ("binary", "multiclass", "regression") \
         else "auto"
@@ -202,6 +202,12 @@ def start_search(settings: dict) -> SearchJob:
     return job
 
 
+def run_created(run_id: str) -> float:
+    """When the run was created (its stored ``created``), 0.0 if it is not stored."""
+    stored = job_manager().store().get(run_id)
+    return float(stored["created"]) if stored else 0.0
+
+
 def restore_from_address() -> None:
     """Once per session: the run in the address (``?run=``) and the table the owner was preparing.
 
@@ -221,8 +227,7 @@ def restore_from_address() -> None:
     created = 0.0
     if run is not None:
         show_run(run.run_id)
-        stored = job_manager().store().get(run.run_id)
-        created = float(stored["created"]) if stored else 0.0
+        created = run_created(run.run_id)
     elif run_id:
         del st.query_params["run"]
     if draft is not None and (run is None or draft.loaded_at > created):

@@ -36,6 +36,9 @@ def test_a_reload_restores_the_table_target_settings_and_finished_run(app):
     assert "Finished: 2 pipelines evaluated" in texts(fresh.success)[0]
     fresh.switch_page(PREDICT.path).run()
     assert {b.key for b in fresh.download_button} >= {"download_model"}
+    again = reloaded(fresh, SEARCH.path)          # a second F5: the run's settings again, not the defaults
+    assert again.number_input(key="opt_max_evals").value == 2 and again.selectbox(key="opt_folds").value == 3
+    assert again.session_state["settings_note"] is None and again.session_state["target"] == "cultivar"
 
 
 def test_a_reload_before_any_search_keeps_the_table_and_target(app):
