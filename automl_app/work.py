@@ -28,12 +28,13 @@ def shap_key(run_id: str, n_rows: int, class_index: int | None) -> tuple:
     return (st.session_state["owner"], run_id, "shap", int(n_rows), class_index)
 
 
-POSITIVE_LABELS = ("+", "1", "1.0", "yes", "y", "true", "t", "positive", "pos")
+POSITIVE_LABELS = ("+", "yes", "y", "true", "t", "positive", "pos")
+"""Labels that read as the positive outcome (numbers are left to their order: 0/1 and -1/1 put it second)."""
 
 
 def default_class(classes: list) -> int | None:
     """The class Explain shows first: of two, the one whose label reads as the positive outcome
-    (``+``, ``yes``, ``true``, ``1``…), else the second (scikit-learn's positive class); of more, the first."""
+    (``+``, ``yes``, ``true``…), else the second (scikit-learn's positive class); of more, the first."""
     if not classes:
         return None
     if len(classes) != 2:

@@ -33,4 +33,5 @@ def test_explain_starts_on_the_class_that_reads_as_the_positive_outcome():
     assert [default_class(c) for c in (["+", "-"], ["-", "+"], ["no", "yes"], ["Yes", "No"], [False, True])] == \
         [0, 1, 1, 0, 1]
     assert default_class(["benign", "malignant"]) == 1      # no positive-looking label: scikit-learn's positive
-    assert default_class(["0", "1"]) == 1 and default_class(["a", "b", "c"]) == 0 and default_class([]) is None
+    assert default_class(["0", "1"]) == 1 and default_class([1, 2]) == 1 and default_class([-1, 1]) == 1
+    assert default_class(["a", "b", "c"]) == 0 and default_class([]) is None
