@@ -125,6 +125,31 @@ def test_utf16_with_bom_and_path_object(tmp_path):
     pd.testing.assert_frame_equal(load_table(path), df, check_dtype=False)
 
 
+def bucket_csv(n=300, seed=0):
+    """Hours of sleep as a survey records them: numbers, with the ends of the scale as text ('<5', '10+')."""
+    rng = np.random.default_rng(seed)
+    sleep = rng.choice(["<5", "5", "6", "7", "8", "9", "10+", ""], n, p=[.04, .1, .2, .25, .2, .12, .04, .05])
+    y = np.where(np.isin(sleep, ["<5", "5", "6"]), "tired", "rested")
+    return pd.DataFrame({"sleep": sleep, "age": rng.integers(14, 19, n), "y": y}).to_csv(index=False).encode()
+
+
+def test_a_few_numbers_mixed_with_text_are_read_as_categories():
+    table = load_table(io.BytesIO(bucket_csv()))
+    assert set(table["sleep"].dropna()) == {"<5", "5", "6", "7", "8", "9", "10+"}
+    assert table["sleep"].isna().sum() > 0  # the empty cells stay missing, not a category
+    data = prepare_data(table, "y")
+    assert data.column_types["sleep"] == CATEGORICAL
+    check = data.report.get("mixed_categories")
+    assert check.status == "fixed" and check.columns == ("sleep",)
+    assert "'10+', '<5'" in check.message and "read as categories" in check.message
+    assert check.message.endswith(".") and check.action.endswith(".")
+    assert prepare_data(table, "y", exclude=["sleep"]).report.get("mixed_categories") is None
+    assert prepare_data(load_table(io.BytesIO(b"a,y\n" + b"1,x\n2,z\n" * 20)), "y").report.get(
+        "mixed_categories") is None  # only tables with such a column get the check
+    written = pd.DataFrame({"sleep": ["5.0"] * 12 + ["6"] * 12 + [" 7"] * 12 + ["<5"] * 4, "y": ["a", "b"] * 20})
+    assert set(load_table(io.BytesIO(written.to_csv(index=False).encode()))["sleep"]) == {"5", "6", "7", "<5"}
+
+
 def test_missing_markers_dates_and_numbers_as_text():
     text = ("x,when,code,y\n" + "".join(f"{i},{i + 1:02d}/02/2021,{i % 3},a\n" for i in range(20))
             + "?,13/02/2021,NA,b\n-,,n/a,b\n")

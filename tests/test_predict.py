@@ -186,3 +186,31 @@ def test_an_input_prediction_column_is_kept_and_the_predictions_get_a_free_name(
     regression, X_reg, _ = saved_models["regression"]
     out = predict_frame(regression, X_reg.head(3).assign(prediction=1.0), include_input=True)
     assert list(out.columns[-2:]) == ["prediction", "prediction_1"] and out["prediction"].tolist() == [1.0] * 3
+
+
+def test_a_category_column_of_numbers_predicts_the_same_when_a_gap_makes_it_floats(tmp_path):
+    """Trained on '<5', '5' … '9', '10+' (categories); a batch without the text values, with an empty cell,
+    loads as floats (5.0): the model must still see the category '5', not an unknown '5.0'."""
+    from model_zoo import spec_for
+
+    from automl_engine import load_table
+    from automl_engine.catalogue import build_pipeline
+    from automl_engine.catalogue.steps import ToStrings
+
+    rng = np.random.default_rng(0)
+    sleep = rng.choice(["<5", "5", "6", "7", "8", "9", "10+"], 300, p=[.04, .12, .2, .25, .2, .15, .04])
+    y = np.where(np.isin(sleep, ["<5", "5", "6"]), "tired", "rested")
+    pd.DataFrame({"sleep": sleep, "y": y}).to_csv(tmp_path / "train.csv", index=False)
+    train = load_table(tmp_path / "train.csv")
+    pipe = build_pipeline(spec_for("classification", "logreg"), {"sleep": "categorical"}, random_state=0)
+    pipe.fit(train[["sleep"]], train["y"])
+    pd.DataFrame({"sleep": ["5", "6", "8", "9", None], "id": range(5)}).to_csv(tmp_path / "batch.csv", index=False)
+    batch = load_table(tmp_path / "batch.csv")[["sleep"]]
+    assert batch["sleep"].dtype == float
+    assert list(pipe.predict(batch)[:4]) == ["tired", "tired", "rested", "rested"]
+    assert list(pipe.predict(batch)[:4]) == list(pipe.predict(pd.DataFrame({"sleep": ["5", "6", "8", "9"]})))
+
+    old = ToStrings()
+    del old.same_numbers  # as a model saved before the parameter existed loads
+    assert list(old.fit_transform(pd.DataFrame({"c": [5.0, 7.5, np.nan]}))[:, 0][:2]) == ["5.0", "7.5"]
+    assert list(ToStrings().fit_transform(pd.DataFrame({"c": [5.0, 7.5, 5]}))[:, 0]) == ["5", "7.5", "5"]

@@ -11,7 +11,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, clone
 from sklearn.preprocessing import LabelEncoder, PolynomialFeatures
 from sklearn.utils.validation import check_is_fitted
 
-from automl_engine.data.column_types import held_as_numpy_numbers
+from automl_engine.data.column_types import category_text, held_as_numpy_numbers
 
 DATETIME_PARTS = ("year", "month", "day", "dayofweek", "dayofyear", "hour")
 _PART_ATTRIBUTES = {"dayofweek": "day_of_week", "dayofyear": "day_of_year"}  # pandas 3 deprecates the short names
@@ -63,7 +63,16 @@ class DatetimeFeatures(TransformerMixin, BaseEstimator):
 
 
 class ToStrings(TransformerMixin, BaseEstimator):
-    """Turn categorical columns into strings with missing values as NaN, for the encoders."""
+    """Turn categorical columns into strings with missing values as NaN, for the encoders.
+
+    With ``same_numbers`` (new pipelines) a number is written one way whatever its type (``5`` and
+    ``5.0`` are both ``"5"``, see :func:`~automl_engine.data.column_types.category_text`), so a category
+    column that arrives as floats because a cell is empty still matches the categories seen in training.
+    Models saved before it existed load without it and keep writing ``str(value)``.
+    """
+
+    def __init__(self, same_numbers: bool = True):
+        self.same_numbers = same_numbers
 
     def fit(self, X, y=None):
         self.n_features_in_ = pd.DataFrame(X).shape[1]
@@ -72,9 +81,8 @@ class ToStrings(TransformerMixin, BaseEstimator):
     def transform(self, X):
         frame = pd.DataFrame(X)
         out = frame.astype("object").where(frame.notna(), np.nan)
-        return out.map(lambda v: v if isinstance(v, float) and np.isnan(v) else str(v)).to_numpy(
-            dtype=object
-        )
+        text = category_text if getattr(self, "same_numbers", False) else str
+        return out.map(lambda v: v if isinstance(v, float) and np.isnan(v) else text(v)).to_numpy(dtype=object)
 
     def get_feature_names_out(self, input_features=None):
         return np.asarray(input_features if input_features is not None else [], dtype=object)

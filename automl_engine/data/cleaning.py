@@ -2,8 +2,10 @@
 
 Missing-value markers become missing (those like ``-`` or ``?`` only where their column says so),
 text columns holding only numbers become numeric (``1,234,567.89`` with its thousands separators too),
-text columns holding dates become datetime64; ambiguous columns (numbers mixed with words,
-dates that do not parse, infinite numbers) raise :class:`~automl_engine.errors.DataError`.
+text columns holding dates become datetime64, and a column of a few values mixing numbers with text
+(buckets such as ``<5``, ``5`` … ``9``, ``10+``) stays text, read as categories; ambiguous columns
+(many numbers mixed with words, dates that do not parse, infinite numbers) raise
+:class:`~automl_engine.errors.DataError`.
 Private helpers of :mod:`automl_engine.data.intake`, which re-exports :func:`clean_table`.
 """
 
@@ -17,15 +19,20 @@ import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
 
-from automl_engine.data.column_types import held_as_numpy_numbers
+from automl_engine.data.column_types import category_text, held_as_numpy_numbers
 from automl_engine.data.readers import CONTEXT_NA_MARKERS, NA_MARKERS
 from automl_engine.errors import DataError
 
 MIXED_NUMERIC_SHARE = 0.8
 """A text column whose values are at least this share numbers (by rows) but not all of them
-is 'mixed' and refused."""
+is 'mixed': read as categories when it has few distinct values, refused otherwise."""
+MIXED_CATEGORIES_MAX_VALUES = 20
+"""A mixed column with at most this many distinct values is a set of categories (buckets such as
+``<5``, ``5`` … ``9``, ``10+``); with more, its text values are more likely typos in a number column."""
 MISSING_MARKERS_ATTR = "missing_markers"
 """``DataFrame.attrs`` key: {column: [cell values read as missing]}, for the guardrail report."""
+MIXED_CATEGORIES_ATTR = "mixed_categories"
+"""``DataFrame.attrs`` key: {column: [its text values]} for the mixed columns read as categories."""
 DATE_SHARE = 0.8
 """A text column whose values look like dates for at least this share of rows is a date column."""
 _GROUPED = {  # thousands separator → (every value fits, a value uses the separator)
@@ -48,31 +55,39 @@ def clean_table(df: pd.DataFrame) -> pd.DataFrame:
     context markers (``-``, ``.``, ``?``, ``none``, ...) become missing in an otherwise numeric
     column and where nothing else in the column looks like them, and stay values where the
     column makes them labels (``+`` / ``-``; ``none`` among other words). Text columns holding
-    only numbers become numeric, text columns holding dates become datetime64. The markers read
-    as missing are listed per column in ``attrs["missing_markers"]``. Idempotent; ``load_table``
+    only numbers become numeric, text columns holding dates become datetime64. A column mixing
+    numbers with text stays text (categories) when it has at most ``MIXED_CATEGORIES_MAX_VALUES``
+    distinct values. The markers read as missing are listed per column in
+    ``attrs["missing_markers"]``, the text values of the mixed columns read as categories in
+    ``attrs["mixed_categories"]``. Idempotent; ``load_table``
     applies it, ``prepare_data`` applies it again so a frame that did not come from
     ``load_table`` gets the same treatment.
 
     Raises
     ------
     DataError
-        Infinite numbers; a mostly numeric column with some non-numeric text; a date column
-        with values that are not dates.
+        Infinite numbers; a mostly numeric column of many values with some non-numeric text; a
+        date column with values that are not dates.
     """
     out = df.copy()
     markers = dict(df.attrs.get(MISSING_MARKERS_ATTR, {}))
+    mixed = dict(df.attrs.get(MIXED_CATEGORIES_ATTR, {}))
     _check_finite_blocks(df)  # number columns need no cleaning: checked together, not one by one
     skip = set(plain_number_positions(df))
     for i, name in enumerate(df.columns):
         if i in skip:
             continue
-        cleaned, read_as_missing = _clean_column(str(name), df.iloc[:, i])
+        cleaned, read_as_missing, text_values = _clean_column(str(name), df.iloc[:, i])
         out.isetitem(i, cleaned)
         if read_as_missing:
             markers[str(name)] = sorted(set(markers.get(str(name), [])) | set(read_as_missing))
+        if text_values:
+            mixed[str(name)] = text_values
     out.attrs = dict(df.attrs)
     if markers:
         out.attrs[MISSING_MARKERS_ATTR] = markers
+    if mixed:
+        out.attrs[MIXED_CATEGORIES_ATTR] = mixed
     return out
 
 
@@ -129,20 +144,21 @@ def examples(values: Iterable, limit: int = 3) -> str:
     return ", ".join(f"'{v}'" for v in list(values)[:limit])
 
 
-def _clean_column(name: str, s: pd.Series) -> tuple[pd.Series, list[str]]:
-    """The cleaned column and the distinct cell values read as missing."""
+def _clean_column(name: str, s: pd.Series) -> tuple[pd.Series, list[str], list[str]]:
+    """The cleaned column, the distinct cell values read as missing, and its text values when it is a
+    mixed column read as categories (else empty)."""
     if ptypes.is_bool_dtype(s) or ptypes.is_datetime64_any_dtype(s) or isinstance(
             s.dtype, pd.CategoricalDtype):
-        return s, []
+        return s, [], []
     if ptypes.is_timedelta64_dtype(s):
-        return s.dt.total_seconds(), []
+        return s.dt.total_seconds(), [], []
     if ptypes.is_numeric_dtype(s):
         _check_finite(name, s)
-        return s, []
+        return s, [], []
     return _clean_text_column(name, s)
 
 
-def _clean_text_column(name: str, s: pd.Series) -> tuple[pd.Series, list[str]]:
+def _clean_text_column(name: str, s: pd.Series) -> tuple[pd.Series, list[str], list[str]]:
     present = s.notna()
     try:
         counts = s[present].value_counts(sort=False)
@@ -150,7 +166,7 @@ def _clean_text_column(name: str, s: pd.Series) -> tuple[pd.Series, list[str]]:
         s = s.astype(str).where(present)
         counts = s[present].value_counts(sort=False)
     if counts.empty:
-        return s, []
+        return s, [], []
     stripped = pd.Series(counts.index.astype(str), dtype="str").str.strip()
     lower = stripped.str.lower()
     is_na = lower.isin(NA_MARKERS).to_numpy()
@@ -162,7 +178,7 @@ def _clean_text_column(name: str, s: pd.Series) -> tuple[pd.Series, list[str]]:
         s = s.mask(s.isin(counts.index[is_na]))
     keys, stripped, n, numbers = counts.index[~is_na], stripped[~is_na], counts.to_numpy()[~is_na], numbers[~is_na]
     if len(keys) == 0:
-        return s, read_as_missing
+        return s, read_as_missing, []
     if np.isnan(numbers).any() and (grouped := _thousands_separated(name, stripped)) is not None:
         numbers = grouped
     numeric = ~np.isnan(numbers)
@@ -174,9 +190,14 @@ def _clean_text_column(name: str, s: pd.Series) -> tuple[pd.Series, list[str]]:
                 np.abs(values) < 2**53):
             converted = converted.astype("int64")
         _check_finite(name, converted)
-        return converted, read_as_missing
+        return converted, read_as_missing, []
     if share >= MIXED_NUMERIC_SHARE:
         order = np.argsort(-n[~numeric], kind="stable")
+        if len(set(stripped)) <= MIXED_CATEGORIES_MAX_VALUES:  # buckets: numbers written as the encoders will see them
+            text = [category_text(x) if ok else v for v, x, ok in zip(stripped, numbers, numeric)]
+            categories = s.map(pd.Series(text, index=keys, dtype=object))
+            categories = categories.astype(s.dtype if isinstance(s.dtype, pd.StringDtype) else object)
+            return categories, read_as_missing, [str(v) for v in stripped[~numeric].iloc[order]]
         raise DataError(f"Column '{name}' mixes numbers with text such as "
                         f"{examples(stripped[~numeric].iloc[order])}; make every value a number, "
                         f"or leave cells empty where the value is missing.")
@@ -188,8 +209,8 @@ def _clean_text_column(name: str, s: pd.Series) -> tuple[pd.Series, list[str]]:
             raise DataError(f"Column '{name}' holds dates but {int(n[failed].sum())} value(s) "
                             f"cannot be read as a date, such as "
                             f"{examples(stripped[failed])}; fix those values or leave them empty.")
-        return s.map(pd.Series(parsed.to_numpy(), index=keys)), read_as_missing
-    return s, read_as_missing
+        return s.map(pd.Series(parsed.to_numpy(), index=keys)), read_as_missing, []
+    return s, read_as_missing, []
 
 
 def _thousands_separated(name: str, values: pd.Series) -> np.ndarray | None:

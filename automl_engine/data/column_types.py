@@ -29,3 +29,20 @@ def held_as_numpy_numbers(dtype, bools: bool = True) -> bool:
     """Whether a column of ``dtype`` is a plain NumPy array of numbers (integers, floats and, with ``bools``,
     booleans; not pandas' extension types): such columns convert to floats as one block, not one by one."""
     return isinstance(dtype, np.dtype) and dtype.kind in ("iufb" if bools else "iuf")
+
+
+def category_text(value) -> str:
+    """A category's text, numbers written one way whichever type they arrive as (``5``, ``5.0`` → ``"5"``).
+
+    A category column read from text may come back as integers, or as floats when a cell is empty, in
+    the table a model later predicts; the encoders must see the same category either way. Text is kept
+    as it is.
+
+    >>> category_text(5.0), category_text(np.int64(5)), category_text(2.5), category_text("<5"), category_text(True)
+    ('5', '5', '2.5', '<5', 'True')
+    """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        return str(value)
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    return str(int(value)) if float(value).is_integer() and abs(value) < 2**53 else repr(float(value))

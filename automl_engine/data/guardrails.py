@@ -250,6 +250,22 @@ def check_missing_markers(markers: Mapping[str, Iterable[str]]) -> Check:
         "with a word before uploading.", tuple(markers))
 
 
+def check_mixed_categories(mixed: Mapping[str, Iterable[str]]) -> Check:
+    """Say which columns mix a few numbers with text (``<5``, ``10+``) and are read as categories.
+
+    Only reported for a table that has such columns (``mixed`` not empty): most tables have none.
+    """
+    parts = [f"'{column}' (text such as {', '.join(repr(str(v)) for v in list(values)[:3])})"
+             for column, values in mixed.items()]
+    more = f" and {len(parts) - 5} more" if len(parts) > 5 else ""
+    return Check(
+        "mixed_categories", FIXED,
+        f"{len(parts)} column(s) mix numbers with text, so their values are read as categories, not numbers: "
+        f"{'; '.join(parts[:5])}{more}.",
+        "Each value is its own category, without order. If the order matters, write every value as a number "
+        "(for example 4 for '<5' and 10 for '10+') before uploading.", tuple(mixed))
+
+
 def check_missing_values(X: pd.DataFrame) -> Check:
     """Report the feature columns with missing values; the pipelines impute them."""
     n = len(X)

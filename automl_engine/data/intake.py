@@ -21,7 +21,7 @@ import pandas as pd
 from pandas.api import types as ptypes
 
 from automl_engine.data import guardrails as gr
-from automl_engine.data.cleaning import MISSING_MARKERS_ATTR, clean_table, examples
+from automl_engine.data.cleaning import MISSING_MARKERS_ATTR, MIXED_CATEGORIES_ATTR, clean_table, examples
 from automl_engine.data.column_inference import ColumnInfo, infer_column_types
 from automl_engine.data.column_types import DROPPED_KINDS
 from automl_engine.data.excel import read_excel
@@ -325,6 +325,9 @@ def prepare_data(df: pd.DataFrame, target: str, *, task: str = "auto",
     df.columns = columns
     report = gr.DataReport(target=target, n_rows_original=n_rows_original)
     report.add(gr.check_missing_markers(df.attrs.get(MISSING_MARKERS_ATTR, {})))
+    mixed = {c: v for c, v in df.attrs.get(MIXED_CATEGORIES_ATTR, {}).items() if c != target and c not in exclude}
+    if mixed:
+        report.add(gr.check_mixed_categories(mixed))
 
     missing_target = df[target].isna()
     if missing_target.all():
@@ -411,8 +414,8 @@ def prepare_data(df: pd.DataFrame, target: str, *, task: str = "auto",
 def _clean_with_target_labels(df: pd.DataFrame, target_position: int) -> pd.DataFrame:
     """``clean_table``, except that a target mixing numbers and words is kept as text labels.
 
-    A feature like that is refused (it is ambiguous), but a target such as grades 9–12 plus
-    "other" is simply a set of classes.
+    A feature like that is refused when it has many values (it is ambiguous), but a target such as
+    grades 9–12 plus "other" is simply a set of classes, however many.
     """
     features = df.drop(columns=df.columns[target_position])
     cleaned = clean_table(features)
@@ -424,7 +427,8 @@ def _clean_with_target_labels(df: pd.DataFrame, target_position: int) -> pd.Data
         target = column.astype("str").where(column.notna()).to_frame()
     out = pd.concat([cleaned.iloc[:, :target_position], target, cleaned.iloc[:, target_position:]], axis=1)
     markers = {**cleaned.attrs.get(MISSING_MARKERS_ATTR, {}), **target.attrs.get(MISSING_MARKERS_ATTR, {})}
-    out.attrs = {**df.attrs, MISSING_MARKERS_ATTR: markers}
+    mixed = cleaned.attrs.get(MIXED_CATEGORIES_ATTR, {})  # the features': a target's classes are no news
+    out.attrs = {**df.attrs, MISSING_MARKERS_ATTR: markers, MIXED_CATEGORIES_ATTR: mixed}
     return out
 
 
