@@ -325,7 +325,8 @@ def prepare_data(df: pd.DataFrame, target: str, *, task: str = "auto",
     df.columns = columns
     report = gr.DataReport(target=target, n_rows_original=n_rows_original)
     report.add(gr.check_missing_markers(df.attrs.get(MISSING_MARKERS_ATTR, {})))
-    mixed = {c: v for c, v in df.attrs.get(MIXED_CATEGORIES_ATTR, {}).items() if c != target and c not in exclude}
+    mixed = {c: v for c, v in df.attrs.get(MIXED_CATEGORIES_ATTR, {}).items()  # a target's classes are no news
+             if c != target and c not in exclude}
     if mixed:
         report.add(gr.check_mixed_categories(mixed))
 
@@ -427,7 +428,7 @@ def _clean_with_target_labels(df: pd.DataFrame, target_position: int) -> pd.Data
         target = column.astype("str").where(column.notna()).to_frame()
     out = pd.concat([cleaned.iloc[:, :target_position], target, cleaned.iloc[:, target_position:]], axis=1)
     markers = {**cleaned.attrs.get(MISSING_MARKERS_ATTR, {}), **target.attrs.get(MISSING_MARKERS_ATTR, {})}
-    mixed = cleaned.attrs.get(MIXED_CATEGORIES_ATTR, {})  # the features': a target's classes are no news
+    mixed = cleaned.attrs.get(MIXED_CATEGORIES_ATTR, {})  # the features' (and any carried in df.attrs by load_table)
     out.attrs = {**df.attrs, MISSING_MARKERS_ATTR: markers, MIXED_CATEGORIES_ATTR: mixed}
     return out
 
