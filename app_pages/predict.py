@@ -11,7 +11,7 @@ from automl_app.work import diagnostics_key, task_board
 from automl_app.workspace import current_run
 from automl_engine.data.intake import load_table
 from automl_engine.errors import DataError
-from automl_engine.model.predict import check_schema, predict_frame, to_csv_bytes
+from automl_engine.model.predict import check_schema, echo_input, predict_frame, to_csv_bytes
 from automl_engine.model.skops_io import make_card, model_bytes, model_card_markdown
 
 ss = st.session_state
@@ -84,9 +84,7 @@ def predict_upload(upload) -> dict:
         result["error"] = f"The predictions could not be made ({type(exc).__name__}: {exc})."
     else:
         result["warnings"] = check_schema(card, frame)
-        frame = frame.loc[:, ~pd.Index([str(c) for c in frame.columns]).duplicated()]
-        frame.columns = [str(c) for c in frame.columns]
-        result["predictions"] = pd.concat([predicted, frame], axis=1)
+        result["predictions"] = pd.concat([predicted, echo_input(frame)], axis=1)
     return result
 
 

@@ -60,6 +60,27 @@ def test_fit_prints_a_leaderboard_saves_a_model_and_predict_uses_it(wine_csv, tm
     assert unknown.returncode == 2 and "`automl runs` lists them" in unknown.stderr
 
 
+@pytest.mark.slow
+def test_fit_says_what_the_data_checks_found_before_the_search(tmp_path):
+    """A column that leaks the target must not pass silently on the command line: the alert, what to do about
+    it (with the option that does it) and the fixes are on stderr, and passed checks are only counted."""
+    rng = np.random.default_rng(0)
+    n = 300
+    y = rng.choice(["+", "-"], n)
+    frame = pd.DataFrame({"customer_id": np.arange(1000, 1000 + n), "x": rng.normal(size=n),
+                          "given late": (y == "+").astype(int), "y": y})
+    path = tmp_path / "leaky.csv"
+    frame.to_csv(path, index=False)
+    fit = automl("fit", path, "--target", "y", "--max-evals", "1", "--strategy", "random", "--no-learn",
+                 "--out", tmp_path / "m.skops", env_dir=tmp_path / "d")
+    assert fit.returncode == 0, fit.stderr
+    report = [line for line in fit.stderr.splitlines() if line.startswith(("data:", "  alert:", "  fixed:"))]
+    assert report[0].startswith(f"data: {n} rows, 2 feature columns; 1 alert(s), 1 fixed, "), report
+    assert "'given late'" in report[1] and report[1].endswith("(--exclude 'given late')"), report
+    assert report[2].startswith("  fixed:") and "'customer_id'" in report[2], report
+    assert len(report) == 3, report  # passed checks are not listed one by one
+
+
 @pytest.mark.parametrize("content, words", [
     (b"", ("empty",)),
     (b"a,b,c\n", ("no rows",)),

@@ -146,6 +146,19 @@ def test_cli_predict_writes_escaped_csv(saved_models, tmp_path, capsys):
     assert capsys.readouterr().out.startswith("num_a,")
 
 
+def test_cli_predict_writes_whole_numbers_with_a_gap_as_they_were_given(saved_models, tmp_path):
+    """An id or count column with an empty cell is read as floats; the output must not turn 101 into 101.0."""
+    model, X, path = saved_models["multiclass"]
+    data = tmp_path / "new.csv"
+    X.head(4).assign(customer=["101", "", "103", "12345678901"], num_a=[1.0, None, 3.0, 4.0]).to_csv(data, index=False)
+    out = tmp_path / "pred.csv"
+    assert run_cli(["predict", str(path), str(data), "--out", str(out)]) == 0
+    written = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert list(written["customer"]) == ["101", "", "103", "12345678901"]
+    assert list(written["num_a"]) == ["1", "", "3", "4"]
+    assert list(written["num_b"]) == [str(v) for v in X["num_b"].head(4)]  # real fractions are left alone
+
+
 def test_cli_predict_errors_are_data_errors(saved_models, tmp_path):
     model, X, path = saved_models["multiclass"]
     data = tmp_path / "new.csv"

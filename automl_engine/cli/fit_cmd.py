@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import shlex
 import signal
 import sqlite3
 import sys
@@ -160,6 +161,8 @@ def _search(args, store, run_id, lease, frame, task, metric, history, recorded, 
     def on_event(event) -> None:
         nonlocal recorded
         if isinstance(event, PhaseEvent):  # the bar counts evaluations (or seconds); phases are not shown
+            if event.phase == SEARCHING:  # the table is prepared: say what was found before the bar starts
+                print_data_report(getattr(model, "data_report_", None))
             if event.phase == SEARCHING and not recorded:  # the task and metric are known: a resume must match
                 store_write(store.update, run_id, token=lease.token, task=model.task_, metric=model.metric_)
                 recorded = True
@@ -237,6 +240,27 @@ def vars_for_run(args) -> dict:
 def _std_text(std, n_folds: int) -> str:
     """The spread over folds, blank when there is none to show (a single holdout, or the ensemble)."""
     return "" if pd.isna(std) or n_folds < 2 else f"{std:.3f}"
+
+
+def print_data_report(report, stream=None) -> None:
+    """The data checks that changed something or need the user's eye, on stderr: alerts with what to do,
+    fixes in one sentence each (passed checks are not listed; the model card keeps them all)."""
+    if report is None:
+        return
+    stream = stream or sys.stderr
+    alerts = [c for c in report.checks if c.status == "alert"]
+    fixed = [c for c in report.checks if c.status == "fixed"]
+    shape = (f"{report.n_rows_used:,} rows, {report.n_features:,} feature columns"
+             if report.n_rows_used is not None and report.n_features is not None else "the table")
+    print(f"data: {shape}; {len(alerts)} alert(s), {len(fixed)} fixed, "
+          f"{len(report.checks) - len(alerts) - len(fixed)} check(s) passed", file=stream)
+    for check in alerts:
+        hint = (" (" + " ".join(f"--exclude {shlex.quote(c)}" for c in check.columns) + ")"
+                if check.name == "target_leakage" and check.columns else "")
+        print(f"  alert: {check.message} {check.action}{hint}", file=stream)
+    for check in fixed:
+        print(f"  fixed: {check.message}", file=stream)
+    stream.flush()
 
 
 def print_leaderboard(model, rows: int = LEADERBOARD_ROWS, stream=None) -> None:

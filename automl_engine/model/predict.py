@@ -240,7 +240,35 @@ def predict_frame(model, frame: pd.DataFrame, *, include_input: bool = False) ->
     if proba is not None:
         for label, values in zip(classes.tolist(), np.asarray(proba).T):
             out[probas[label]] = values
-    return pd.concat([frame, out], axis=1) if include_input else out
+    return pd.concat([echo_input(frame), out], axis=1) if include_input else out
+
+
+EXACT_WHOLE_NUMBERS = 2.0 ** 53
+"""Beyond this a float cannot hold every whole number, so such a column is echoed as it was read."""
+
+
+def echo_input(frame: pd.DataFrame) -> pd.DataFrame:
+    """The input columns as they go beside the predictions: names as text (the first of a repeated name kept),
+    and number columns read as floats only because of empty cells written as whole numbers again.
+
+    A column of whole numbers with a gap (an id, a year, a count) is read as floats, and would come back as
+    ``10234.0``; it comes back as ``10234`` (empty cells stay empty).
+
+    Examples
+    --------
+    >>> echo_input(pd.DataFrame({"year": [2019.0, None], "x": [0.5, 1.0]})).dtypes.astype(str).tolist()
+    ['Int64', 'float64']
+    """
+    frame = frame.loc[:, ~pd.Index([str(c) for c in frame.columns]).duplicated()].copy()
+    frame.columns = [str(c) for c in frame.columns]
+    for i in range(frame.shape[1]):
+        column = frame.iloc[:, i]
+        if not ptypes.is_float_dtype(column) or not column.isna().any():
+            continue
+        values = column.dropna().to_numpy(dtype=float)
+        if len(values) and np.all(np.abs(values) < EXACT_WHOLE_NUMBERS) and np.all(values == np.round(values)):
+            frame.isetitem(i, column.astype("Int64"))
+    return frame
 
 
 LONE_SIGNS = ("+", "-")
