@@ -231,11 +231,25 @@ def waterfall_chart(e, row, bars: int = WATERFALL_BARS) -> alt.LayerChart:
     return alt.layer(bars_layer, marks).properties(height=max(150, max(26, ROW_PX) * len(frame)))
 
 
+def number_text(value: float) -> str:
+    """A feature's value in a label: whole and large numbers as integers (an account 500054, a year 2019, not
+    5.001e+05 or 2019.0), others to 4 significant digits.
+
+    Examples
+    --------
+    >>> [number_text(v) for v in (500054.0, 123456.7, 2019.0, 0.000123, 3.14159, -2.5e20)]
+    ['500054', '123457', '2019', '0.000123', '3.142', '-2.5e+20']
+    """
+    if np.isfinite(value) and abs(value) < 1e15 and (value == round(value) or abs(value) >= 1e4):
+        return f"{value:.0f}"
+    return f"{value:.4g}"
+
+
 def _short(value, limit: int = 30) -> str:
     if value is None or (np.ndim(value) == 0 and pd.isna(value)):
         return "(missing)"
     if isinstance(value, (float, np.floating)):
-        text = f"{value:.4g}"
+        text = number_text(float(value))
     elif isinstance(value, pd.Timestamp) and value == value.normalize():
         text = value.strftime("%Y-%m-%d")
     else:

@@ -71,6 +71,18 @@ def test_every_waterfall_step_is_labelled_the_largest_first():
     assert frame["label"][1] != frame["label"][2]
 
 
+def test_a_waterfall_label_writes_an_id_or_a_year_as_the_user_wrote_it():
+    e = fake_explanation()
+    row = e.values.index[0]
+    account, year, rate = e.values.loc[row].abs().sort_values(ascending=False).index[:3]   # shown as bars
+    e.data[account] = 500054.0           # an account number read as floats (a gap elsewhere)
+    e.data[year] = 2019.0
+    e.data[rate] = 0.0123456
+    details = list(charts.waterfall_frame(e, row)["detail"])
+    assert f"{account} = 500054" in details and f"{year} = 2019" in details, details
+    assert f"{rate} = 0.01235" in details, details
+
+
 def test_the_titles_say_when_only_the_largest_columns_are_shown():
     wide, narrow = fake_explanation(n_columns=20), fake_explanation(n_columns=15)
     for chart in (charts.importance_chart, charts.beeswarm_chart):
