@@ -18,8 +18,8 @@ st.title("Data")
 
 upload_col, sample_col = st.columns([3, 2])
 with upload_col:
-    upload = st.file_uploader("Upload a table: CSV, TSV, Parquet or Excel (.xlsx), up to 200 MB",
-                              type=["csv", "tsv", "txt", "parquet", "xlsx"], key="upload")
+    upload = st.file_uploader("Upload a table: CSV or TSV (also .gz, .bz2, .xz), Parquet or Excel (.xlsx), "
+                              "up to 200 MB", type=list(uploads.UPLOAD_TYPES), key="upload")
 with sample_col:
     st.write("Or try a sample dataset:")
     for name, (path, target) in sample_datasets().items():

@@ -15,7 +15,6 @@ from automl_engine.model.predict import check_schema, echo_input, predict_frame,
 from automl_engine.model.skops_io import make_card, model_bytes, model_card_markdown
 
 ss = st.session_state
-UPLOAD_TYPES = ["csv", "tsv", "txt", "parquet", "xlsx"]
 SNIPPET = '''from automl_engine import load_model, load_table
 
 model = load_model("model.skops")          # refuses files with types it does not trust
@@ -69,7 +68,8 @@ card = files["card"]
 st.subheader("Predict new data")
 st.caption(md(f"The table needs the {len(card['input_schema'])} columns the model was trained on; other columns "
               f"are ignored. The predictions come first, then the columns of your table.", limit=None))
-upload = st.file_uploader("Table to predict (CSV, TSV, Excel or Parquet)", type=UPLOAD_TYPES, key="predict_upload")
+upload = st.file_uploader("Table to predict (CSV or TSV, also compressed; Excel or Parquet)",
+                          type=list(uploads.UPLOAD_TYPES), key="predict_upload")
 
 
 def predict_upload(upload) -> dict:

@@ -12,6 +12,10 @@ import logging
 
 logger = logging.getLogger(__name__)
 
+UPLOAD_TYPES = ("csv", "tsv", "txt", "parquet", "xlsx", "gz", "bz2", "xz")
+"""File extensions the uploaders take: the table formats ``load_table`` reads, and a text table compressed
+(``data.csv.gz``; the browser checks only the last extension)."""
+
 
 def release(upload) -> None:
     """Forget ``upload`` (a Streamlit ``UploadedFile``): its record in Streamlit's uploaded-file manager

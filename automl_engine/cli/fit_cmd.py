@@ -36,7 +36,7 @@ LEADERBOARD_ROWS = 10
 
 def add_parsers(sub) -> None:
     fit = sub.add_parser("fit", help="search for a model on a table and save it")
-    fit.add_argument("data", type=Path, help="CSV, TSV, Parquet or XLSX file")
+    fit.add_argument("data", type=Path, help="CSV or TSV (also .gz, .bz2, .xz), Parquet or XLSX file")
     fit.add_argument("--target", required=True, help="the column to predict")
     fit.add_argument("--task", choices=TASKS, default="auto")
     fit.add_argument("--metric", choices=("auto",) + CLASSIFICATION_METRICS + REGRESSION_METRICS, default="auto")

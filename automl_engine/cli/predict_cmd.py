@@ -15,7 +15,8 @@ def add_parsers(sub) -> None:
     """Register the ``predict`` sub-command on ``sub`` (the ``automl`` parser's sub-parsers)."""
     predict = sub.add_parser("predict", help="predict a table with a saved model (CSV to --out or stdout)")
     predict.add_argument("model", type=Path, help="a .skops model file saved by `automl fit` or the app")
-    predict.add_argument("data", type=Path, help="CSV, TSV, Parquet or XLSX file with the training columns")
+    predict.add_argument("data", type=Path,
+                         help="CSV or TSV (also compressed), Parquet or XLSX file with the training columns")
     predict.add_argument("--out", type=Path, default=None, help="CSV file to write (default: standard output)")
     predict.set_defaults(handler=cmd_predict)
 

@@ -24,6 +24,7 @@ from automl_engine.data import guardrails as gr
 from automl_engine.data.cleaning import MISSING_MARKERS_ATTR, MIXED_CATEGORIES_ATTR, clean_table, examples
 from automl_engine.data.column_inference import ColumnInfo, infer_column_types
 from automl_engine.data.column_types import DROPPED_KINDS
+from automl_engine.data.compressed import decompressed_source
 from automl_engine.data.excel import read_excel
 from automl_engine.data.memory import available_bytes, bytes_per_row, rows_that_fit
 from automl_engine.data.readers import (
@@ -96,7 +97,8 @@ def load_table(source, *, max_rows: int = 1_000_000, max_bytes: int = 200 * 1024
     The format is detected from the content (Parquet and Excel magic bytes, else delimited
     text), the file name's extension only breaking ties. Text may be comma, semicolon, tab or
     pipe separated, in UTF-8 (with or without BOM), UTF-16 with BOM, Windows-1252 or Latin-1;
-    a decimal comma is recognised in semicolon/tab files. Cells such as ``NA``, ``?``, ``-``
+    a decimal comma is recognised in semicolon/tab files; a text table compressed with gzip, bzip2 or xz
+    (``data.csv.gz``) is read as the table it holds. Cells such as ``NA``, ``?``, ``-``
     or empty are missing values. Text columns holding only numbers become numeric and text
     columns holding dates become datetime64. Only the first sheet of a workbook is read.
 
@@ -139,6 +141,17 @@ def load_table(source, *, max_rows: int = 1_000_000, max_bytes: int = 200 * 1024
                         "row of data.")
     with src.open() as stream:
         head = stream.read(HEAD_BYTES)
+    inflated = decompressed_source(src, head)  # a .csv.gz (or .bz2, .xz): the table it holds
+    if inflated is not None:
+        src = inflated
+        with src.open() as stream:
+            head = stream.read(HEAD_BYTES)
+        if src.size == 0:
+            raise DataError("The compressed file holds nothing; compress a table with a header row and at least "
+                            "one row of data.")
+        if sniff_format(head) != "text":
+            raise DataError("The compressed file holds a Parquet or Excel file; decompress it and upload that "
+                            "file (both are compressed already).")
     fmt = sniff_format(head)
     if fmt == "text" and src.extension in (".parquet", ".xlsx", ".xls"):
         logger.warning("%s has a %s extension but holds text; reading it as delimited text",
