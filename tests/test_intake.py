@@ -249,6 +249,25 @@ def test_a_damaged_or_inflating_compressed_file_is_refused_in_one_sentence(tmp_p
         load_table(FakeUploadedFile(gzip.compress(parquet.read_bytes()), "t.parquet.gz"))
 
 
+def test_comment_lines_above_the_header_are_skipped_and_counted_in_line_numbers(tmp_path):
+    """Downloaded tables often start with '# Data source: ...' lines (seen: matplotlib's Stocks.csv was read as
+    one column named after its comment and refused)."""
+    rows = "".join(f"2024-01-{d:02d},{10 + d},{d % 3}\n" for d in range(1, 29))
+    text = "# Data source: https://example.org, daily\n#\n# prices in USD\ndate,price,volume\n" + rows
+    path = tmp_path / "prices.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode())                                  # with a BOM too
+    frame = load_table(path)
+    assert list(frame.columns) == ["date", "price", "volume"] and len(frame) == 28
+    assert frame["price"].iloc[0] == 11
+    sampled = load_table(path, max_rows=10, max_bytes=300)                              # streamed in chunks
+    assert list(sampled.columns) == ["date", "price", "volume"] and sampled.attrs["sampled_from"] == 28
+    with pytest.raises(DataError, match="Line 6 has 4 fields") as info:                 # the file's own line 6
+        load_table(io.BytesIO((text.replace("2024-01-02,12,2", "2024-01-02,12,2,9")).encode()))
+    assert_one_sentence(str(info.value))
+    named = load_table(io.BytesIO(b"#,name\n1,a\n2,b\n"))                               # a column named '#'
+    assert list(named.columns) == ["#", "name"] and len(named) == 2
+
+
 def test_missing_path_and_duplicate_names_in_other_formats(tmp_path):
     with pytest.raises(DataError, match="not found"):
         load_table(tmp_path / "nope.csv")

@@ -27,6 +27,7 @@ from automl_engine.data.column_types import DROPPED_KINDS
 from automl_engine.data.compressed import decompressed_source
 from automl_engine.data.excel import read_excel
 from automl_engine.data.memory import available_bytes, bytes_per_row, rows_that_fit
+from automl_engine.data.preamble import without_comment_lines
 from automl_engine.data.readers import (
     HEAD_BYTES,
     check_header,
@@ -153,6 +154,8 @@ def load_table(source, *, max_rows: int = 1_000_000, max_bytes: int = 200 * 1024
             raise DataError("The compressed file holds a Parquet or Excel file; decompress it and upload that "
                             "file (both are compressed already).")
     fmt = sniff_format(head)
+    if fmt == "text":
+        src, head = without_comment_lines(src, head)  # "# Data source: ..." lines above the header
     if fmt == "text" and src.extension in (".parquet", ".xlsx", ".xls"):
         logger.warning("%s has a %s extension but holds text; reading it as delimited text",
                        src.name, src.extension)

@@ -66,6 +66,8 @@ class Source:
     name: str
     size: int
     open: Callable[[], contextlib.AbstractContextManager[BinaryIO]]
+    lines_before: int = 0
+    """Lines of the file above these bytes (comment lines skipped), added to the line numbers in messages."""
 
     @property
     def extension(self) -> str:
@@ -335,16 +337,17 @@ def _leading_text(src: Source, head: bytes, encoding: str, text: str, delimiter:
     return text, complete
 
 
-def _parser_error(exc: Exception, delimiter: str, n_header: int | None = None) -> DataError:
+def _parser_error(exc: Exception, delimiter: str, n_header: int | None = None, lines_before: int = 0) -> DataError:
     text = str(exc)
     if m := _FIELDS_RE.search(text):
         expected, line, saw = m.groups()
+        line = int(line) + lines_before
         expected = n_header or expected
         shown = {"\t": "tab"}.get(delimiter, delimiter)
         return DataError(f"Line {line} has {saw} fields but the header has {expected}; quote "
                          f"values that contain the delimiter ({shown}) or fix that line.")
     if m := _EOF_RE.search(text):
-        return DataError(f"A quoted value starting on line {int(m.group(1)) + 1} is never "
+        return DataError(f"A quoted value starting on line {int(m.group(1)) + 1 + lines_before} is never "
                          f"closed; check the quotation marks in that line.")
     logger.debug("CSV parser error: %s", text)
     return DataError("The file could not be read as a delimited table; save it as a UTF-8 CSV "
@@ -370,7 +373,8 @@ def read_text(src: Source, head: bytes, max_rows: int, max_bytes: int,
         delimiter, header, decimal = sniff_delimiter(text, complete, src.extension)
     first = _first_data_record(text, complete, delimiter)
     check_header(header)
-    trailing = check_first_record(*first, delimiter)
+    header_record, first_record, line = first
+    trailing = check_first_record(header_record, first_record, line + src.lines_before, delimiter)
     # index_col=False: pandas never takes a column as the row index (a longer first line is checked above)
     options = dict(sep=delimiter, decimal=decimal, na_values=_NA_VALUES, keep_default_na=False,
                    skipinitialspace=True, engine="c", on_bad_lines="error", index_col=False)
@@ -417,10 +421,8 @@ def read_text(src: Source, head: bytes, max_rows: int, max_bytes: int,
         except pd.errors.EmptyDataError as exc:
             raise DataError("The file is empty; upload a table with a header row and at least "
                             "one row of data.") from exc
-        except (pd.errors.ParserError, csv.Error) as exc:
-            raise _parser_error(exc, delimiter, len(header)) from exc
-        except (ValueError, OverflowError, TypeError) as exc:
-            raise _parser_error(exc, delimiter, len(header)) from exc
+        except (pd.errors.ParserError, csv.Error, ValueError, OverflowError, TypeError) as exc:
+            raise _parser_error(exc, delimiter, len(header), src.lines_before) from exc
     raise DataError("The file's text encoding could not be recognised; save it as UTF-8 and "
                     "try again.")
 
