@@ -194,6 +194,7 @@ BAD_INPUTS = {
     "single column": (b"x\n1\n2\n3\n", "only one column"),
     "duplicate names": (b"a,b,a\n1,2,3\n4,5,6\n", "'a' appears more than once"),
     "duplicate after strip": (b"a,b, a\n1,2,3\n4,5,6\n", "'a' appears more than once"),
+    "no header row": (b"0,0,5,13,0\n0,1,0,12,1\n0,0,3,15,0\n", "seems to have no header row"),
     "infinite": (b"a,b\n1,x\ninf,y\n-inf,z\n", "'a' contains 2 infinite"),
     "mixed types": (mixed_csv(), "'age' mixes numbers with text such as 'unknown'"),
     "bad date": (date_csv(), "'signup' holds dates but 1 value(s) cannot be read as a date, "

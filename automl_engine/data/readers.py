@@ -199,8 +199,19 @@ def check_header(names: Iterable) -> None:
         seen.add(name)
     if dups:
         listed = ", ".join(f"'{d}'" for d in dups[:3])
+        if all(_is_number(name) for name in seen if name):  # a first row of data, not names
+            raise DataError(f"The first line holds only numbers, some repeated ({listed}), so the file seems to "
+                            f"have no header row; add a first line naming the columns, such as x1,x2,...,target.")
         raise DataError(f"The column name {listed} appears more than once in the header; rename "
                         f"the duplicates so that every column name is unique.")
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def reservoir(frames: Iterable[pd.DataFrame], k: int, seed: int) -> tuple[pd.DataFrame, int]:
