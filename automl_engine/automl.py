@@ -220,7 +220,7 @@ class AutoML(BaseEstimator):
         self.catalogue_ = catalogue
         problem = Problem(prepared.X, y_values, self.task_, metric.name, self.column_types_, folds,
                           classes_of(y_values, self.task_), meta_feature_vector(meta))
-        base, search_recommender = self._make_recommender(catalogue, seed)
+        base, search_recommender = self._make_recommender(catalogue, seed, len(problem.X))
         self.recommender_ = base
         costs = CostModel.from_knowledge(load_knowledge(catalogue.task_type), catalogue, len(problem.X),
                                          len(self.column_types_), folds)
@@ -307,14 +307,15 @@ class AutoML(BaseEstimator):
         search = getattr(self, "_search", None)
         return search.in_flight() if search is not None and search.problem is not None else []
 
-    def _make_recommender(self, catalogue, seed):
-        """(the recommender to show and keep, the one the search asks: the same, or it wrapped with local runs)."""
+    def _make_recommender(self, catalogue, seed, n_rows: int):
+        """(the recommender to show and keep, the one the search asks: the same, or it wrapped with local runs);
+        a table of ``n_rows`` rows gets the shipped recommender of its size (see ``load_recommender``)."""
         recommender = None
         if self.strategy == "pmf":
             recommender = self.recommender
             if isinstance(recommender, (str, Path)):
                 recommender = read_recommender(recommender)
-            recommender = recommender or load_recommender(catalogue.task_type)
+            recommender = recommender or load_recommender(catalogue.task_type, n_rows=n_rows)
             if recommender is None:
                 logger.warning("no knowledge shipped for %s; sampling the catalogue at random", catalogue.task_type)
         if recommender is None:

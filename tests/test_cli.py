@@ -144,4 +144,37 @@ def test_knowledge_fit_uses_the_training_steps_chosen_for_the_task_type(tmp_path
     assert load_recommender("regression", tmp_path).n_iter == 3
     replaced = automl("knowledge", "fit", "--out", tmp_path, "--n-latent", "2", "--fidelity-use", "replace")
     assert replaced.returncode == 0 and "fitted on" in replaced.stdout, replaced.stderr  # no second file: the first
+    assert not (tmp_path / "regression_recommender_at_5000_rows.npz").exists()
     assert automl("knowledge", "fit", "--out", tmp_path, "--fidelity-use", "mean").returncode == 2
+
+
+@pytest.mark.slow
+def test_a_large_table_gets_the_recommender_fitted_with_its_fidelity(tmp_path):
+    """With 5,000-row scores shipped, regression (SHIPPED_FIDELITY_USE "replace") gets a second recommender, which
+    tables of 5,000 rows or more load; smaller tables, and every table after a fit with "first", get the other."""
+    from dataclasses import replace
+
+    from knowledge_fixture import build_tiny_knowledge
+
+    from automl_engine.knowledge.artifact import load_knowledge, save_knowledge
+    from automl_engine.knowledge.recommender_io import SHIPPED_FIDELITY_USE, load_recommender
+
+    assert SHIPPED_FIDELITY_USE["regression"] == "replace"
+    build_tiny_knowledge(tmp_path, "regression")
+    first = load_knowledge("regression", tmp_path / "regression.npz", align=False)
+    measured = first.status == 1
+    second = replace(first, datasets=np.array([f"{n}@5000" for n in first.datasets]),
+                     scores=np.where(measured, 1.5 - first.scores, np.nan).astype(np.float32))  # another order
+    save_knowledge(second, tmp_path / "regression_at_5000_rows.npz")
+    fitted = automl("knowledge", "fit", "--out", tmp_path, "--n-latent", "2")
+    assert fitted.returncode == 0, fitted.stderr
+    assert "regression for tables of 5,000 rows or more (second fidelity: replace)" in fitted.stdout
+    small, large = load_recommender("regression", tmp_path, n_rows=4999), load_recommender("regression", tmp_path,
+                                                                                            n_rows=5000)
+    at = np.isfinite(small.Y_)   # each row's normal scores: the 5,000-row order is the 800-row order reversed
+    assert at.sum() == measured.sum() and np.ptp(small.Y_[at]) > 1
+    np.testing.assert_allclose(large.Y_[at], -small.Y_[at], atol=1e-6)
+    assert load_recommender("regression", tmp_path).Y_[at].tolist() == small.Y_[at].tolist()  # size unknown
+    again = automl("knowledge", "fit", "--out", tmp_path, "--n-latent", "2", "--fidelity-use", "first")
+    assert again.returncode == 0 and not (tmp_path / "regression_recommender_at_5000_rows.npz").exists()
+    np.testing.assert_allclose(load_recommender("regression", tmp_path, n_rows=50_000).Y_[at], small.Y_[at])

@@ -96,3 +96,23 @@ def test_fit_announces_its_phases_and_stops_on_the_event():
     stop.set()  # stopped before the search: nothing is evaluated and the fit says so
     with pytest.raises(Exception, match="no pipeline could be fitted"):
         AutoML(max_evals=3, strategy="random", random_state=0, n_folds=3).fit(IRIS.data, IRIS.target, stop=stop)
+
+
+@pytest.mark.slow
+def test_the_search_asks_for_the_shipped_recommender_of_the_tables_size(monkeypatch):
+    """A table of 5,000 rows or more may have a recommender of its own (fitted with the 5,000-row scores):
+    the search must say how many rows it has."""
+    import pandas as pd
+
+    from automl_engine import automl as automl_module
+
+    asked = []
+    real = automl_module.load_recommender
+    monkeypatch.setattr(automl_module, "load_recommender",
+                        lambda task_type, folder=None, n_rows=None: asked.append((task_type, n_rows))
+                        or real(task_type, folder, n_rows=n_rows))
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=6000), "b": rng.normal(size=6000)})
+    y = (X["a"] + rng.normal(size=6000) > 0).astype(int)
+    AutoML(max_evals=1, learn=False, n_jobs=1, final_model="refit", random_state=0).fit(X, y)
+    assert asked == [("classification", 6000)]

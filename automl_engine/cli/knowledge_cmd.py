@@ -88,7 +88,8 @@ def add_parsers(sub) -> None:
                           "SHIPPED_PARAMS in knowledge/recommender_io.py)")
     fit.add_argument("--fidelity-use", choices=FIDELITY_USES, default=None,
                      help="how the second fidelity's scores (the <task type>_at_5000_rows.npz files) enter the "
-                          "training matrix (default: SHIPPED_FIDELITY_USE in knowledge/recommender_io.py)")
+                          "training matrix of the recommender for tables of 5,000 rows or more (default: "
+                          "SHIPPED_FIDELITY_USE in knowledge/recommender_io.py; 'first': one recommender for all)")
     fit.set_defaults(handler=cmd_fit_recommender)
 
 
@@ -210,7 +211,9 @@ def cmd_export(args) -> int:
 
 
 def cmd_fit_recommender(args) -> int:
+    from automl_engine.knowledge.fidelity import SECOND_FIDELITY_ROWS
     from automl_engine.knowledge.recommender_io import (
+        LARGE_TABLE_ROWS,
         SHIPPED_FIDELITY_USE,
         fit_recommender,
         recommender_path,
@@ -218,17 +221,27 @@ def cmd_fit_recommender(args) -> int:
         training_knowledge,
     )
 
-    folder = args.out or data_dir()
+    folder = Path(args.out or data_dir())
     for task_type in TASK_TYPES:
-        knowledge = training_knowledge(task_type, folder, args.fidelity_use or SHIPPED_FIDELITY_USE)
-        if knowledge.train.sum() < 3:
-            print(f"{task_type}: fewer than 3 meta-train datasets; no recommender fitted")
-            continue
-        start = time.perf_counter()
-        recommender = fit_recommender(knowledge, n_latent=args.n_latent, n_iter=args.n_iter)
-        save_recommender(recommender, recommender_path(task_type, folder))
-        print(f"{task_type}: fitted on {int(knowledge.train.sum())} datasets x {len(knowledge.pipeline_ids)} "
-              f"pipelines in {time.perf_counter() - start:.1f} s")
+        large_use = args.fidelity_use or SHIPPED_FIDELITY_USE[task_type]
+        large_path = recommender_path(task_type, folder, large=True)
+        fits = [("first", recommender_path(task_type, folder))]
+        if large_use != "first" and (folder / f"{task_type}_at_{SECOND_FIDELITY_ROWS}_rows.npz").exists():
+            fits.append((large_use, large_path))
+        else:
+            large_path.unlink(missing_ok=True)  # large tables get the recommender of every size
+        for use, path in fits:
+            knowledge = training_knowledge(task_type, folder, use)
+            if knowledge.train.sum() < 3:
+                print(f"{task_type}: fewer than 3 meta-train datasets; no recommender fitted")
+                break
+            start = time.perf_counter()
+            recommender = fit_recommender(knowledge, n_latent=args.n_latent, n_iter=args.n_iter)
+            save_recommender(recommender, path)
+            which = f" for tables of {LARGE_TABLE_ROWS:,} rows or more (second fidelity: {use})" \
+                if path == large_path else ""
+            print(f"{task_type}{which}: fitted on {int(knowledge.train.sum())} datasets x "
+                  f"{len(knowledge.pipeline_ids)} pipelines in {time.perf_counter() - start:.1f} s")
     return 0
 
 

@@ -38,13 +38,18 @@ docs/BENCHMARKS.md, section "Search quality on the stored matrix"):
 """
 
 
-SHIPPED_FIDELITY_USE = "first"
-"""How the shipped recommender's training matrix uses the build's second fidelity (5,000-row scores of the
-large corpus tables; :data:`automl_engine.knowledge.fidelity.FIDELITY_USES`), chosen on the replay of
-benchmarks/fidelity_replay.py (docs/KNOWLEDGE.md)."""
+SHIPPED_FIDELITY_USE = {"classification": "first", "regression": "replace"}
+"""How the recommender for a **large** table (at least ``LARGE_TABLE_ROWS`` rows) uses the build's second fidelity
+(5,000-row scores of the large corpus tables; :data:`automl_engine.knowledge.fidelity.FIDELITY_USES`), per task
+type; a smaller table's recommender is fitted on the first fidelity alone. Chosen on the replays of
+benchmarks/fidelity_replay.py (truth: 5,000-row scores) and benchmarks/surrogate_regret.py (truth: 800-row
+scores), docs/KNOWLEDGE.md, 2026-12-08: in regression ``replace`` lowers the large tables' regret (most at the
+first pick), and it would not help the small tables; in classification no use beats ``first``."""
+LARGE_TABLE_ROWS = SECOND_FIDELITY_ROWS
+"""Tables with at least this many rows are served by the recommender fitted with the second fidelity."""
 
 
-def training_knowledge(task_type: str, folder=None, fidelity_use: str = SHIPPED_FIDELITY_USE) -> Knowledge:
+def training_knowledge(task_type: str, folder=None, fidelity_use: str = "first") -> Knowledge:
     """The knowledge a recommender is fitted on: the first fidelity merged with the second as ``fidelity_use``
     says (the first alone where the folder has no second-fidelity file)."""
     folder = Path(folder or data_dir())
@@ -55,8 +60,11 @@ def training_knowledge(task_type: str, folder=None, fidelity_use: str = SHIPPED_
     return combine_fidelities(first, load_knowledge(task_type, second_path), fidelity_use)
 
 
-def recommender_path(task_type: str, folder=None) -> Path:
-    return Path(folder or data_dir()) / f"{task_type}_recommender.npz"
+def recommender_path(task_type: str, folder=None, large: bool = False) -> Path:
+    """The shipped recommender file: for tables of any size, or (``large``) the one fitted with the second
+    fidelity for tables of at least ``LARGE_TABLE_ROWS`` rows (only where the task type's use is not "first")."""
+    suffix = f"_at_{SECOND_FIDELITY_ROWS}_rows" if large else ""
+    return Path(folder or data_dir()) / f"{task_type}_recommender{suffix}.npz"
 
 
 def fit_recommender(knowledge: Knowledge, n_latent: int = 20, n_iter: int | None = None, random_state: int = 0,
@@ -99,24 +107,30 @@ def align_recommender(recommender, pipeline_ids, catalogue):
     return CatalogueAlignedRecommender(recommender, pipeline_ids, catalogue.ids)
 
 
-def load_recommender(task_type: str, folder=None):
+def load_recommender(task_type: str, folder=None, n_rows: int | None = None):
     """The shipped recommender of ``task_type`` over the current catalogue's indices; if none was
     shipped, one fitted now on the shipped knowledge; None when there is too little knowledge to fit one.
 
-    A recommender fitted before the catalogue grew keeps working: it is wrapped in a
-    :class:`CatalogueAlignedRecommender` (its columns matched to the catalogue by pipeline id).
+    A table of ``n_rows`` >= ``LARGE_TABLE_ROWS`` gets the recommender fitted with the second fidelity
+    (:data:`SHIPPED_FIDELITY_USE`) when one was shipped. A recommender fitted before the catalogue grew keeps
+    working: it is wrapped in a :class:`CatalogueAlignedRecommender` (its columns matched to the catalogue by
+    pipeline id).
     """
-    path = recommender_path(task_type, folder)
     knowledge_path = Path(folder) / f"{task_type}.npz" if folder else None
     catalogue = load_catalogue(task_type)
-    if path.exists():
+    large = recommender_path(task_type, folder, large=True)
+    paths = ([large] if n_rows is not None and n_rows >= LARGE_TABLE_ROWS and large.exists() else []) + \
+        [recommender_path(task_type, folder)]
+    for path in paths:
+        if not path.exists():
+            continue
         with np.load(path, allow_pickle=False) as data:
             state = {k: data[k] for k in data.files}
         recommender = PMFRecommender.from_state(state)
         columns = load_knowledge(task_type, knowledge_path, align=False).pipeline_ids
         if recommender.embeddings_.shape[0] == len(columns):
             return align_recommender(recommender, columns, catalogue)
-        logger.warning("the shipped %s recommender does not match its knowledge; refitting", task_type)
+        logger.warning("the shipped %s recommender %s does not match its knowledge", task_type, path.name)
     knowledge = training_knowledge(task_type, folder)
     if int(knowledge.train.sum()) < MIN_TRAIN_DATASETS:
         return None

@@ -399,10 +399,14 @@ class JobManager:
                 self._knowledge[key] = load(self._knowledge_dir())
             return self._knowledge[key]
 
-    def recommender(self, task_type: str):
-        """The fitted recommender of ``task_type`` (None if there is too little knowledge)."""
-        from automl_engine.knowledge.recommender_io import load_recommender
+    def recommender(self, task_type: str, n_rows: int | None = None):
+        """The fitted recommender of ``task_type`` for a table of ``n_rows`` rows (None if there is too little
+        knowledge); tables of ``LARGE_TABLE_ROWS`` or more may have one of their own (``load_recommender``)."""
+        from automl_engine.knowledge.recommender_io import LARGE_TABLE_ROWS, load_recommender
 
+        if n_rows is not None and n_rows >= LARGE_TABLE_ROWS:
+            return self._cached("recommender for large tables", task_type,
+                                lambda folder: load_recommender(task_type, folder, n_rows=n_rows))
         return self._cached("recommender", task_type, lambda folder: load_recommender(task_type, folder))
 
     def loaded_recommender(self, task_type: str):
@@ -425,7 +429,7 @@ class JobManager:
                 task = detect_task(y.dropna())
             except Exception:  # noqa: BLE001 - fit will say what is wrong with the target
                 return None
-        return self.recommender(task_type_of(task))
+        return self.recommender(task_type_of(task), n_rows=len(y))
 
     # -- jobs ----------------------------------------------------------------------------------
     def submit(self, frame: pd.DataFrame, target: str, settings: dict, owner: str = "", name: str = "",
