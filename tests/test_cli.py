@@ -158,6 +158,7 @@ def test_a_large_table_gets_the_recommender_fitted_with_its_fidelity(tmp_path):
 
     from automl_engine.knowledge.artifact import load_knowledge, save_knowledge
     from automl_engine.knowledge.recommender_io import SHIPPED_FIDELITY_USE, load_recommender
+    from automl_engine.service.jobs import JobManager
 
     assert SHIPPED_FIDELITY_USE["regression"] == "replace"
     build_tiny_knowledge(tmp_path, "regression")
@@ -175,6 +176,10 @@ def test_a_large_table_gets_the_recommender_fitted_with_its_fidelity(tmp_path):
     assert at.sum() == measured.sum() and np.ptp(small.Y_[at]) > 1
     np.testing.assert_allclose(large.Y_[at], -small.Y_[at], atol=1e-6)
     assert load_recommender("regression", tmp_path).Y_[at].tolist() == small.Y_[at].tolist()  # size unknown
+    manager = JobManager(max_workers=1, store_path=tmp_path / "runs.sqlite", knowledge_dir=tmp_path)
+    for rows, expected in ((6000, large), (300, small)):                   # the app's searches ask the same way
+        y = pd.Series(np.random.default_rng(0).normal(size=rows))
+        np.testing.assert_allclose(manager.recommender_for("regression", y).Y_[at], expected.Y_[at])
     again = automl("knowledge", "fit", "--out", tmp_path, "--n-latent", "2", "--fidelity-use", "first")
     assert again.returncode == 0 and not (tmp_path / "regression_recommender_at_5000_rows.npz").exists()
     np.testing.assert_allclose(load_recommender("regression", tmp_path, n_rows=50_000).Y_[at], small.Y_[at])
