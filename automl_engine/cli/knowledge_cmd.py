@@ -211,7 +211,6 @@ def cmd_export(args) -> int:
 
 
 def cmd_fit_recommender(args) -> int:
-    from automl_engine.knowledge.fidelity import SECOND_FIDELITY_ROWS
     from automl_engine.knowledge.recommender_io import (
         LARGE_TABLE_ROWS,
         SHIPPED_FIDELITY_USE,
@@ -226,7 +225,7 @@ def cmd_fit_recommender(args) -> int:
         large_use = args.fidelity_use or SHIPPED_FIDELITY_USE[task_type]
         large_path = recommender_path(task_type, folder, large=True)
         fits = [("first", recommender_path(task_type, folder))]
-        if large_use != "first" and (folder / f"{task_type}_at_{SECOND_FIDELITY_ROWS}_rows.npz").exists():
+        if large_use != "first" and second_fidelity_path(folder, task_type).exists():
             fits.append((large_use, large_path))
         else:
             large_path.unlink(missing_ok=True)  # large tables get the recommender of every size

@@ -150,10 +150,10 @@ def load_table(source, *, max_rows: int = 1_000_000, max_bytes: int = 200 * 1024
         if src.size == 0:
             raise DataError("The compressed file holds nothing; compress a table with a header row and at least "
                             "one row of data.")
-        if sniff_format(head) != "text":
-            raise DataError("The compressed file holds a Parquet or Excel file; decompress it and upload that "
-                            "file (both are compressed already).")
     fmt = sniff_format(head)
+    if inflated is not None and fmt != "text":
+        raise DataError("The compressed file holds a Parquet or Excel file; decompress it and upload that "
+                        "file (both are compressed already).")
     if fmt == "text":
         src, head = without_comment_lines(src, head)  # "# Data source: ..." lines above the header
     if fmt == "text" and src.extension in (".parquet", ".xlsx", ".xls"):

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import codecs
 import contextlib
-import csv
 
-from automl_engine.data.readers import DELIMITERS, Source
+from automl_engine.data.readers import DELIMITERS, MAX_COLUMNS, Source, scan_record
 
 COMMENT_MARK = b"#"
 MAX_COMMENT_LINES = 100
@@ -18,11 +17,7 @@ MAX_COMMENT_LINES = 100
 
 
 def _fields(line: bytes, delimiter: str) -> int:
-    text = line.decode("latin-1").rstrip("\r")
-    try:
-        return len(next(csv.reader([text], delimiter=delimiter), []))
-    except csv.Error:
-        return 0
+    return scan_record(line.decode("latin-1").rstrip("\r"), 0, delimiter, MAX_COLUMNS).n_fields
 
 
 def without_comment_lines(src: Source, head: bytes) -> tuple[Source, bytes]:

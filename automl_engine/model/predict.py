@@ -216,8 +216,7 @@ def predict_frame(model, frame: pd.DataFrame, *, include_input: bool = False) ->
     expected = [str(c["name"]) for c in _schema(card)]
     if not isinstance(frame, pd.DataFrame):
         raise DataError("the data is not a table; give a DataFrame or a CSV, Excel or Parquet file")
-    frame = frame.loc[:, ~pd.Index([str(c) for c in frame.columns]).duplicated()]
-    frame.columns = [str(c) for c in frame.columns]
+    frame = _text_named_columns(frame)
     missing = [c for c in expected if c not in frame.columns]
     if missing:
         raise DataError(f"the table lacks the model's column(s) {_quote(missing, 5)}; add them with the same names "
@@ -243,6 +242,14 @@ def predict_frame(model, frame: pd.DataFrame, *, include_input: bool = False) ->
     return pd.concat([echo_input(frame), out], axis=1) if include_input else out
 
 
+def _text_named_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame``'s columns (a new frame: ``.loc`` with a mask copies) named as text, the first of a repeated name
+    kept."""
+    frame = frame.loc[:, ~pd.Index([str(c) for c in frame.columns]).duplicated()]
+    frame.columns = [str(c) for c in frame.columns]
+    return frame
+
+
 EXACT_WHOLE_NUMBERS = 2.0 ** 53
 """Beyond this a float cannot hold every whole number, so such a column is echoed as it was read."""
 
@@ -259,8 +266,7 @@ def echo_input(frame: pd.DataFrame) -> pd.DataFrame:
     >>> echo_input(pd.DataFrame({"year": [2019.0, None], "x": [0.5, 1.0]})).dtypes.astype(str).tolist()
     ['Int64', 'float64']
     """
-    frame = frame.loc[:, ~pd.Index([str(c) for c in frame.columns]).duplicated()].copy()
-    frame.columns = [str(c) for c in frame.columns]
+    frame = _text_named_columns(frame)
     for i in range(frame.shape[1]):
         column = frame.iloc[:, i]
         if not ptypes.is_float_dtype(column) or not column.isna().any():
