@@ -28,7 +28,10 @@ def upload(page: Page, path: Path, target: str) -> None:
     page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(path))
     # this table's caption, not the one of a table loaded before
     expect(page.get_by_text(re.compile(re.escape(path.name) + r" · [\d,]+ rows"))).to_be_visible(timeout=60_000)
-    expect(page.get_by_text("Target column", exact=True)).to_be_visible(timeout=60_000)
+    # the select box of the table before stays on screen, faded, until the rerun that draws this one ends
+    target_label = page.get_by_text("Target column", exact=True)
+    expect(target_label).to_have_count(1, timeout=60_000)
+    expect(target_label).to_be_visible(timeout=60_000)
     idle(page)
     choose(page, "Target column", target)
 
