@@ -326,11 +326,12 @@ class AutoML(BaseEstimator):
 
     def _knowledge_used(self, search_recommender, catalogue) -> dict:
         """What this search learned from: the recommender and, with learning on, the local runs that steered it."""
+        local = search_recommender if isinstance(search_recommender, LocalWarmStart) else None
         if isinstance(search_recommender, RandomRecommender):
             source = "random"
-        else:
-            source = "given" if self.recommender is not None else f"shipped {catalogue.task_type} knowledge"
-        local = search_recommender if isinstance(search_recommender, LocalWarmStart) else None
+        else:  # load_recommender names the knowledge it loaded (and, for a large table, its fidelity)
+            source = getattr(local.recommender if local else search_recommender, "source", None) or (
+                "given" if self.recommender is not None else f"shipped {catalogue.task_type} knowledge")
         return {"recommender": source, "learn": bool(self.learn),
                 "local_runs_available": len(local.local_rows) if local else 0,
                 "local_runs": sorted(set(local.local_picks.values())) if local else []}

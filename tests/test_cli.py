@@ -176,6 +176,8 @@ def test_a_large_table_gets_the_recommender_fitted_with_its_fidelity(tmp_path):
     assert at.sum() == measured.sum() and np.ptp(small.Y_[at]) > 1
     np.testing.assert_allclose(large.Y_[at], -small.Y_[at], atol=1e-6)
     assert load_recommender("regression", tmp_path).Y_[at].tolist() == small.Y_[at].tolist()  # size unknown
+    where = f"regression knowledge in {tmp_path}"                          # what the model card says
+    assert (small.source, large.source) == (where, f"{where}, with the scores measured at 5,000 rows")
     manager = JobManager(max_workers=1, store_path=tmp_path / "runs.sqlite", knowledge_dir=tmp_path)
     for rows, expected in ((6000, large), (300, small)):                   # the app's searches ask the same way
         y = pd.Series(np.random.default_rng(0).normal(size=rows))

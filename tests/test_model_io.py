@@ -101,6 +101,7 @@ def test_card_describes_the_model(automl_binary, tmp_path):
     assert "validation" in card and "holdout_score" in card and "ensemble" in card
     markdown = model_card_markdown(card)
     assert markdown.startswith("# Model card") and "| colour |" in markdown and "scikit-learn" in markdown
+    assert card["search_guided_by"] == "random" and "- **Search guided by:** random" in markdown
     assert json.loads(json.dumps(card)) == card
     e = explain(model, X, max_rows=15, background=10)
     assert list(e.values.columns) == list(automl.column_types_)

@@ -10,6 +10,7 @@ from sklearn.datasets import load_iris
 from automl_engine import AutoML
 from automl_engine.catalogue import load_catalogue
 from automl_engine.evaluation import Evaluator, Limits, evaluate, make_folds
+from automl_engine.model.skops_io import make_card
 from automl_engine.recommender.local import LocalRow, LocalWarmStart
 from automl_engine.recommender.protocol import Recommender, Suggestion
 from automl_engine.recommender.random import RandomRecommender
@@ -114,5 +115,8 @@ def test_the_search_asks_for_the_shipped_recommender_of_the_tables_size(monkeypa
     rng = np.random.default_rng(0)
     X = pd.DataFrame({"a": rng.normal(size=6000), "b": rng.normal(size=6000)})
     y = (X["a"] + rng.normal(size=6000) > 0).astype(int)
-    AutoML(max_evals=1, learn=False, n_jobs=1, final_model="refit", random_state=0).fit(X, y)
+    model = AutoML(max_evals=1, learn=False, n_jobs=1, final_model="refit", random_state=0).fit(X, y)
     assert asked == [("classification", 6000)]
+    # the model card names the knowledge that guided the search (classification ships one recommender for all sizes)
+    assert model.knowledge_["recommender"] == "shipped classification knowledge"
+    assert make_card(model)["search_guided_by"] == "shipped classification knowledge"

@@ -27,7 +27,7 @@ from automl_engine.knowledge.build import (
     seed_store_from_knowledge,
 )
 from automl_engine.knowledge.corpus import load_corpus_table
-from automl_engine.knowledge.fidelity import FIDELITY_USES, base_name
+from automl_engine.knowledge.fidelity import FIDELITY_USES, base_name, second_fidelity_path
 from automl_engine.knowledge.store import KnowledgeStore
 from automl_engine.store.paths import user_data_dir
 from automl_engine.task import Task
@@ -176,11 +176,6 @@ def cmd_info(args) -> int:
     print(f"{at}: datasets with a score measured on >= {AT_ROWS:,} rows "
           f"({next(iter(out.values()))['measured_rows_source']})")
     return 0
-
-
-def second_fidelity_path(folder: Path, task_type: str, rows: int = BuildSettings.fidelity_rows) -> Path:
-    """The file of the scores measured on ``rows``-row samples (the build's second fidelity)."""
-    return folder / f"{task_type}_at_{rows}_rows.npz"
 
 
 def export(store: KnowledgeStore, out_dir: Path, rows: int = BuildSettings.fidelity_rows) -> dict:

@@ -16,6 +16,7 @@ The build measures every corpus dataset on an 800-row sample (the first fidelity
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 
@@ -25,6 +26,11 @@ FIDELITY_USES = ("first", "replace", "replace_centred", "stack")
 SECOND_FIDELITY_ROWS = 5000
 """The build's second fidelity: a corpus dataset of this many rows or more is also evaluated on a sample of
 this many rows (``BuildSettings.fidelity_rows``), exported to ``<task type>_at_5000_rows.npz``."""
+
+
+def second_fidelity_path(folder, task_type: str, rows: int = SECOND_FIDELITY_ROWS) -> Path:
+    """The file of the scores measured on ``rows``-row samples (the build's second fidelity)."""
+    return Path(folder) / f"{task_type}_at_{rows}_rows.npz"
 
 
 def base_name(name: str) -> str:

@@ -9,7 +9,7 @@ import numpy as np
 from automl_engine.catalogue import family_kinds, load_catalogue
 from automl_engine.catalogue.descriptors import pipeline_descriptors
 from automl_engine.knowledge.artifact import Knowledge, data_dir, load_knowledge
-from automl_engine.knowledge.fidelity import SECOND_FIDELITY_ROWS, combine_fidelities
+from automl_engine.knowledge.fidelity import SECOND_FIDELITY_ROWS, combine_fidelities, second_fidelity_path
 from automl_engine.recommender import PMFRecommender
 from automl_engine.recommender.aligned import CatalogueAlignedRecommender
 from automl_engine.store.paths import save_npz_atomically
@@ -49,12 +49,17 @@ LARGE_TABLE_ROWS = SECOND_FIDELITY_ROWS
 """Tables with at least this many rows are served by the recommender fitted with the second fidelity."""
 
 
+def is_large_table(n_rows: int | None) -> bool:
+    """Whether a table of ``n_rows`` rows is served by the recommender fitted with the second fidelity."""
+    return n_rows is not None and n_rows >= LARGE_TABLE_ROWS
+
+
 def training_knowledge(task_type: str, folder=None, fidelity_use: str = "first") -> Knowledge:
     """The knowledge a recommender is fitted on: the first fidelity merged with the second as ``fidelity_use``
     says (the first alone where the folder has no second-fidelity file)."""
     folder = Path(folder or data_dir())
     first = load_knowledge(task_type, folder / f"{task_type}.npz")
-    second_path = folder / f"{task_type}_at_{SECOND_FIDELITY_ROWS}_rows.npz"
+    second_path = second_fidelity_path(folder, task_type)
     if fidelity_use == "first" or not second_path.exists():
         return first
     return combine_fidelities(first, load_knowledge(task_type, second_path), fidelity_use)
@@ -119,8 +124,9 @@ def load_recommender(task_type: str, folder=None, n_rows: int | None = None):
     knowledge_path = Path(folder) / f"{task_type}.npz" if folder else None
     catalogue = load_catalogue(task_type)
     large = recommender_path(task_type, folder, large=True)
-    paths = ([large] if n_rows is not None and n_rows >= LARGE_TABLE_ROWS and large.exists() else []) + \
-        [recommender_path(task_type, folder)]
+    paths = ([large] if is_large_table(n_rows) and large.exists() else []) + [recommender_path(task_type, folder)]
+    where = (f"shipped {task_type} knowledge" if folder is None or Path(folder) == data_dir()
+             else f"{task_type} knowledge in {folder}")
     for path in paths:
         if not path.exists():
             continue
@@ -129,12 +135,17 @@ def load_recommender(task_type: str, folder=None, n_rows: int | None = None):
         recommender = PMFRecommender.from_state(state)
         columns = load_knowledge(task_type, knowledge_path, align=False).pipeline_ids
         if recommender.embeddings_.shape[0] == len(columns):
-            return align_recommender(recommender, columns, catalogue)
+            recommender = align_recommender(recommender, columns, catalogue)
+            recommender.source = where + (f", with the scores measured at {SECOND_FIDELITY_ROWS:,} rows"
+                                          if path == large else "")
+            return recommender
         logger.warning("the shipped %s recommender %s does not match its knowledge", task_type, path.name)
     knowledge = training_knowledge(task_type, folder)
     if int(knowledge.train.sum()) < MIN_TRAIN_DATASETS:
         return None
-    return fit_recommender(knowledge, n_iter=min(100, SHIPPED_PARAMS[task_type]["n_iter"]))
+    recommender = fit_recommender(knowledge, n_iter=min(100, SHIPPED_PARAMS[task_type]["n_iter"]))
+    recommender.source = f"{where} (recommender fitted on first use)"
+    return recommender
 
 
 def read_recommender(path) -> PMFRecommender:

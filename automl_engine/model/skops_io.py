@@ -170,7 +170,8 @@ def make_card(automl_or_model, *, dtypes: dict | None = None, holdout_score: flo
     ``validation``, ``holdout_score``, ``input_schema`` (list of ``{"name", "kind", "dtype"}``),
     ``classes``, ``pipeline`` (description), ``pipeline_id``, ``family``, ``ensemble`` (members
     with weights, or None), ``leaderboard_top`` (best few), ``versions``, ``trained_at``,
-    ``saved_at``, ``data_fingerprint``, ``n_rows``, ``data_checks``. ``holdout_score``: the model's
+    ``saved_at``, ``data_fingerprint``, ``n_rows``, ``data_checks``, ``search_guided_by`` (the knowledge the
+    recommender was fitted on, "random" for random search). ``holdout_score``: the model's
     score on rows it never saw, when the caller measured one (the app's holdout diagnostics).
     """
 
@@ -219,6 +220,7 @@ def make_card(automl_or_model, *, dtypes: dict | None = None, holdout_score: flo
         "n_rows": None if report is None else _jsonable(getattr(report, "n_rows_used", None)),
         "data_checks": None if report is None else _jsonable(
             [{"name": c.name, "status": c.status, "message": c.message} for c in report.checks]),
+        "search_guided_by": (getattr(automl_or_model, "knowledge_", None) or {}).get("recommender"),
     }
     return card
 
@@ -235,6 +237,8 @@ def model_card_markdown(card: dict) -> str:
              + (f" ± {card['cv_score_std']:.4f}" if isinstance(card.get("cv_score_std"), float) else ""),
              f"- **Holdout score:** {fmt(card.get('holdout_score'))}",
              f"- **Pipeline:** {fmt(card.get('pipeline'))}"]
+    if card.get("search_guided_by"):
+        lines.append(f"- **Search guided by:** {card['search_guided_by']}")
     if card.get("classes") is not None:
         lines.append("- **Classes:** " + ", ".join(str(c) for c in card["classes"]))
     if card.get("ensemble"):

@@ -402,9 +402,9 @@ class JobManager:
     def recommender(self, task_type: str, n_rows: int | None = None):
         """The fitted recommender of ``task_type`` for a table of ``n_rows`` rows (None if there is too little
         knowledge); tables of ``LARGE_TABLE_ROWS`` or more may have one of their own (``load_recommender``)."""
-        from automl_engine.knowledge.recommender_io import LARGE_TABLE_ROWS, load_recommender
+        from automl_engine.knowledge.recommender_io import is_large_table, load_recommender
 
-        if n_rows is not None and n_rows >= LARGE_TABLE_ROWS:
+        if is_large_table(n_rows):
             return self._cached("recommender for large tables", task_type,
                                 lambda folder: load_recommender(task_type, folder, n_rows=n_rows))
         return self._cached("recommender", task_type, lambda folder: load_recommender(task_type, folder))
