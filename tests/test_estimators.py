@@ -67,6 +67,7 @@ def test_catboost_pipeline_regresses_and_round_trips_through_a_model_file(tmp_pa
     assert np.isfinite(pred).all() and np.corrcoef(pred, y)[0, 1] > 0.8
     np.testing.assert_allclose(load_model(model_bytes(pipe)).predict(X), pred)
     np.testing.assert_allclose(pickle.loads(pickle.dumps(pipe)).predict(X), pred)
+    np.testing.assert_allclose(pipe.predict(X), pred)  # saving a model leaves it fitted (the app explains it after)
     assert os.listdir(tmp_path) == []
 
 

@@ -138,7 +138,7 @@ class _CatBoostModel(BaseEstimator):
         return np.asarray(X, dtype=np.float64)
 
     def __getstate__(self):
-        state = super().__getstate__()
+        state = dict(super().__getstate__())  # a copy: object.__getstate__ returns the live __dict__ itself
         model = state.pop("model_", None)
         if model is not None:
             with tempfile.TemporaryDirectory() as folder:
