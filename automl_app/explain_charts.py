@@ -17,6 +17,16 @@ ROW_PX = 22              # height per bar / row of a chart with one row per colu
 TOP_VALUES = 15          # most frequent values of a text column in its dependence plot; the rest are "other"
 
 
+def row_height(chart, rows: int, per_row: int = ROW_PX, minimum: int = 120):
+    """``chart`` with a plot area of ``per_row`` px per row (at least ``minimum``), its width fitted to the page.
+
+    Streamlit's theme autosizes charts with "fit", which squeezes the title and the axes into the given height:
+    nine bars of an importance chart got about 6 px each and their labels overlapped (seen in the browser on a
+    20,000-row table). "fit-x" fits the width only, so the height is the plot area's."""
+    return chart.properties(height=max(minimum, per_row * rows),
+                            autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
+
+
 def label_axis(**kwargs) -> alt.Axis:
     """A category axis that shows every label: Streamlit's theme sets ``labelOverlap`` (drops every other
     label when rows are close) and a 100 px ``labelLimit`` (cut names to the same prefix)."""
@@ -73,11 +83,12 @@ def shown_of(e, top: int = TOP_COLUMNS) -> str:
 
 def importance_chart(e, top: int = TOP_COLUMNS) -> alt.Chart:
     frame = importance_frame(e, top)
-    return alt.Chart(frame, title="Global importance: mean |SHAP value|" + shown_of(e, top)).mark_bar().encode(
+    chart = alt.Chart(frame, title="Global importance: mean |SHAP value|" + shown_of(e, top)).mark_bar().encode(
         x=alt.X("mean_abs_shap:Q", title=f"mean |SHAP value| ({output_label(e)})"),
         y=alt.Y("label:N", sort=list(frame["label"]), title=None, axis=label_axis()),
         tooltip=["column", alt.Tooltip("mean_abs_shap:Q", format=".4g")],
-    ).properties(height=max(120, ROW_PX * len(frame)))
+    )
+    return row_height(chart, len(frame))
 
 
 def value_rank(values: pd.Series) -> pd.Series:
@@ -115,7 +126,7 @@ def beeswarm_chart(e, top: int = TOP_COLUMNS) -> alt.Chart:
     frame = beeswarm_frame(e, top)
     order = list(dict.fromkeys(frame["label"]))
     title = "SHAP value of every explained row, by column" + shown_of(e, top)
-    return alt.Chart(frame, title=title).mark_circle(size=18, opacity=0.7)\
+    chart = alt.Chart(frame, title=title).mark_circle(size=18, opacity=0.7)\
         .transform_calculate(jitter="sqrt(-2*log(random()))*cos(2*PI*random())").encode(
             x=alt.X("shap:Q", title=f"SHAP value (effect on the {output_label(e)})"),
             y=alt.Y("label:N", sort=order, title=None, axis=label_axis()),
@@ -123,7 +134,8 @@ def beeswarm_chart(e, top: int = TOP_COLUMNS) -> alt.Chart:
             color=alt.Color("value_rank:Q", scale=alt.Scale(scheme="redblue", reverse=True, domain=[0, 1]),
                             title="feature value (low → high)"),
             tooltip=["column", "value", alt.Tooltip("shap:Q", format=".4g")],
-        ).properties(height=max(150, max(28, ROW_PX) * len(order)))
+        )
+    return row_height(chart, len(order), max(28, ROW_PX), 150)
 
 
 def dependence_frame(e, column: str, top: int = TOP_VALUES) -> pd.DataFrame:
@@ -168,12 +180,13 @@ def dependence_chart(e, column: str, top: int = TOP_VALUES) -> alt.Chart:
             tooltip=tooltip).properties(height=300)
     order = list(frame.loc[~frame["other"], "label"].value_counts(sort=True).index) + \
         list(dict.fromkeys(frame.loc[frame["other"], "label"]))              # "other" last
-    return alt.Chart(frame, title=title).mark_circle(size=24, opacity=0.6).transform_calculate(
+    chart = alt.Chart(frame, title=title).mark_circle(size=24, opacity=0.6).transform_calculate(
         jitter="sqrt(-2*log(random()))*cos(2*PI*random())").encode(
         y=alt.Y("label:N", sort=order, title=middle_ellipsis(str(column)), axis=label_axis()),
         yOffset=alt.YOffset("jitter:Q", scale=alt.Scale(domain=[-4, 4])),
         x=alt.X("shap:Q", title="SHAP value"), tooltip=tooltip,
-    ).properties(height=max(120, 28 * len(order)))
+    )
+    return row_height(chart, len(order), 28)
 
 
 def waterfall_frame(e, row, bars: int = WATERFALL_BARS) -> pd.DataFrame:
@@ -228,7 +241,7 @@ def waterfall_chart(e, row, bars: int = WATERFALL_BARS) -> alt.LayerChart:
     bars_layer = base.transform_filter("datum.kind == 'up' || datum.kind == 'down'").mark_bar().encode(x=x, x2="end:Q")
     marks = base.transform_filter("datum.kind == 'base' || datum.kind == 'output'").mark_point(
         filled=True, size=120, shape="diamond").encode(x=alt.X("end:Q"))
-    return alt.layer(bars_layer, marks).properties(height=max(150, max(26, ROW_PX) * len(frame)))
+    return row_height(alt.layer(bars_layer, marks), len(frame), max(26, ROW_PX), 150)
 
 
 def number_text(value: float) -> str:

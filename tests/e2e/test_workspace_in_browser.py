@@ -58,11 +58,21 @@ def chart_texts(page: Page, index: int) -> list[str]:
     return [t.strip() for t in texts.all_text_contents()]
 
 
+def label_spacing(page: Page, index: int, labels: list[str]) -> float:
+    """The smallest vertical distance (px) between two of ``labels`` drawn in chart ``index``."""
+    texts = page.get_by_test_id("stVegaLiteChart").nth(index).locator("svg text")
+    tops = sorted(box["y"] for text in texts.all() if text.text_content().strip() in labels
+                  for box in [text.bounding_box()] if box)
+    return min(b - a for a, b in zip(tops, tops[1:]))
+
+
 def check_labels(page: Page, columns: list[str]) -> None:
-    """Importance and beeswarm: a label for every column; waterfall: one per bar, base value and output."""
+    """Importance and beeswarm: a label for every column, one row apart (Streamlit's "fit" autosize had squeezed
+    nine rows into 60 px, labels on top of each other); waterfall: one per bar, base value and output."""
     for index, name in ((0, "importance"), (1, "beeswarm")):
         drawn = set(chart_texts(page, index))
         assert set(columns) <= drawn, f"{name} lacks labels {sorted(set(columns) - drawn)}"
+        assert label_spacing(page, index, columns) >= 15, f"{name}'s labels overlap"
     waterfall = chart_texts(page, 3)
     bars = [t for t in waterfall if " = " in t]
     assert len(bars) == 10 and any(t.startswith("base value") for t in waterfall), waterfall
