@@ -38,7 +38,7 @@ sync_results() {
   fi
   git add "$ARTIFACT"/*.npz "$RESULTS"
   if ! git diff --cached --quiet -- "$ARTIFACT" "$RESULTS"; then
-    git commit -q -m "Long jobs: knowledge build 1.1.0 partial results and peers_large ($(($(wc -l < "$RESULTS") - 1)) rows) at $(date -u +%H:%M) UTC" \
+    git commit -q -m "Long jobs: knowledge build 1.1.0 artifact and peers_large ($(($(wc -l < "$RESULTS") - 1)) rows) at $(date -u +%H:%M) UTC" \
       -- "$ARTIFACT" "$RESULTS"
     changed=1
   fi
