@@ -185,3 +185,24 @@ def test_a_large_table_gets_the_recommender_fitted_with_its_fidelity(tmp_path):
     again = automl("knowledge", "fit", "--out", tmp_path, "--n-latent", "2", "--fidelity-use", "first")
     assert again.returncode == 0 and not (tmp_path / "regression_recommender_at_5000_rows.npz").exists()
     np.testing.assert_allclose(load_recommender("regression", tmp_path, n_rows=50_000).Y_[at], small.Y_[at])
+
+
+def test_the_leaderboard_shows_no_spread_for_a_promoted_pipelines_prediction():
+    """A pipeline promoted to more rows was predicted from its own score on fewer rows (std about 0): the CLI
+    prints that prediction without "±0.000"; a pick by expected improvement keeps its spread."""
+    import io
+    from types import SimpleNamespace
+
+    from automl_engine.cli.fit_cmd import print_leaderboard
+
+    board = pd.DataFrame({"pipeline_id": ["a", "b", "c"], "description": ["A", "B", "C"], "score": [0.98, 0.97, 0.9],
+                          "score_std": [0.01, 0.02, np.nan], "predicted_score": [0.975, 0.914, np.nan],
+                          "predicted_std": [0.0001, 0.101, np.nan], "source": ["promoted", "expected improvement",
+                                                                               "ensemble selection"]})
+    model = SimpleNamespace(leaderboard_=board, history_=[], metric_="r2", task_="regression", search_stats_={},
+                            knowledge_={})
+    out = io.StringIO()
+    print_leaderboard(model, stream=out)
+    lines = out.getvalue().splitlines()
+    assert "0.975" in lines[2] and "0.975±" not in out.getvalue()
+    assert "0.914±0.101" in lines[3]

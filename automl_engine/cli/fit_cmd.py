@@ -263,6 +263,13 @@ def print_data_report(report, stream=None) -> None:
     stream.flush()
 
 
+def _predicted_text(mean, std) -> str:
+    """The recommender's prediction; no "±0.000" for a promoted pipeline, whose score on fewer rows it has seen."""
+    if pd.isna(mean):
+        return ""
+    return f"{mean:.3f}" if pd.isna(std) or std < 0.0005 else f"{mean:.3f}±{std:.3f}"
+
+
 def print_leaderboard(model, rows: int = LEADERBOARD_ROWS, stream=None) -> None:
     stream = stream or sys.stdout
     board = model.leaderboard_.head(rows)
@@ -272,8 +279,7 @@ def print_leaderboard(model, rows: int = LEADERBOARD_ROWS, stream=None) -> None:
         model.metric_: board["score"].map(lambda v: f"{v:.4f}"),
         "± std": [_std_text(v, folds.get((pid, rung), 0)) for v, pid, rung in
                   zip(board["score_std"], board["pipeline_id"], board.get("rung", pd.Series(0, index=board.index)))],
-        "predicted": [("" if pd.isna(m) else f"{m:.3f}±{s:.3f}")
-                      for m, s in zip(board["predicted_score"], board["predicted_std"])],
+        "predicted": [_predicted_text(m, s) for m, s in zip(board["predicted_score"], board["predicted_std"])],
         "source": board["source"],
         "pipeline": board["description"].map(lambda d: d if len(d) <= 90 else d[:87] + "..."),
     })
