@@ -189,7 +189,8 @@ def test_a_large_table_gets_the_recommender_fitted_with_its_fidelity(tmp_path):
 
 def test_the_leaderboard_shows_no_spread_for_a_promoted_pipelines_prediction():
     """A pipeline promoted to more rows was predicted from its own score on fewer rows (std about 0): the CLI
-    prints that prediction without "±0.000"; a pick by expected improvement keeps its spread."""
+    prints that prediction without "±0.000"; a pick by expected improvement keeps its spread. Below the table,
+    the knowledge that guided the search."""
     import io
     from types import SimpleNamespace
 
@@ -205,4 +206,7 @@ def test_the_leaderboard_shows_no_spread_for_a_promoted_pipelines_prediction():
     print_leaderboard(model, stream=out)
     lines = out.getvalue().splitlines()
     assert "0.975" in lines[2] and "0.975±" not in out.getvalue()
-    assert "0.914±0.101" in lines[3]
+    assert "0.914±0.101" in lines[3] and "guided by" not in out.getvalue()
+    model.knowledge_ = {"recommender": "shipped regression knowledge, with the scores measured at 5,000 rows"}
+    print_leaderboard(model, stream=(again := io.StringIO()))
+    assert "search guided by: shipped regression knowledge, with the scores measured at 5,000 rows" in again.getvalue()

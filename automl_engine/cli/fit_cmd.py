@@ -290,6 +290,9 @@ def print_leaderboard(model, rows: int = LEADERBOARD_ROWS, stream=None) -> None:
     skipped = skipped_sentence(getattr(model, "search_stats_", {}).get("skipped_too_slow") or {})
     if skipped:
         print(skipped, file=stream)
+    guided_by = getattr(model, "knowledge_", {}).get("recommender")
+    if guided_by:
+        print(f"search guided by: {guided_by}", file=stream)
     local_runs = getattr(model, "knowledge_", {}).get("local_runs", [])
     if local_runs:
         print(f"warm-started from {len(local_runs)} earlier run(s) on this machine ({', '.join(local_runs)}); "
