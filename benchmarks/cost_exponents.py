@@ -25,7 +25,7 @@ import pandas as pd
 from automl_engine.catalogue import family_costs, load_catalogue
 from automl_engine.knowledge.artifact import STATUS_CODES, load_knowledge
 from automl_engine.knowledge.build import BuildSettings
-from automl_engine.knowledge.fidelity import twin_rows
+from automl_engine.knowledge.fidelity import second_fidelity_path, twin_rows
 from automl_engine.search.cost_model import OVERHEAD_QUANTILE
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def measured_exponents(task_type: str, folder: Path, rows: int = BuildSettings.fidelity_rows) -> pd.DataFrame:
     """One row per (dataset, pipeline) timed ok at both fidelities: family, work at each size, exponent."""
     first = load_knowledge(task_type, folder / f"{task_type}.npz")
-    second = load_knowledge(task_type, folder / f"{task_type}_at_{rows}_rows.npz")
+    second = load_knowledge(task_type, second_fidelity_path(folder, task_type, rows))
     families = np.asarray(load_catalogue(task_type).families)
     walls = np.asarray(first.wall_times, dtype=float)
     overhead = float(np.quantile(walls[np.isfinite(walls) & (walls > 0)], OVERHEAD_QUANTILE))
@@ -77,7 +77,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     sections = []
     for task_type in ("classification", "regression"):
-        if not (args.knowledge / f"{task_type}_at_{BuildSettings.fidelity_rows}_rows.npz").exists():
+        if not second_fidelity_path(args.knowledge, task_type, BuildSettings.fidelity_rows).exists():
             continue
         pairs = measured_exponents(task_type, args.knowledge)
         if pairs.empty:

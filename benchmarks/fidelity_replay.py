@@ -31,7 +31,13 @@ import pandas as pd
 
 from automl_engine.knowledge.artifact import STATUS_CODES, load_knowledge
 from automl_engine.knowledge.build import BuildSettings
-from automl_engine.knowledge.fidelity import FIDELITY_USES, base_name, combine_fidelities, twin_rows
+from automl_engine.knowledge.fidelity import (
+    FIDELITY_USES,
+    base_name,
+    combine_fidelities,
+    second_fidelity_path,
+    twin_rows,
+)
 from automl_engine.knowledge.recommender_io import fit_recommender
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -72,7 +78,7 @@ def twinned(first, second):
 def run(task_type: str, folder: Path, protocol: str, uses=FIDELITY_USES, rows: int = BuildSettings.fidelity_rows,
         budget: int = max(CHECKPOINTS)) -> pd.DataFrame:
     first = load_knowledge(task_type, folder / f"{task_type}.npz")
-    second_path = folder / f"{task_type}_at_{rows}_rows.npz"
+    second_path = second_fidelity_path(folder, task_type, rows)
     if not second_path.exists():
         return pd.DataFrame()
     second = load_knowledge(task_type, second_path)
@@ -113,7 +119,7 @@ def rank_agreement(task_type: str, folder: Path, rows: int = BuildSettings.fidel
     from scipy.stats import spearmanr
 
     first = load_knowledge(task_type, folder / f"{task_type}.npz")
-    second_path = folder / f"{task_type}_at_{rows}_rows.npz"
+    second_path = second_fidelity_path(folder, task_type, rows)
     if not second_path.exists():
         return {}
     second = load_knowledge(task_type, second_path)

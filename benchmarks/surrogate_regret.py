@@ -42,7 +42,7 @@ import pandas as pd
 
 from automl_engine.knowledge.artifact import data_dir, load_knowledge
 from automl_engine.knowledge.build import BuildSettings
-from automl_engine.knowledge.fidelity import combine_fidelities
+from automl_engine.knowledge.fidelity import combine_fidelities, second_fidelity_path
 from automl_engine.knowledge.recommender_io import fit_recommender
 from automl_engine.recommender import PMFRecommender
 from automl_engine.recommender.state import SUGGEST_TIME_PARAMS
@@ -143,7 +143,7 @@ def run(task_type: str, protocol: str, budget: int = max(CHECKPOINTS), extra: tu
     folder = knowledge_dir or data_dir()
     knowledge = load_knowledge(task_type, folder / f"{task_type}.npz")
     Y_all = knowledge.training_matrix()  # failures count as the row's worst; R² floored at −1
-    second_path = folder / f"{task_type}_at_{BuildSettings.fidelity_rows}_rows.npz"
+    second_path = second_fidelity_path(folder, task_type, BuildSettings.fidelity_rows)
     second = load_knowledge(task_type, second_path) if second_path.exists() else None
     training = combine_fidelities(knowledge, second, fidelity_use)  # same rows: the truth stays Y_all
     rows = []
